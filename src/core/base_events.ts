@@ -1,0 +1,702 @@
+/**
+ * BaseEventLoop: the scheduler that every loop shares — the FIFO ready queue, the timer
+ * heap, `runOnce`, and `runForever` / `runUntilComplete` as Promises. It imports nothing
+ * from Node: a subclass says how to be woken (now, or at a time) and what time it is.
+ *
+ * One iteration (`_runOnce`), as asyncio's: due timers are moved to the ready queue, then
+ * exactly the callbacks that are ready at that moment run; callbacks they schedule run in
+ * the next iteration. A *tick* runs iterations back to back, synchronously, until nothing
+ * is ready or about a millisecond has passed, then returns to the host (Node's event loop)
+ * so I/O is never starved, and asks to be woken for the next ready callback or timer.
+ *
+ * @module
+ */
+
+import { _currentContext, type Context } from "./contextvars.js";
+import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./coroutines.js";
+import { _getRunningLoop, _setRunningLoop } from "./events.js";
+import { RuntimeError } from "./exceptions.js";
+import { Future, isfuture } from "./futures.js";
+import { type ExceptionContext, Handle, TimerHandle } from "./handles.js";
+import { ReadyQueue, type Runnable } from "./readyqueue.js";
+import { Task, type TaskOptions } from "./tasks.js";
+import { TimerHeap } from "./timerheap.js";
+
+/** How long one tick may run before returning to the host loop, in milliseconds. */
+const TICK_BUDGET_MS = 1;
+/** Ready callbacks run between two looks at the clock during a tick. */
+const CLOCK_CHECK_EVERY = 256;
+/** The timer heap is compacted only past this size… */
+const MIN_TIMERS_TO_COMPACT = 100;
+/** …and when more than this fraction of it is cancelled. */
+const CANCELLED_FRACTION_TO_COMPACT = 0.5;
+
+/**
+ * A loop's exception handler: receives the loop and asyncio's context object.
+ *
+ * @example
+ * ```ts
+ * loop.setExceptionHandler((loop, ctx) => log.error(ctx.message, ctx.exception));
+ * ```
+ */
+export type ExceptionHandler = (loop: BaseEventLoop, context: ExceptionContext) => void;
+
+/**
+ * A task factory, as `loop.setTaskFactory()` takes it.
+ *
+ * @example
+ * ```ts
+ * loop.setTaskFactory((loop, coro, opts) => new asyncio.Task(coro, { ...opts, loop }));
+ * ```
+ */
+export type TaskFactory = <T>(
+  loop: BaseEventLoop,
+  coro: Coroutine<T>,
+  options: TaskOptions,
+) => Task<T>;
+
+/** Something `shutdownAsyncgens()` closes: an async generator not yet finished. */
+export interface AsyncGenLike {
+  aclose(): Coroutine<void>;
+}
+
+/** The context a handler is given when the default one is asked to print. */
+function formatContext(context: ExceptionContext): string {
+  const lines = [context.message];
+  for (const [key, value] of Object.entries(context)) {
+    if (key === "message" || key === "exception") continue;
+    lines.push(`${key}: ${String(value)}`);
+  }
+  const exc = context.exception;
+  if (exc !== undefined) {
+    lines.push(exc instanceof Error && exc.stack ? exc.stack : `exception: ${describe(exc)}`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The event loop's scheduler, shared by every loop implementation. Subclasses provide
+ * `time()` and how to be woken; see `NodeEventLoop` and `VirtualEventLoop`.
+ *
+ * @example
+ * ```ts
+ * const loop = asyncio.newEventLoop();
+ * loop.callSoon(() => console.log("first"));
+ * loop.callLater(0.1, () => loop.stop());
+ * await loop.runForever();
+ * loop.close();
+ * ```
+ */
+export abstract class BaseEventLoop {
+  /** @internal */
+  readonly _ready = new ReadyQueue();
+  /** @internal */
+  readonly _timers = new TimerHeap();
+  /** @internal cancelled handles still in the heap */
+  _cancelledTimers = 0;
+  /** @internal pending tasks, held strongly */
+  readonly _tasks = new Set<Task<unknown>>();
+  /** @internal */
+  _currentTask: Task<unknown> | null = null;
+  /** @internal */
+  _debug = false;
+  /** @internal outside work the loop waits for (bridged promises); virtual time holds still */
+  _externalPending = 0;
+  /** @internal async generators to close at shutdown */
+  readonly _asyncgens = new Set<AsyncGenLike>();
+  /** @internal set once shutdownAsyncgens() ran: later generators are not tracked */
+  _asyncgensShutdownCalled = false;
+  /** Callbacks or task steps slower than this (seconds) are reported in debug mode. */
+  slowCallbackDuration = 0.1;
+
+  private _closed = false;
+  private _running = false;
+  private _stopping = false;
+  private _inTick = false;
+  private _stopResolve: (() => void) | null = null;
+  private _exceptionHandler: ExceptionHandler | null = null;
+  private _taskFactory: TaskFactory | null = null;
+
+  /** The loop's clock: monotonic seconds. */
+  abstract time(): number;
+
+  /** @internal Ask the host to call `_tick()` soon. Idempotent. */
+  protected abstract _requestImmediate(): void;
+  /** @internal Ask the host to call `_tick()` at loop time `when`, replacing an earlier ask. */
+  protected abstract _requestTimer(when: number): void;
+  /** @internal Drop every pending wake-up (the loop stopped). */
+  protected abstract _cancelWakeups(): void;
+
+  /**
+   * @internal Called when nothing is ready: a virtual clock jumps to the next timer and
+   * returns true; a real clock returns false and the tick ends.
+   */
+  protected _idleJump(): boolean {
+    return false;
+  }
+
+  // ------------------------------------------------------------------ scheduling
+
+  /**
+   * Schedules `callback(...args)` for the next iteration of the loop, after the callbacks
+   * already scheduled (FIFO). It runs in a copy of the current context.
+   *
+   * @example
+   * ```ts
+   * loop.callSoon(console.log, "hello");
+   * ```
+   */
+  callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
+    this._checkCallback(callback, "callSoon");
+    this._checkClosed();
+    return this._callSoonWithContext(callback, args, _currentContext().copy());
+  }
+
+  /**
+   * Schedules `callback(...args)` to run `delay` seconds from now. Callbacks due at the
+   * same time run in the order they were scheduled.
+   *
+   * @example
+   * ```ts
+   * const h = loop.callLater(2.5, () => console.log("2.5 s later"));
+   * ```
+   */
+  callLater<A extends unknown[]>(
+    delay: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
+    if (typeof delay !== "number" || Number.isNaN(delay)) {
+      throw new TypeError(
+        `callLater(): 'delay' must be a number of seconds: received ${describe(delay)}`,
+      );
+    }
+    return this.callAt(this.time() + delay, callback, ...args);
+  }
+
+  /**
+   * Schedules `callback(...args)` to run at loop time `when` (see {@link time}).
+   *
+   * @example
+   * ```ts
+   * loop.callAt(loop.time() + 1, () => console.log("one second later"));
+   * ```
+   */
+  callAt<A extends unknown[]>(
+    when: number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): TimerHandle {
+    if (typeof when !== "number" || Number.isNaN(when)) {
+      throw new TypeError(
+        `callAt(): 'when' must be a number (loop time): received ${describe(when)}`,
+      );
+    }
+    this._checkCallback(callback, "callAt");
+    this._checkClosed();
+    const h = new TimerHandle(
+      when,
+      callback as (...args: never[]) => unknown,
+      args,
+      this,
+      _currentContext().copy(),
+    );
+    h._scheduled = true;
+    this._timers.push(h);
+    if (!this._inTick && this._running) this._arm();
+    return h;
+  }
+
+  /** @internal callSoon without checks, with an explicit context. */
+  _callSoonWithContext(
+    callback: (...args: never[]) => unknown,
+    args: unknown[],
+    context: Context,
+  ): Handle {
+    const h = new Handle(callback, args, this, context);
+    this._readyPush(h);
+    return h;
+  }
+
+  /** @internal Appends to the ready queue, waking the host if we are between ticks. */
+  _readyPush(r: Runnable): void {
+    this._ready.push(r);
+    if (!this._inTick && this._running) this._requestImmediate();
+  }
+
+  /** @internal */
+  _timerHandleCancelled(_handle: TimerHandle): void {
+    this._cancelledTimers++;
+  }
+
+  // ------------------------------------------------------------------ running
+
+  /**
+   * Runs the loop until {@link stop} is called. Returns a Promise: Node cannot block.
+   *
+   * @example
+   * ```ts
+   * loop.callLater(1, () => loop.stop());
+   * await loop.runForever();
+   * ```
+   */
+  runForever(): Promise<void> {
+    this._checkClosed();
+    this._checkNotRunning();
+    this._running = true;
+    _setRunningLoop(this);
+    return new Promise<void>((resolve) => {
+      this._stopResolve = resolve;
+      this._requestImmediate();
+    });
+  }
+
+  /**
+   * Runs the loop until `future` is done and returns its result (a coroutine is wrapped in
+   * a Task first). The Promise rejects with the Future's own exception.
+   *
+   * @example
+   * ```ts
+   * const loop = asyncio.newEventLoop();
+   * console.log(await loop.runUntilComplete(asyncio.sleep(1, "done")));
+   * loop.close();
+   * ```
+   */
+  runUntilComplete<T>(future: AwaitableLike<T>): Promise<T> {
+    this._checkClosed();
+    this._checkNotRunning();
+    const fut = this._ensureFuture(future);
+    const onDone = (): void => this.stop();
+    fut.addDoneCallback(onDone);
+    return this.runForever().then(() => {
+      fut.removeDoneCallback(onDone);
+      if (!fut.done()) throw new RuntimeError("Event loop stopped before Future completed.");
+      return fut.result();
+    });
+  }
+
+  /**
+   * Stops the loop after the current iteration; `runForever()`'s Promise then resolves.
+   *
+   * @example
+   * ```ts
+   * loop.callLater(5, () => loop.stop());
+   * ```
+   */
+  stop(): void {
+    this._stopping = true;
+    if (this._running && !this._inTick) this._requestImmediate();
+  }
+
+  /** Whether the loop is running (its `runForever()` is in progress). */
+  isRunning(): boolean {
+    return this._running;
+  }
+
+  /** Whether {@link close} was called. */
+  isClosed(): boolean {
+    return this._closed;
+  }
+
+  /**
+   * Closes the loop: drops scheduled callbacks and timers. Pending tasks are reported
+   * ("Task was destroyed but it is pending!"). Throws if the loop is running.
+   *
+   * @example
+   * ```ts
+   * await loop.runUntilComplete(main());
+   * loop.close();
+   * ```
+   */
+  close(): void {
+    if (this._running) throw new RuntimeError("Cannot close a running event loop");
+    if (this._closed) return;
+    this._closed = true;
+    this._ready.drain();
+    this._timers.clear();
+    this._cancelledTimers = 0;
+    for (const task of this._tasks) {
+      this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
+    }
+    this._tasks.clear();
+  }
+
+  // ------------------------------------------------------------------ futures and tasks
+
+  /**
+   * A new Future attached to this loop.
+   *
+   * @example
+   * ```ts
+   * const fut = loop.createFuture<number>();
+   * loop.callLater(1, () => fut.setResult(42));
+   * ```
+   */
+  createFuture<T>(): Future<T> {
+    return new Future<T>({ loop: this });
+  }
+
+  /**
+   * Wraps `coro` in a Task scheduled on this loop (through the task factory, if set).
+   *
+   * @example
+   * ```ts
+   * const task = loop.createTask(worker(), { name: "worker-1" });
+   * ```
+   */
+  createTask<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
+    this._checkClosed();
+    if (this._taskFactory === null) return new Task(coro, { ...options, loop: this });
+    if (!iscoroutine(coro)) {
+      throw new TypeError(
+        `createTask(): 'coro' must be a coroutine (a generator object): received ${describe(coro)}`,
+      );
+    }
+    const task = this._taskFactory(this, coro, options);
+    if (options.name !== undefined) task.setName(options.name);
+    return task;
+  }
+
+  /**
+   * Sets the factory `createTask()` uses; `null` restores the default.
+   *
+   * @example
+   * ```ts
+   * loop.setTaskFactory(asyncio.eagerTaskFactory);
+   * ```
+   */
+  setTaskFactory(factory: TaskFactory | null): void {
+    if (factory !== null && typeof factory !== "function") {
+      throw new TypeError(
+        `setTaskFactory(): 'factory' must be a function or null: received ${describe(factory)}`,
+      );
+    }
+    this._taskFactory = factory;
+  }
+
+  /** The task factory, or `null` for the default. */
+  getTaskFactory(): TaskFactory | null {
+    return this._taskFactory;
+  }
+
+  /**
+   * Closes every async generator that is not finished (run by `asyncio.run()` at the end).
+   *
+   * @example
+   * ```ts
+   * yield* loop.shutdownAsyncgens();
+   * ```
+   */
+  *shutdownAsyncgens(): Coroutine<void> {
+    this._asyncgensShutdownCalled = true;
+    const gens = [...this._asyncgens];
+    this._asyncgens.clear();
+    for (const gen of gens) {
+      try {
+        yield* gen.aclose();
+      } catch (exception) {
+        this.callExceptionHandler({
+          message: "an error occurred during closing of asynchronous generator",
+          exception,
+          asyncgen: gen,
+        });
+      }
+    }
+  }
+
+  // ------------------------------------------------------------------ errors and debug
+
+  /**
+   * Sets the handler for errors nobody else can receive (a callback that threw, an
+   * exception never retrieved, …); `null` restores the default, which prints them.
+   *
+   * @example
+   * ```ts
+   * loop.setExceptionHandler((loop, ctx) => { errors.push(ctx); });
+   * ```
+   */
+  setExceptionHandler(handler: ExceptionHandler | null): void {
+    if (handler !== null && typeof handler !== "function") {
+      throw new TypeError(
+        `setExceptionHandler(): 'handler' must be a function or null: received ${describe(handler)}`,
+      );
+    }
+    this._exceptionHandler = handler;
+  }
+
+  /** The exception handler, or `null` for the default. */
+  getExceptionHandler(): ExceptionHandler | null {
+    return this._exceptionHandler;
+  }
+
+  /**
+   * Prints `context` to stderr: the message, the other fields, and the exception's stack.
+   *
+   * @example
+   * ```ts
+   * loop.setExceptionHandler((loop, ctx) => {
+   *   if (!ignorable(ctx)) loop.defaultExceptionHandler(ctx);
+   * });
+   * ```
+   */
+  defaultExceptionHandler(context: ExceptionContext): void {
+    console.error(formatContext(context));
+  }
+
+  /**
+   * Reports an error to the exception handler. Never throws: an error in the handler itself
+   * is printed by the default handler.
+   *
+   * @example
+   * ```ts
+   * loop.callExceptionHandler({ message: "lost connection", exception: err });
+   * ```
+   */
+  callExceptionHandler(context: ExceptionContext): void {
+    const handler = this._exceptionHandler;
+    if (handler === null) {
+      try {
+        this.defaultExceptionHandler(context);
+      } catch {
+        // printing failed (stderr closed): nothing more can be done
+      }
+      return;
+    }
+    try {
+      handler(this, context);
+    } catch (exception) {
+      try {
+        this.defaultExceptionHandler({
+          message: "Unhandled error in exception handler",
+          exception,
+          context: context.message,
+        });
+      } catch {
+        // as above
+      }
+    }
+  }
+
+  /** Whether debug mode is on. */
+  getDebug(): boolean {
+    return this._debug;
+  }
+
+  /**
+   * Turns debug mode on or off: slow callbacks and swallowed cancellations are reported.
+   *
+   * @example
+   * ```ts
+   * loop.setDebug(true);
+   * ```
+   */
+  setDebug(enabled: boolean): void {
+    this._debug = Boolean(enabled);
+  }
+
+  toString(): string {
+    const state = this._closed ? "closed" : this._running ? "running" : "idle";
+    return `<${this.constructor.name} ${state} debug=${this._debug}>`;
+  }
+
+  // ------------------------------------------------------------------ the tick
+
+  /**
+   * @internal Runs iterations until nothing is ready or the budget is spent, then asks to
+   * be woken for what comes next. Called by the subclass's host wake-ups.
+   */
+  protected _tick(): void {
+    if (!this._running) return;
+    this._inTick = true;
+    try {
+      let start = -1;
+      let sinceCheck = 0;
+      while (!this._stopping) {
+        if (this._ready.length === 0 && !this._timerDue() && !this._idleJump()) break;
+        sinceCheck += this._debug ? this._runOnceDebug() : this._runOnce();
+        if (sinceCheck >= CLOCK_CHECK_EVERY) {
+          sinceCheck = 0;
+          const now = performance.now();
+          if (start < 0) start = now;
+          else if (now - start >= TICK_BUDGET_MS) break;
+        }
+      }
+    } finally {
+      this._inTick = false;
+    }
+    if (this._stopping) this._finishRunForever();
+    else this._arm();
+  }
+
+  /** @internal One iteration; returns how many callbacks ran. */
+  _runOnce(): number {
+    if (this._timers.size > 0) this._collectDueTimers();
+    const ready = this._ready;
+    const n = ready.length;
+    for (let i = 0; i < n; i++) ready.shift()._run();
+    return n;
+  }
+
+  private _runOnceDebug(): number {
+    if (this._timers.size > 0) this._collectDueTimers();
+    const ready = this._ready;
+    const n = ready.length;
+    for (let i = 0; i < n; i++) {
+      const r = ready.shift();
+      const t0 = performance.now();
+      r._run();
+      const dt = (performance.now() - t0) / 1000;
+      if (dt >= this.slowCallbackDuration) {
+        this.callExceptionHandler({
+          message: `Executing ${String(r)} took ${dt.toFixed(3)} seconds`,
+        });
+      }
+    }
+    return n;
+  }
+
+  private _collectDueTimers(): void {
+    const timers = this._timers;
+    if (
+      timers.size > MIN_TIMERS_TO_COMPACT &&
+      this._cancelledTimers > timers.size * CANCELLED_FRACTION_TO_COMPACT
+    ) {
+      timers.compact((h) => {
+        if (h._cancelled) h._scheduled = false;
+        return h._cancelled;
+      });
+      this._cancelledTimers = 0;
+    }
+    const now = this.time();
+    for (let h = timers.peek(); h !== undefined; h = timers.peek()) {
+      if (h._cancelled) {
+        timers.pop();
+        h._scheduled = false;
+        this._cancelledTimers--;
+        continue;
+      }
+      if (h._when > now) break;
+      timers.pop();
+      h._scheduled = false;
+      this._ready.push(h);
+    }
+  }
+
+  /** @internal The earliest live timer, dropping cancelled ones from the top. */
+  _nextTimer(): TimerHandle | undefined {
+    const timers = this._timers;
+    for (let h = timers.peek(); h !== undefined; h = timers.peek()) {
+      if (!h._cancelled) return h;
+      timers.pop();
+      h._scheduled = false;
+      this._cancelledTimers--;
+    }
+    return undefined;
+  }
+
+  private _timerDue(): boolean {
+    if (this._timers.size === 0) return false;
+    const h = this._nextTimer();
+    return h !== undefined && h._when <= this.time();
+  }
+
+  /** @internal Asks the host for the next wake-up: now if work is ready, else at the next timer. */
+  protected _arm(): void {
+    if (this._ready.length > 0) {
+      this._requestImmediate();
+      return;
+    }
+    const next = this._nextTimer();
+    if (next !== undefined) this._requestTimer(next._when);
+    else this._cancelWakeups();
+  }
+
+  private _finishRunForever(): void {
+    this._stopping = false;
+    this._running = false;
+    this._cancelWakeups();
+    _setRunningLoop(null);
+    const resolve = this._stopResolve;
+    this._stopResolve = null;
+    resolve?.();
+  }
+
+  // ------------------------------------------------------------------ checks
+
+  /** @internal */
+  _checkClosed(): void {
+    if (this._closed) throw new RuntimeError("Event loop is closed");
+  }
+
+  private _checkNotRunning(): void {
+    if (this._running) throw new RuntimeError("This event loop is already running");
+    if (_getRunningLoop() !== null) {
+      throw new RuntimeError("Cannot run the event loop while another loop is running");
+    }
+  }
+
+  private _checkCallback(callback: unknown, method: string): void {
+    if (typeof callback !== "function") {
+      throw new TypeError(
+        `${method}(): 'callback' must be a function: received ${describe(callback)}`,
+      );
+    }
+  }
+
+  /** @internal ensureFuture bound to this loop. */
+  _ensureFuture<T>(aw: AwaitableLike<T>): Future<T> {
+    if (isfuture(aw)) {
+      if (aw._loop !== this) {
+        throw new RangeError(
+          "The future belongs to a different loop than the one specified as the loop argument",
+        );
+      }
+      return aw as Future<T>;
+    }
+    if (iscoroutine(aw)) return this.createTask(aw as Coroutine<T>);
+    return this.createTask(wrapAwaitable(aw, this));
+  }
+}
+
+/** A coroutine that awaits any awaitable or promise-like value. */
+export function* wrapAwaitable<T>(aw: AwaitableLike<T>, loop: BaseEventLoop): Coroutine<T> {
+  if (typeof aw === "object" && aw !== null && Symbol.iterator in aw && !Array.isArray(aw)) {
+    return yield* aw as unknown as Coroutine<T>;
+  }
+  if (aw !== null && (typeof aw === "object" || typeof aw === "function") && "then" in aw) {
+    return yield* bridgePromise(aw as PromiseLike<T>, loop);
+  }
+  throw new TypeError(
+    `An awaitable (coroutine, Future, Task or Promise) is required: received ${describe(aw)}`,
+  );
+}
+
+/**
+ * @internal A Future settled by `p`. While `p` is pending the loop counts it as outside
+ * work (a virtual clock does not jump past it); a cancelled Future stops counting at once.
+ */
+export function bridgePromise<T>(p: PromiseLike<T>, loop: BaseEventLoop): Future<T> {
+  const fut = loop.createFuture<T>();
+  let counted = true;
+  loop._externalPending++;
+  const uncount = (): void => {
+    if (counted) {
+      counted = false;
+      loop._externalPending--;
+    }
+  };
+  fut.addDoneCallback(uncount);
+  p.then(
+    (value) => {
+      uncount();
+      if (!fut.done() && !loop.isClosed()) fut.setResult(value);
+    },
+    (error: unknown) => {
+      uncount();
+      if (!fut.done() && !loop.isClosed()) {
+        fut.setException(error ?? new TypeError(`promise rejected with ${error}`));
+      }
+    },
+  );
+  return fut;
+}

@@ -1,0 +1,124 @@
+/**
+ * The awaitable protocol. A coroutine is a generator object; `yield*` is `await`.
+ *
+ * Anything whose `[Symbol.iterator]()` returns an iterator of {@link Suspend} tokens is an
+ * {@link Awaitable}: `yield* x` hands its tokens to the Task driving the coroutine and
+ * evaluates to the awaitable's result. Coroutine objects, Futures and Tasks are awaitable.
+ *
+ * @module
+ */
+
+declare const SuspendBrand: unique symbol;
+
+/**
+ * The opaque token a coroutine yields to its Task when it suspends. User code never makes
+ * or inspects one; it only appears in types.
+ */
+export interface Suspend {
+  readonly [SuspendBrand]: "asyncio-ts suspension token";
+}
+
+/**
+ * A coroutine object: what calling a coroutine function (a `function*` that awaits with
+ * `yield*`) returns. Lazy: nothing runs until it is awaited or wrapped in a Task.
+ *
+ * @example
+ * ```ts
+ * function* add(a: number, b: number): asyncio.Coroutine<number> {
+ *   yield* asyncio.sleep(0.1);
+ *   return a + b;
+ * }
+ * ```
+ */
+export type Coroutine<T = unknown> = Generator<Suspend, T, unknown>;
+
+/**
+ * Anything `yield*` can await inside a coroutine, evaluating to `T`.
+ *
+ * @example
+ * ```ts
+ * function* main() {
+ *   const aw: asyncio.Awaitable<number> = asyncio.sleep(1, 42);
+ *   const n = yield* aw; // 42
+ * }
+ * ```
+ */
+export interface Awaitable<T> {
+  [Symbol.iterator](): Iterator<Suspend, T, unknown>;
+}
+
+/**
+ * What the combinators (`gather`, `ensureFuture`, `run`, …) accept: an {@link Awaitable}
+ * or any Promise-like value.
+ *
+ * @example
+ * ```ts
+ * const [a, b] = yield* asyncio.gather(asyncio.sleep(1, "a"), Promise.resolve("b"));
+ * ```
+ */
+export type AwaitableLike<T> = Awaitable<T> | PromiseLike<T>;
+
+/** The result type of an awaitable or promise-like value. */
+export type AwaitedResult<A> =
+  A extends Awaitable<infer R> ? R : A extends PromiseLike<infer R> ? R : never;
+
+/** @internal A bare "reschedule me" yield: how `sleep(0)` gives way to other tasks. */
+export const RESCHEDULE = Symbol("asyncio-ts: reschedule") as unknown as Suspend;
+
+/** @internal Yielded when a `coroutine()`-marked generator asks its Task to push it. */
+export const PUSH = Symbol("asyncio-ts: push frame") as unknown as Suspend;
+
+const GeneratorFunction = Object.getPrototypeOf(function* () {}) as object;
+
+/** Whether `fn` is a generator function (`function*`). */
+export function isGeneratorFunction(fn: unknown): boolean {
+  return typeof fn === "function" && Object.getPrototypeOf(fn) === GeneratorFunction;
+}
+
+/**
+ * Whether `x` is a coroutine object (a generator object).
+ *
+ * @example
+ * ```ts
+ * function* f() {}
+ * console.log(asyncio.iscoroutine(f()), asyncio.iscoroutine(f)); // true false
+ * ```
+ */
+export function iscoroutine(x: unknown): x is Coroutine {
+  return (
+    typeof x === "object" &&
+    x !== null &&
+    typeof (x as Generator).next === "function" &&
+    typeof (x as Generator).throw === "function" &&
+    typeof (x as Generator).return === "function" &&
+    typeof (x as Generator)[Symbol.iterator] === "function"
+  );
+}
+
+/** @internal Key under which a marked generator function's prototype keeps the function. */
+export const COROUTINE_FUNCTION = Symbol("asyncio-ts: coroutine function");
+
+/** The name of the function that made coroutine `gen`, when it is known. */
+export function coroutineName(gen: object): string {
+  const proto = Object.getPrototypeOf(gen) as Record<symbol, unknown> | null;
+  const fn = proto?.[COROUTINE_FUNCTION];
+  if (typeof fn === "function" && fn.name) return fn.name;
+  return "coroutine";
+}
+
+/** A short description of a value for error messages. */
+export function describe(x: unknown): string {
+  if (x === null) return "null";
+  if (x === undefined) return "undefined";
+  if (typeof x === "string") return JSON.stringify(x.length > 40 ? `${x.slice(0, 40)}…` : x);
+  if (typeof x === "function") return `function ${x.name || "<anonymous>"}`;
+  if (typeof x === "symbol") return x.toString();
+  if (typeof x !== "object") return String(x);
+  if (Array.isArray(x)) return `an array of length ${x.length}`;
+  if (iscoroutine(x)) return `coroutine object ${coroutineName(x)}`;
+  if (typeof (x as PromiseLike<unknown>).then === "function") return "a Promise";
+  const ctor = (x as { constructor?: { name?: string } }).constructor?.name;
+  const s = String(x);
+  if (s !== "[object Object]") return s;
+  return ctor ? `a ${ctor} object` : "an object";
+}

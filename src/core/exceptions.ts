@@ -1,0 +1,161 @@
+/**
+ * asyncio's exception classes, as real `Error` subclasses so that `instanceof` works and
+ * every one carries a stack trace.
+ *
+ * @module
+ */
+
+/** Base for every asyncio-ts error class: sets `name` from the class, so stacks read well. */
+abstract class AsyncioError extends Error {
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * Thrown into a coroutine at its suspended `yield*` when its Task is cancelled.
+ *
+ * As in asyncio it can be caught, but it should be re-thrown: a task that swallows its
+ * cancellation keeps running after it was asked to stop. {@link rethrowIfCancelled} does
+ * that from a catch-all.
+ *
+ * @example
+ * ```ts
+ * function* worker() {
+ *   try {
+ *     yield* asyncio.sleep(3600);
+ *   } catch (e) {
+ *     if (e instanceof asyncio.CancelledError) console.log("cancelled:", e.message);
+ *     throw e;
+ *   }
+ * }
+ * ```
+ */
+export class CancelledError extends AsyncioError {}
+
+/**
+ * Raised when an operation is not valid in the current state, e.g. reading the result of a
+ * Future that is not done, or setting the result of one that is.
+ *
+ * @example
+ * ```ts
+ * const fut = asyncio.getRunningLoop().createFuture<number>();
+ * try { fut.result(); } catch (e) { console.log(e instanceof asyncio.InvalidStateError); } // true
+ * ```
+ */
+export class InvalidStateError extends AsyncioError {}
+
+/**
+ * A deadline passed: raised by `waitFor`, `timeout()` scopes and `asCompleted`.
+ *
+ * @example
+ * ```ts
+ * try { yield* asyncio.waitFor(asyncio.sleep(10), 1); }
+ * catch (e) { if (e instanceof asyncio.TimeoutError) console.log("too slow"); }
+ * ```
+ */
+export class TimeoutError extends AsyncioError {}
+
+/**
+ * Python's `RuntimeError`: an operation was called in the wrong situation, e.g.
+ * `getRunningLoop()` with no loop running, or running a loop that is already running.
+ *
+ * @example
+ * ```ts
+ * try { asyncio.getRunningLoop(); } catch (e) { console.log(e instanceof asyncio.RuntimeError); } // true
+ * ```
+ */
+export class RuntimeError extends AsyncioError {}
+
+/**
+ * Raised by `StreamReader.readexactly()` and `readuntil()` when the stream ended first.
+ *
+ * @example
+ * ```ts
+ * const err = new asyncio.IncompleteReadError(new Uint8Array(18), 36);
+ * console.log(err.message); // "18 bytes read on a total of 36 expected bytes"
+ * ```
+ */
+export class IncompleteReadError extends AsyncioError {
+  /** The bytes read before the end of the stream. */
+  readonly partial: Uint8Array;
+  /** How many bytes were expected, or `null` when reading up to a separator. */
+  readonly expected: number | null;
+  constructor(partial: Uint8Array, expected: number | null) {
+    const total = expected === null ? "undefined" : String(expected);
+    super(`${partial.length} bytes read on a total of ${total} expected bytes`);
+    this.partial = partial;
+    this.expected = expected;
+  }
+}
+
+/**
+ * Raised by `StreamReader.readuntil()` when the separator was not found within the limit.
+ *
+ * @example
+ * ```ts
+ * const err = new asyncio.LimitOverrunError("Separator is not found, and chunk exceed the limit", 65536);
+ * console.log(err.consumed); // 65536
+ * ```
+ */
+export class LimitOverrunError extends AsyncioError {
+  /** How many bytes are to be consumed. */
+  readonly consumed: number;
+  constructor(message: string, consumed: number) {
+    super(message);
+    this.consumed = consumed;
+  }
+}
+
+/**
+ * Raised by `Barrier.wait()` when the barrier is broken or reset while waiting.
+ *
+ * @example
+ * ```ts
+ * try { yield* barrier.wait(); } catch (e) { if (e instanceof asyncio.BrokenBarrierError) console.log("aborted"); }
+ * ```
+ */
+export class BrokenBarrierError extends RuntimeError {}
+
+/**
+ * The platform cannot do `sendfile` for this transport.
+ *
+ * @example
+ * ```ts
+ * console.log(new asyncio.SendfileNotAvailableError("not a regular file") instanceof asyncio.RuntimeError); // true
+ * ```
+ */
+export class SendfileNotAvailableError extends RuntimeError {}
+
+/**
+ * Re-throws `e` if it is a {@link CancelledError}; otherwise does nothing.
+ *
+ * JavaScript's `catch (e)` catches everything, cancellation included. Call this first in a
+ * catch-all so that cancelling the task still stops it.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   yield* fetchOnce();
+ * } catch (e) {
+ *   asyncio.rethrowIfCancelled(e);
+ *   console.log("fetch failed, retrying:", e);
+ * }
+ * ```
+ */
+export function rethrowIfCancelled(e: unknown): void {
+  if (e instanceof CancelledError) throw e;
+}
+
+/**
+ * Python's `KeyboardInterrupt`: `run()` rejects with it when Ctrl-C interrupted the main
+ * task and the task did not handle the cancellation.
+ *
+ * @example
+ * ```ts
+ * try { await asyncio.run(main()); }
+ * catch (e) { if (e instanceof asyncio.KeyboardInterrupt) process.exitCode = 130; }
+ * ```
+ */
+export class KeyboardInterrupt extends AsyncioError {}

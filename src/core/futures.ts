@@ -1,0 +1,347 @@
+/**
+ * Future: a result that will be set later, awaited with `yield*` and usable as a Promise.
+ *
+ * Invariants:
+ * - the state moves once, from PENDING to FINISHED or CANCELLED, and never back;
+ * - done-callbacks are never called inline: completion schedules each one on the loop
+ *   with `callSoon`, in registration order (a waiting Task is pushed onto the ready queue
+ *   directly, which is the same thing without a Handle);
+ * - an exception nobody retrieved is reported when the Future is garbage-collected.
+ *
+ * @module
+ */
+
+import type { BaseEventLoop } from "./base_events.js";
+import { _currentContext, type Context } from "./contextvars.js";
+import type { Awaitable, Suspend } from "./coroutines.js";
+import { describe } from "./coroutines.js";
+import { getRunningLoop } from "./events.js";
+import { CancelledError, InvalidStateError } from "./exceptions.js";
+import type { Runnable } from "./readyqueue.js";
+
+/** @internal */
+export const PENDING = 0;
+/** @internal */
+export const CANCELLED = 1;
+/** @internal */
+export const FINISHED = 2;
+const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
+
+/** What the unretrieved-exception report keeps: never the Future itself. */
+interface Unretrieved {
+  loop: BaseEventLoop;
+  exception: unknown;
+  repr: string;
+  kind: string;
+}
+
+const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
+  held.loop.callExceptionHandler({
+    message: `${held.kind} exception was never retrieved`,
+    exception: held.exception,
+    future: held.repr,
+  });
+});
+
+/** Marks a done-callback slot that holds a Task to wake, not a function. */
+const WAKE_TASK = null;
+
+/** Options of {@link Future.addDoneCallback}. */
+export interface DoneCallbackOptions {
+  /** The context the callback runs in; a copy of the current one by default. */
+  context?: Context;
+}
+
+/** Options of the {@link Future} constructor. */
+export interface FutureOptions {
+  /** The loop the Future belongs to; the running loop by default. */
+  loop?: BaseEventLoop;
+}
+
+/**
+ * A low-level awaitable result, as asyncio's `Future`. Most code uses Tasks and
+ * coroutines; Futures connect callback-style code to them.
+ *
+ * `yield* fut` suspends until the Future is done and evaluates to its result (or throws its
+ * exception, or `CancelledError`). A Future is also `PromiseLike`, so `async` code can
+ * `await` it; the Promise side is created only when `then` is first called.
+ *
+ * @example
+ * ```ts
+ * function* main() {
+ *   const loop = asyncio.getRunningLoop();
+ *   const fut = loop.createFuture<string>();
+ *   loop.callLater(1, () => fut.setResult("done"));
+ *   console.log(yield* fut); // "done", one second later
+ * }
+ * ```
+ */
+export class Future<T> implements Awaitable<T>, PromiseLike<T> {
+  /** @internal */
+  _state: number = PENDING;
+  /** @internal */
+  _result: T | undefined = undefined;
+  /** @internal the exception, or null when there is none */
+  _exception: unknown = null;
+  /** @internal */
+  _loop: BaseEventLoop;
+  /** @internal pairs: (callback, context) or (task, WAKE_TASK) */
+  _callbacks: unknown[] | null = null;
+  /** @internal */
+  _cancelMessage: string | undefined = undefined;
+  /** @internal the CancelledError that a cancelled Task ended with, re-raised as is */
+  _cancelledExc: CancelledError | null = null;
+  /** @internal set by `[Symbol.iterator]` as it yields: tells a Task this came from yield* */
+  _blocking = false;
+  /** @internal an exception was set and not yet retrieved */
+  _logTraceback = false;
+  /** @internal settles the Promise side, once someone called then() */
+  _settle: (() => void) | null = null;
+  private _promise: Promise<T> | null = null;
+
+  constructor(options: FutureOptions = {}) {
+    this._loop = options.loop ?? getRunningLoop();
+  }
+
+  /** Whether the Future is done: it has a result, an exception, or was cancelled. */
+  done(): boolean {
+    return this._state !== PENDING;
+  }
+
+  /** Whether the Future was cancelled. */
+  cancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /**
+   * The result. Throws the Future's exception if it has one, `CancelledError` if it was
+   * cancelled, and {@link InvalidStateError} if it is not done yet.
+   */
+  result(): T {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError("Result is not ready.");
+    this._retrieved();
+    if (this._exception !== null) throw this._exception;
+    return this._result as T;
+  }
+
+  /**
+   * The exception the Future finished with, or `null` if it finished with a result.
+   * Throws `CancelledError` if it was cancelled, {@link InvalidStateError} if not done.
+   */
+  exception(): unknown {
+    if (this._state === CANCELLED) throw this._makeCancelledError();
+    if (this._state === PENDING) throw new InvalidStateError("Exception is not set.");
+    this._retrieved();
+    return this._exception;
+  }
+
+  /**
+   * Marks the Future done with `result` and schedules its callbacks.
+   * Throws {@link InvalidStateError} if it is already done.
+   */
+  setResult(result: T): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
+    }
+    this._result = result;
+    this._state = FINISHED;
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Marks the Future done with `exception` and schedules its callbacks.
+   * Throws {@link InvalidStateError} if it is already done.
+   */
+  setException(exception: unknown): void {
+    if (this._state !== PENDING) {
+      throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
+    }
+    if (exception === null || exception === undefined) {
+      throw new TypeError(
+        `setException(): 'exception' must be an error value: received ${describe(exception)}`,
+      );
+    }
+    this._exception = exception;
+    this._state = FINISHED;
+    this._logTraceback = true;
+    unretrieved.register(
+      this,
+      { loop: this._loop, exception, repr: String(this), kind: this._kind() },
+      this,
+    );
+    this._scheduleCallbacks();
+  }
+
+  /**
+   * Cancels the Future and schedules its callbacks. Returns `false` if it was already done,
+   * `true` otherwise. `msg` becomes the message of the `CancelledError` it raises.
+   */
+  cancel(msg?: string): boolean {
+    this._retrieved();
+    if (this._state !== PENDING) return false;
+    this._state = CANCELLED;
+    this._cancelMessage = msg;
+    this._scheduleCallbacks();
+    return true;
+  }
+
+  /**
+   * Calls `fn(future)` once the Future is done, through the loop (`callSoon`), never
+   * inline. If it is already done, `fn` is scheduled at once.
+   */
+  addDoneCallback(fn: (future: this) => void, options: DoneCallbackOptions = {}): void {
+    if (typeof fn !== "function") {
+      throw new TypeError(`addDoneCallback(): 'fn' must be a function: received ${describe(fn)}`);
+    }
+    const context = options.context ?? _currentContext().copy();
+    if (this._state !== PENDING) {
+      this._loop._callSoonWithContext(fn, [this], context);
+      return;
+    }
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [fn, context];
+    else cbs.push(fn, context);
+  }
+
+  /** Removes every registration of `fn`; returns how many were removed. */
+  removeDoneCallback(fn: (future: this) => void): number {
+    const cbs = this._callbacks;
+    if (cbs === null) return 0;
+    const kept: unknown[] = [];
+    let removed = 0;
+    for (let i = 0; i < cbs.length; i += 2) {
+      if (cbs[i] === fn && cbs[i + 1] !== WAKE_TASK) removed++;
+      else kept.push(cbs[i], cbs[i + 1]);
+    }
+    this._callbacks = kept.length > 0 ? kept : null;
+    return removed;
+  }
+
+  /** The loop this Future belongs to. */
+  getLoop(): BaseEventLoop {
+    return this._loop;
+  }
+
+  /** `yield* fut`: suspends until done, then evaluates to the result or throws. */
+  *[Symbol.iterator](): Generator<Suspend, T, unknown> {
+    if (this._state === PENDING) {
+      this._blocking = true;
+      yield this as unknown as Suspend;
+    }
+    if (this._state === PENDING) {
+      throw new InvalidStateError("yield* was resumed before the Future was done");
+    }
+    return this.result();
+  }
+
+  /**
+   * The Promise side: resolves with the result, rejects with the exception (the original
+   * error, not a wrapper) or with `CancelledError`.
+   */
+  // biome-ignore lint/suspicious/noThenProperty: a Future is deliberately PromiseLike
+  then<R1 = T, R2 = never>(
+    onfulfilled?: ((value: T) => R1 | PromiseLike<R1>) | null,
+    onrejected?: ((reason: unknown) => R2 | PromiseLike<R2>) | null,
+  ): Promise<R1 | R2> {
+    return this._asPromise().then(onfulfilled, onrejected);
+  }
+
+  /** Promise-style `catch`, for `async` code. */
+  catch<R = never>(onrejected?: ((reason: unknown) => R | PromiseLike<R>) | null): Promise<T | R> {
+    return this._asPromise().catch(onrejected);
+  }
+
+  /** Promise-style `finally`, for `async` code. */
+  finally(onfinally?: (() => void) | null): Promise<T> {
+    return this._asPromise().finally(onfinally);
+  }
+
+  toString(): string {
+    return `<${this._kind()} ${this._stateText()}>`;
+  }
+
+  /** @internal */
+  _kind(): string {
+    return "Future";
+  }
+
+  /** @internal */
+  _stateText(): string {
+    if (this._state === PENDING) return "pending";
+    if (this._state === CANCELLED) return "cancelled";
+    if (this._exception !== null) return `finished exception=${describeError(this._exception)}`;
+    return `finished result=${describe(this._result)}`;
+  }
+
+  /** @internal */
+  _makeCancelledError(): CancelledError {
+    if (this._cancelledExc !== null) return this._cancelledExc;
+    this._cancelledExc = new CancelledError(this._cancelMessage);
+    return this._cancelledExc;
+  }
+
+  /** @internal Registers a Task to be pushed onto the ready queue when this is done. */
+  _addWaiter(task: Runnable): void {
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [task, WAKE_TASK];
+    else cbs.push(task, WAKE_TASK);
+  }
+
+  /** @internal */
+  _retrieved(): void {
+    if (this._logTraceback) {
+      this._logTraceback = false;
+      unretrieved.unregister(this);
+    }
+  }
+
+  private _scheduleCallbacks(): void {
+    const cbs = this._callbacks;
+    if (cbs !== null) {
+      this._callbacks = null;
+      const loop = this._loop;
+      for (let i = 0; i < cbs.length; i += 2) {
+        const ctx = cbs[i + 1];
+        if (ctx === WAKE_TASK) loop._readyPush(cbs[i] as Runnable);
+        else loop._callSoonWithContext(cbs[i] as (f: this) => void, [this], ctx as Context);
+      }
+    }
+    if (this._settle !== null) this._settle();
+  }
+
+  private _asPromise(): Promise<T> {
+    if (this._promise === null) {
+      this._promise = new Promise<T>((resolve, reject) => {
+        this._settle = () => {
+          this._settle = null;
+          if (this._state === CANCELLED) reject(this._makeCancelledError());
+          else if (this._exception !== null) {
+            this._retrieved();
+            reject(this._exception);
+          } else resolve(this._result as T);
+        };
+      });
+      if (this._state !== PENDING) this._settle?.();
+    }
+    return this._promise;
+  }
+}
+
+/** A one-line description of an error value for reprs. */
+export function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
+  return describe(e);
+}
+
+/**
+ * Whether `x` is a Future (or a Task, which is a Future).
+ *
+ * @example
+ * ```ts
+ * console.log(asyncio.isfuture(asyncio.getRunningLoop().createFuture())); // true
+ * ```
+ */
+export function isfuture(x: unknown): x is Future<unknown> {
+  return x instanceof Future;
+}

@@ -1,0 +1,147 @@
+/**
+ * Handles: callbacks scheduled on the loop with `callSoon` / `callLater` / `callAt`.
+ *
+ * @module
+ */
+
+import { _enterContext, type Context } from "./contextvars.js";
+import type { Runnable } from "./readyqueue.js";
+
+/** What a Handle needs from its loop: where to report a callback that threw. */
+export interface HandleOwner {
+  callExceptionHandler(context: ExceptionContext): void;
+  /** @internal */
+  _timerHandleCancelled(handle: TimerHandle): void;
+}
+
+/**
+ * What the loop's exception handler receives, as asyncio's context dict.
+ *
+ * @example
+ * ```ts
+ * loop.setExceptionHandler((loop, ctx) => console.error(ctx.message, ctx.exception));
+ * ```
+ */
+export interface ExceptionContext {
+  message: string;
+  exception?: unknown;
+  future?: unknown;
+  task?: unknown;
+  handle?: Handle;
+  [key: string]: unknown;
+}
+
+/** A short printable name of a function, for reprs. */
+export function functionName(fn: unknown): string {
+  if (typeof fn === "function") return fn.name || "<anonymous>";
+  return String(fn);
+}
+
+/**
+ * A callback scheduled with `loop.callSoon()`; `cancel()` stops it from running.
+ *
+ * @example
+ * ```ts
+ * const h = loop.callSoon(() => console.log("never printed"));
+ * h.cancel();
+ * console.log(h.cancelled()); // true
+ * ```
+ */
+export class Handle implements Runnable {
+  /** @internal */
+  _fn: ((...args: never[]) => unknown) | null;
+  /** @internal */
+  _args: unknown[] | null;
+  /** @internal */
+  _cancelled = false;
+
+  /** @internal */
+  constructor(
+    fn: (...args: never[]) => unknown,
+    args: unknown[],
+    /** @internal */ readonly _loop: HandleOwner,
+    /** @internal */ readonly _context: Context,
+  ) {
+    this._fn = fn;
+    this._args = args;
+  }
+
+  /** Stops the callback from running. Does nothing if it already ran. */
+  cancel(): void {
+    if (!this._cancelled) {
+      this._cancelled = true;
+      this._fn = null;
+      this._args = null;
+    }
+  }
+
+  /** Whether `cancel()` was called. */
+  cancelled(): boolean {
+    return this._cancelled;
+  }
+
+  /** Function name and arguments, for reports. */
+  toString(): string {
+    const state = this._cancelled ? " cancelled" : "";
+    return `<${this.constructor.name}${state} ${functionName(this._fn)}()>`;
+  }
+
+  /** @internal Runs the callback in its context; an exception goes to the loop's handler. */
+  _run(): void {
+    if (this._cancelled) return;
+    const fn = this._fn as (...args: unknown[]) => unknown;
+    const prev = _enterContext(this._context);
+    try {
+      fn(...(this._args as unknown[]));
+    } catch (exc) {
+      this._loop.callExceptionHandler({
+        message: `Exception in callback ${functionName(fn)}()`,
+        exception: exc,
+        handle: this,
+      });
+    } finally {
+      _enterContext(prev);
+    }
+  }
+}
+
+let timerSeq = 0;
+
+/**
+ * A callback scheduled for a time with `loop.callLater()` / `loop.callAt()`.
+ *
+ * @example
+ * ```ts
+ * const h = loop.callLater(5, () => console.log("five seconds later"));
+ * console.log(h.when() - loop.time()); // 5
+ * ```
+ */
+export class TimerHandle extends Handle {
+  /** @internal insertion order: the tie-break between equal deadlines, for determinism */
+  readonly _seq = timerSeq++;
+  /** @internal set while the handle sits in the loop's timer heap */
+  _scheduled = false;
+
+  /** @internal */
+  constructor(
+    /** @internal */ readonly _when: number,
+    fn: (...args: never[]) => unknown,
+    args: unknown[],
+    loop: HandleOwner,
+    context: Context,
+  ) {
+    super(fn, args, loop, context);
+  }
+
+  /** The loop time (seconds) at which the callback is due. */
+  when(): number {
+    return this._when;
+  }
+
+  override cancel(): void {
+    if (!this._cancelled) {
+      if (this._scheduled) this._loop._timerHandleCancelled(this);
+      super.cancel();
+    }
+  }
+}

@@ -1,0 +1,489 @@
+/**
+ * Task: drives a coroutine on the loop, as asyncio's `Task.__step`.
+ *
+ * Invariants (asyncio's):
+ * - a pending Task either waits on exactly one Future (`_futWaiter`) or has its step on the
+ *   ready queue, never both;
+ * - cancellation is delivered with `throw(new CancelledError())` into the innermost
+ *   suspended frame, never with `return()`, so every `finally` runs and may itself await;
+ * - the loop holds pending Tasks strongly (asyncio holds them weakly, a famous footgun), so
+ *   a task nobody references still runs to completion.
+ *
+ * The frame stack: a plain `function*` coroutine awaits another with native `yield*`, and
+ * V8 resumes the whole delegation chain on every step (cost grows with depth). A generator
+ * function marked with {@link coroutine} instead hands its generator object to the Task,
+ * which keeps an explicit stack of frames: resumes are O(1) at any depth, and the Task can
+ * name every frame (`getStack()`).
+ *
+ * @module
+ */
+
+import type { BaseEventLoop } from "./base_events.js";
+import { _currentContext, _enterContext, type Context } from "./contextvars.js";
+import {
+  COROUTINE_FUNCTION,
+  type Coroutine,
+  coroutineName,
+  describe,
+  iscoroutine,
+  isGeneratorFunction,
+  PUSH,
+  RESCHEDULE,
+  type Suspend,
+} from "./coroutines.js";
+import { getRunningLoop } from "./events.js";
+import { CancelledError, RuntimeError } from "./exceptions.js";
+import { Future, PENDING } from "./futures.js";
+import type { Runnable } from "./readyqueue.js";
+
+// ---------------------------------------------------------------- frame pushing
+
+/** The generator a marked coroutine's `[Symbol.iterator]` asked the Task to push. */
+let pendingFrame: Coroutine | null = null;
+/** Set just before a parent frame is resumed with its child's result. */
+let resuming = false;
+
+const PUSH_RESULT: IteratorResult<Suspend, never> = { done: false, value: PUSH };
+
+/**
+ * The iterator that `yield* markedCoroutine()` delegates to. Its first `next()` yields
+ * PUSH (the Task then pushes the generator recorded in `pendingFrame`); the next `next(v)`,
+ * made by the Task when the pushed frame returned `v`, completes the `yield*` with `v`.
+ * It holds no state of its own, so one object serves every frame.
+ */
+const DELEGATE: Iterator<Suspend, unknown, unknown> = {
+  next(value?: unknown): IteratorResult<Suspend, unknown> {
+    if (resuming) {
+      resuming = false;
+      return { done: true, value };
+    }
+    return PUSH_RESULT;
+  },
+  throw(e?: unknown): IteratorResult<Suspend, unknown> {
+    throw e;
+  },
+  return(value?: unknown): IteratorResult<Suspend, unknown> {
+    return { done: true, value };
+  },
+};
+
+function pushFrame(this: Coroutine): Iterator<Suspend, unknown, unknown> {
+  pendingFrame = this;
+  neverAwaited.unregister(this);
+  return DELEGATE;
+}
+
+interface NeverAwaited {
+  name: string;
+  loop: BaseEventLoop | null;
+}
+
+const neverAwaited = new FinalizationRegistry<NeverAwaited>((held) => {
+  const message = `coroutine '${held.name}' was never awaited`;
+  if (held.loop !== null) held.loop.callExceptionHandler({ message });
+  else console.error(`RuntimeWarning: ${message}`);
+});
+
+/**
+ * Marks a coroutine function so that awaiting it is trampolined by the Task: each resume
+ * costs the same at any await depth, the Task can list the whole await chain
+ * (`task.getStack()`), errors crossing it get a line per frame, and a coroutine object that
+ * is garbage-collected without ever being awaited is reported
+ * ("coroutine 'f' was never awaited"). Returns a function of the same type: calling it
+ * still makes a plain, lazy generator object.
+ *
+ * Unmarked `function*` coroutines work everywhere too; marking is for deep call chains and
+ * for diagnostics.
+ *
+ * @example
+ * ```ts
+ * const fetchUser = asyncio.coroutine(function* fetchUser(id: number) {
+ *   yield* asyncio.sleep(0.1);
+ *   return { id, name: `user${id}` };
+ * });
+ * ```
+ */
+export function coroutine<F extends (...args: never[]) => Generator<Suspend, unknown, unknown>>(
+  fn: F,
+): F {
+  if (!isGeneratorFunction(fn)) {
+    throw new TypeError(
+      `coroutine(): 'fn' must be a generator function (function*): received ${describe(fn)}`,
+    );
+  }
+  const proto = fn.prototype as Record<PropertyKey, unknown>;
+  Object.defineProperty(proto, Symbol.iterator, { value: pushFrame, configurable: true });
+  Object.defineProperty(proto, COROUTINE_FUNCTION, { value: fn, configurable: true });
+  const name = fn.name || "<anonymous>";
+  const marked = function (this: unknown, ...args: never[]) {
+    const gen = fn.apply(this, args);
+    neverAwaited.register(gen, { name, loop: null }, gen);
+    return gen;
+  };
+  Object.defineProperty(marked, "name", { value: name });
+  Object.defineProperty(marked, "length", { value: fn.length });
+  marked.prototype = proto;
+  return marked as unknown as F;
+}
+
+/** @internal A Task took this coroutine: it counts as awaited. */
+export function _markAwaited(gen: object): void {
+  neverAwaited.unregister(gen);
+}
+
+// ---------------------------------------------------------------- Task
+
+let taskCounter = 0;
+
+/** Options of `createTask()` and the {@link Task} constructor. */
+export interface TaskOptions {
+  /** The task's name; `Task-N` by default. */
+  name?: string;
+  /** The context the coroutine runs in; a copy of the current one by default. */
+  context?: Context;
+  /**
+   * Run the first step at once, inside `createTask()`, when the loop is running (3.14's
+   * `eager_start`). A task that finishes in that step comes back done.
+   */
+  eagerStart?: boolean;
+}
+
+/** Options of the {@link Task} constructor. */
+export interface TaskConstructorOptions extends TaskOptions {
+  /** The loop; the running loop by default. */
+  loop?: BaseEventLoop;
+}
+
+const SEND = 0;
+const THROW = 1;
+
+/** Appends a frame line to an error's stack as it crosses a trampolined frame. */
+function annotate(e: unknown, frame: Coroutine): void {
+  if (e instanceof Error && typeof e.stack === "string") {
+    try {
+      e.stack += `\n    at yield* ${coroutineName(frame)} (asyncio-ts frame)`;
+    } catch {
+      // a frozen error or a read-only stack: the original stack is still there
+    }
+  }
+}
+
+/**
+ * A Future that runs a coroutine: asyncio's `Task`. Create one with `createTask()`.
+ *
+ * `cancel()` throws `CancelledError` into the coroutine at its suspended `yield*`; the
+ * coroutine may clean up (even awaiting in `finally`) and should let the error propagate.
+ * The task's {@link signal} aborts when it is cancelled, so signal-aware APIs stop too.
+ *
+ * @example
+ * ```ts
+ * function* main() {
+ *   const task = asyncio.createTask(asyncio.sleep(1, "ok"), { name: "sleeper" });
+ *   console.log(task.getName(), task.done()); // "sleeper" false
+ *   console.log(yield* task);                 // "ok"
+ * }
+ * ```
+ */
+export class Task<T> extends Future<T> implements Runnable {
+  /** @internal the innermost frame: the generator the next step resumes */
+  _top: Coroutine | null;
+  /** @internal the frames below `_top`, outermost first; null while there is one frame */
+  _frames: Coroutine[] | null = null;
+  /** @internal */
+  _coro: Coroutine<T>;
+  /** @internal */
+  _name: string;
+  /** @internal */
+  _context: Context;
+  /** @internal */
+  _futWaiter: Future<unknown> | null = null;
+  /** @internal */
+  _mustCancel = false;
+  /** @internal */
+  _numCancelsRequested = 0;
+  private _controller: AbortController | null = null;
+
+  constructor(coro: Coroutine<T>, options: TaskConstructorOptions = {}) {
+    const loop = options.loop ?? getRunningLoop();
+    super({ loop });
+    if (!iscoroutine(coro)) {
+      const hint = isGeneratorFunction(coro) ? ` (call it: ${describe(coro)}(...))` : "";
+      throw new TypeError(
+        `createTask(): 'coro' must be a coroutine (a generator object): received ${describe(coro)}${hint}`,
+      );
+    }
+    _markAwaited(coro);
+    this._coro = coro;
+    this._top = coro;
+    this._name = options.name ?? `Task-${++taskCounter}`;
+    this._context = options.context ?? _currentContext().copy();
+    if (options.eagerStart === true && loop.isRunning()) {
+      this._run();
+      if (this._state === PENDING) loop._tasks.add(this);
+    } else {
+      loop._tasks.add(this);
+      loop._readyPush(this);
+    }
+  }
+
+  /** The task's name. */
+  getName(): string {
+    return this._name;
+  }
+
+  /** Renames the task. */
+  setName(value: unknown): void {
+    this._name = String(value);
+  }
+
+  /** The coroutine the task runs. */
+  getCoro(): Coroutine<T> {
+    return this._coro;
+  }
+
+  /** The context the task runs in. */
+  getContext(): Context {
+    return this._context;
+  }
+
+  /**
+   * Names of the frames the task is suspended in, outermost first. Frames of
+   * {@link coroutine}-marked functions are listed one by one; an unmarked native `yield*`
+   * chain shows as its outermost frame.
+   */
+  getStack(): string[] {
+    if (this._top === null) return [];
+    const frames = this._frames === null ? [] : this._frames.map(coroutineName);
+    frames.push(coroutineName(this._top));
+    return frames;
+  }
+
+  /**
+   * An `AbortSignal` that aborts (with a `CancelledError` as its reason) when the task is
+   * cancelled. Pass it to `fetch`, `node:fs/promises`, `timers/promises` and other
+   * signal-aware APIs so they stop with the task. After `uncancel()` brings the count back
+   * to 0, a fresh signal is handed out.
+   */
+  get signal(): AbortSignal {
+    if (this._controller === null) {
+      this._controller = new AbortController();
+      if (this._numCancelsRequested > 0 && this._state === PENDING) {
+        this._controller.abort(new CancelledError(this._cancelMessage));
+      }
+    }
+    return this._controller.signal;
+  }
+
+  /**
+   * Requests cancellation: `CancelledError` is thrown into the coroutine at its next
+   * suspension (or at its first step if it has not started). Returns `false` if the task
+   * is already done. Each call increments {@link cancelling}.
+   */
+  override cancel(msg?: string): boolean {
+    this._retrieved();
+    if (this._state !== PENDING) return false;
+    this._numCancelsRequested++;
+    if (this._controller !== null && !this._controller.signal.aborted) {
+      this._controller.abort(new CancelledError(msg));
+    }
+    if (this._futWaiter?.cancel(msg)) {
+      // The waiter may be a Task that ignores its cancellation: keep it, so a later
+      // cancel() reaches it again.
+      return true;
+    }
+    this._mustCancel = true;
+    this._cancelMessage = msg;
+    return true;
+  }
+
+  /** How many cancellation requests are pending (cancel() calls minus uncancel() calls). */
+  cancelling(): number {
+    return this._numCancelsRequested;
+  }
+
+  /**
+   * Withdraws one cancellation request; returns the remaining count. At 0 a cancellation
+   * that was requested but not yet delivered is withdrawn too (3.13).
+   */
+  uncancel(): number {
+    if (this._numCancelsRequested > 0) {
+      this._numCancelsRequested--;
+      if (this._numCancelsRequested === 0) {
+        this._mustCancel = false;
+        if (this._controller?.signal.aborted) this._controller = null;
+      }
+    }
+    return this._numCancelsRequested;
+  }
+
+  /** Tasks are completed by their coroutine: always throws {@link RuntimeError}. */
+  override setResult(_result: T): never {
+    throw new RuntimeError("Task does not support setResult()");
+  }
+
+  /** Tasks are completed by their coroutine: always throws {@link RuntimeError}. */
+  override setException(_exception: unknown): never {
+    throw new RuntimeError("Task does not support setException()");
+  }
+
+  override toString(): string {
+    const coro = coroutineName(this._coro);
+    const waiting = this._futWaiter !== null ? ` wait_for=${this._futWaiter}` : "";
+    return `<Task ${this._stateText()} name='${this._name}' coro=<${coro}>${waiting}>`;
+  }
+
+  /** @internal */
+  override _kind(): string {
+    return "Task";
+  }
+
+  /** @internal One step: resume the innermost frame until the coroutine suspends or ends. */
+  _run(): void {
+    if (this._state !== PENDING) {
+      this._loop.callExceptionHandler({
+        message: `_step(): already done: ${this}`,
+        task: this,
+      });
+      return;
+    }
+    let mode = SEND;
+    let value: unknown;
+    if (this._mustCancel) {
+      this._mustCancel = false;
+      mode = THROW;
+      value = this._makeCancelledError();
+    }
+    this._futWaiter = null;
+    const loop = this._loop;
+    const prevTask = loop._currentTask;
+    loop._currentTask = this;
+    const prevContext = _enterContext(this._context);
+    try {
+      this._drive(mode, value);
+    } finally {
+      loop._currentTask = prevTask;
+      _enterContext(prevContext);
+    }
+  }
+
+  private _drive(mode: number, value: unknown): void {
+    for (;;) {
+      const gen = this._top as Coroutine;
+      let r: IteratorResult<Suspend, unknown>;
+      try {
+        r = mode === SEND ? gen.next(value) : gen.throw(value);
+      } catch (e) {
+        const frames = this._frames;
+        if (frames !== null && frames.length > 0) {
+          annotate(e, gen);
+          this._top = frames.pop() as Coroutine;
+          mode = THROW;
+          value = e;
+          continue;
+        }
+        this._finishWithException(e);
+        return;
+      }
+      if (r.done === true) {
+        const frames = this._frames;
+        if (frames !== null && frames.length > 0) {
+          this._top = frames.pop() as Coroutine;
+          resuming = true;
+          mode = SEND;
+          value = r.value;
+          continue;
+        }
+        this._finishWithResult(r.value as T);
+        return;
+      }
+      const y: unknown = r.value;
+      if (y === RESCHEDULE) {
+        // sleep(0): back of the ready queue; a pending cancel is seen at the next step.
+        this._loop._readyPush(this);
+        return;
+      }
+      if (y === PUSH) {
+        const child = pendingFrame as Coroutine;
+        pendingFrame = null;
+        if (this._frames === null) this._frames = [];
+        this._frames.push(gen);
+        this._top = child;
+        mode = SEND;
+        value = undefined;
+        continue;
+      }
+      if (y instanceof Future) {
+        const error = this._waitOn(y);
+        if (error === null) return;
+        mode = THROW;
+        value = error;
+        continue;
+      }
+      mode = THROW;
+      value = badYield(this, y);
+    }
+  }
+
+  /** Starts waiting on `fut`; returns the error to throw into the coroutine, or null. */
+  private _waitOn(fut: Future<unknown>): Error | null {
+    if (!fut._blocking) {
+      return new TypeError(
+        `yield was used instead of yield* in task ${this._name} with ${fut}: write 'yield* future' to await it`,
+      );
+    }
+    fut._blocking = false;
+    if (fut._loop !== this._loop) {
+      return new RuntimeError(`Task ${this} got Future ${fut} attached to a different loop`);
+    }
+    if (fut === this) return new RuntimeError(`Task cannot await on itself: ${this}`);
+    fut._addWaiter(this);
+    this._futWaiter = fut;
+    if (this._mustCancel && fut.cancel(this._cancelMessage)) this._mustCancel = false;
+    return null;
+  }
+
+  private _finishWithResult(result: T): void {
+    this._release();
+    if (this._mustCancel) {
+      // cancel() was called during this very step, after the last suspension: the task
+      // still ends cancelled, as in asyncio.
+      this._mustCancel = false;
+      super.cancel(this._cancelMessage);
+      return;
+    }
+    if (this._numCancelsRequested > 0 && this._loop._debug) {
+      this._loop.callExceptionHandler({
+        message: `Task ${this._name} swallowed its cancellation: it was cancelled ${this._numCancelsRequested} time(s) and returned normally without uncancel()`,
+        task: this,
+      });
+    }
+    super.setResult(result);
+  }
+
+  private _finishWithException(e: unknown): void {
+    this._release();
+    if (e instanceof CancelledError) {
+      this._cancelledExc = e;
+      super.cancel(e.message === "" ? undefined : e.message);
+      return;
+    }
+    super.setException(e === null || e === undefined ? new TypeError(`task threw ${e}`) : e);
+  }
+
+  private _release(): void {
+    this._top = null;
+    this._frames = null;
+    this._loop._tasks.delete(this);
+  }
+}
+
+function badYield(task: Task<unknown>, y: unknown): Error {
+  const what = describe(y);
+  const hint =
+    iscoroutine(y) || (typeof y === "object" && y !== null && Symbol.iterator in y)
+      ? `: await it with 'yield*', not 'yield'`
+      : y === undefined
+        ? `: a bare 'yield' does not suspend a coroutine; write 'yield* asyncio.sleep(0)' to give way to other tasks`
+        : `: coroutines await with 'yield* awaitable'`;
+  return new TypeError(`Task got bad yield: ${what} in task ${task.getName()}${hint}`);
+}

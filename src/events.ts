@@ -1,0 +1,56 @@
+/**
+ * Getting hold of an event loop: `getRunningLoop`, `getEventLoop`, `newEventLoop`.
+ * Policies are deprecated in asyncio 3.14 and do not exist here: pass `loopFactory` to
+ * `run()` / `Runner` instead.
+ *
+ * @module
+ */
+
+import type { BaseEventLoop } from "./core/base_events.js";
+import { _getRunningLoop } from "./core/events.js";
+import { RuntimeError } from "./core/exceptions.js";
+import { NodeEventLoop } from "./loops/node.js";
+
+let currentLoop: BaseEventLoop | null = null;
+
+/**
+ * A new default event loop (a `NodeEventLoop`), not running.
+ *
+ * @example
+ * ```ts
+ * const loop = asyncio.newEventLoop();
+ * try { await loop.runUntilComplete(main()); } finally { loop.close(); }
+ * ```
+ */
+export function newEventLoop(): BaseEventLoop {
+  return new NodeEventLoop();
+}
+
+/**
+ * The running loop; else the loop given to {@link setEventLoop}. As in 3.14, throws
+ * `RuntimeError` when there is neither (it never creates one).
+ *
+ * @example
+ * ```ts
+ * asyncio.setEventLoop(asyncio.newEventLoop());
+ * const loop = asyncio.getEventLoop();
+ * ```
+ */
+export function getEventLoop(): BaseEventLoop {
+  const running = _getRunningLoop();
+  if (running !== null) return running;
+  if (currentLoop === null) throw new RuntimeError("There is no current event loop");
+  return currentLoop;
+}
+
+/**
+ * Sets the loop {@link getEventLoop} returns when none is running (`null` to clear).
+ *
+ * @example
+ * ```ts
+ * asyncio.setEventLoop(new asyncio.VirtualEventLoop());
+ * ```
+ */
+export function setEventLoop(loop: BaseEventLoop | null): void {
+  currentLoop = loop;
+}

@@ -1,0 +1,73 @@
+/**
+ * The default loop: asyncio-ts's scheduler on Node's event loop.
+ *
+ * Ready callbacks run synchronously in ticks of about a millisecond; between ticks control
+ * returns to libuv (through `setImmediate`), so sockets, child processes and promise
+ * callbacks are served. One Node timer is armed for the earliest deadline. The process
+ * stays alive exactly while the loop has a ready callback or a timer, or while Node has
+ * outside work (a socket, a pending promise's I/O) that will feed it.
+ *
+ * @module
+ */
+
+import { BaseEventLoop } from "../core/base_events.js";
+
+/** Node's longest timer delay; longer ones are re-armed when they fire. */
+const MAX_TIMER_MS = 2_147_483_647;
+
+/**
+ * The event loop `asyncio.run()` uses by default.
+ *
+ * @example
+ * ```ts
+ * await asyncio.run(main(), { loopFactory: () => new asyncio.NodeEventLoop() });
+ * ```
+ */
+export class NodeEventLoop extends BaseEventLoop {
+  private _immediate: ReturnType<typeof setImmediate> | null = null;
+  private _timer: ReturnType<typeof setTimeout> | null = null;
+  private _timerWhen = Number.NaN;
+
+  private readonly _onImmediate = (): void => {
+    this._immediate = null;
+    this._tick();
+  };
+
+  private readonly _onTimer = (): void => {
+    this._timer = null;
+    this._timerWhen = Number.NaN;
+    this._tick();
+  };
+
+  /** Monotonic seconds (`performance.now()` / 1000). */
+  time(): number {
+    return performance.now() / 1000;
+  }
+
+  protected _requestImmediate(): void {
+    if (this._immediate === null) this._immediate = setImmediate(this._onImmediate);
+  }
+
+  protected _requestTimer(when: number): void {
+    if (this._timer !== null) {
+      if (this._timerWhen === when) return;
+      clearTimeout(this._timer);
+    }
+    // Round up: a timer that fires early finds nothing due and is re-armed, a wasted wake-up.
+    const ms = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil((when - this.time()) * 1000)));
+    this._timer = setTimeout(this._onTimer, ms);
+    this._timerWhen = when;
+  }
+
+  protected _cancelWakeups(): void {
+    if (this._immediate !== null) {
+      clearImmediate(this._immediate);
+      this._immediate = null;
+    }
+    if (this._timer !== null) {
+      clearTimeout(this._timer);
+      this._timer = null;
+      this._timerWhen = Number.NaN;
+    }
+  }
+}

@@ -1,0 +1,205 @@
+/**
+ * `run()` and `Runner`: create a loop, run a main coroutine on it, clean up.
+ *
+ * @module
+ */
+
+import type { BaseEventLoop } from "./core/base_events.js";
+import type { Context } from "./core/contextvars.js";
+import { copyContext } from "./core/contextvars.js";
+import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./core/coroutines.js";
+import { _getRunningLoop } from "./core/events.js";
+import { KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
+import type { Task } from "./core/tasks.js";
+import { fromPromise } from "./interop.js";
+import { NodeEventLoop } from "./loops/node.js";
+import { gather, isAwaitableLike } from "./tasks.js";
+
+/** Options of {@link run} and {@link Runner}. */
+export interface RunOptions {
+  /** Debug mode: slow callbacks and swallowed cancellations are reported. */
+  debug?: boolean;
+  /** Makes the loop; a `NodeEventLoop` by default (`() => new VirtualEventLoop()` for virtual time). */
+  loopFactory?: () => BaseEventLoop;
+  /** Turn Ctrl-C into cancellation of the main task (default true when nothing else handles SIGINT). */
+  handleSigint?: boolean;
+}
+
+/** Options of {@link Runner.run}. */
+export interface RunnerRunOptions {
+  /** The context the main task runs in; the runner's own context by default. */
+  context?: Context;
+}
+
+const CREATED = "created";
+const INITIALIZED = "initialized";
+const CLOSED = "closed";
+type RunnerState = typeof CREATED | typeof INITIALIZED | typeof CLOSED;
+
+function* awaitIt<T>(aw: AwaitableLike<T>): Coroutine<T> {
+  if (Symbol.iterator in aw) return yield* aw;
+  return yield* fromPromise(aw);
+}
+
+/**
+ * Runs several top-level coroutines on one loop, in one shared context, as asyncio's
+ * `Runner`. `close()` cancels what is left, closes async generators and the loop.
+ *
+ * @example
+ * ```ts
+ * const runner = new asyncio.Runner();
+ * try {
+ *   await runner.run(setup());
+ *   await runner.run(main());
+ * } finally {
+ *   await runner.close();
+ * }
+ * ```
+ */
+export class Runner {
+  private _state: RunnerState = CREATED;
+  private _loop: BaseEventLoop | null = null;
+  private readonly _context: Context = copyContext();
+  private _interruptCount = 0;
+
+  constructor(private readonly _options: RunOptions = {}) {
+    if (_options.loopFactory !== undefined && typeof _options.loopFactory !== "function") {
+      throw new TypeError(
+        `Runner(): 'loopFactory' must be a function returning a loop: received ${describe(_options.loopFactory)}`,
+      );
+    }
+  }
+
+  /**
+   * Runs `main` (a coroutine or any awaitable) to completion on the runner's loop and
+   * resolves with its result, or rejects with its own error.
+   */
+  async run<T>(main: AwaitableLike<T>, options: RunnerRunOptions = {}): Promise<T> {
+    if (!isAwaitableLike(main)) {
+      throw new TypeError(`Runner.run(): an awaitable is required: received ${describe(main)}`);
+    }
+    if (_getRunningLoop() !== null) {
+      closeCoroutine(main);
+      throw new RuntimeError("Runner.run() cannot be called from a running event loop");
+    }
+    const loop = this._lazyInit();
+    const coro: Coroutine<T> = iscoroutine(main) ? (main as Coroutine<T>) : awaitIt(main);
+    const context = options.context ?? this._context;
+    const task = context.run(() => loop.createTask(coro));
+    const removeSigint = this._installSigint(task);
+    this._interruptCount = 0;
+    try {
+      return await loop.runUntilComplete(task);
+    } catch (e) {
+      if (this._interruptCount > 0 && task.cancelled() && task.uncancel() <= 0) {
+        throw new KeyboardInterrupt("interrupted (Ctrl-C)", { cause: e });
+      }
+      throw e;
+    } finally {
+      removeSigint();
+    }
+  }
+
+  /** The runner's loop (created on first use). */
+  getLoop(): BaseEventLoop {
+    return this._lazyInit();
+  }
+
+  /**
+   * Cancels the tasks still pending, closes async generators, closes the loop. Idempotent.
+   */
+  async close(): Promise<void> {
+    if (this._state !== INITIALIZED) {
+      this._state = CLOSED;
+      return;
+    }
+    const loop = this._loop as BaseEventLoop;
+    try {
+      await cancelAllTasks(loop);
+      await loop.runUntilComplete(loop.shutdownAsyncgens());
+    } finally {
+      loop.close();
+      this._loop = null;
+      this._state = CLOSED;
+    }
+  }
+
+  private _lazyInit(): BaseEventLoop {
+    if (this._state === CLOSED) throw new RuntimeError("Runner is closed");
+    if (this._state === INITIALIZED) return this._loop as BaseEventLoop;
+    const factory = this._options.loopFactory;
+    const loop = factory === undefined ? new NodeEventLoop() : factory();
+    if (this._options.debug !== undefined) loop.setDebug(this._options.debug);
+    else if (process.env.PYTHONASYNCIODEBUG || process.env.ASYNCIO_TS_DEBUG) loop.setDebug(true);
+    this._loop = loop;
+    this._state = INITIALIZED;
+    return loop;
+  }
+
+  /** First Ctrl-C cancels the main task (its cleanup runs); a second one ends the process. */
+  private _installSigint(task: Task<unknown>): () => void {
+    const wanted = this._options.handleSigint ?? process.listenerCount("SIGINT") === 0;
+    if (!wanted) return () => {};
+    const onSigint = (): void => {
+      this._interruptCount++;
+      if (this._interruptCount === 1 && !task.done()) {
+        task.cancel("interrupted (Ctrl-C)");
+        return;
+      }
+      process.removeListener("SIGINT", onSigint);
+      process.kill(process.pid, "SIGINT");
+    };
+    process.on("SIGINT", onSigint);
+    return () => process.removeListener("SIGINT", onSigint);
+  }
+}
+
+function closeCoroutine(x: unknown): void {
+  if (iscoroutine(x)) x.return(undefined);
+}
+
+/** Cancels every pending task of `loop` and waits for them, reporting their errors. */
+async function cancelAllTasks(loop: BaseEventLoop): Promise<void> {
+  const tasks = [...loop._tasks];
+  if (tasks.length === 0) return;
+  for (const t of tasks) t.cancel();
+  await loop.runUntilComplete(gather(...tasks, { returnExceptions: true }));
+  for (const t of tasks) {
+    if (t.cancelled()) continue;
+    const exception = t.exception();
+    if (exception !== null) {
+      loop.callExceptionHandler({
+        message: "unhandled exception during asyncio.run() shutdown",
+        exception,
+        task: t,
+      });
+    }
+  }
+}
+
+/**
+ * Runs `main` on a new event loop and resolves with its result: asyncio's `run()`.
+ * At the end, tasks still pending are cancelled, async generators are closed and the loop
+ * is closed. Rejects with `main`'s own error; with `RuntimeError` if a loop is running.
+ *
+ * @example
+ * ```ts
+ * function* main() {
+ *   yield* asyncio.sleep(1);
+ *   return "done";
+ * }
+ * console.log(await asyncio.run(main())); // "done"
+ * ```
+ */
+export async function run<T>(main: AwaitableLike<T>, options: RunOptions = {}): Promise<T> {
+  if (_getRunningLoop() !== null) {
+    closeCoroutine(main);
+    throw new RuntimeError("asyncio.run() cannot be called from a running event loop");
+  }
+  const runner = new Runner(options);
+  try {
+    return await runner.run(main);
+  } finally {
+    await runner.close();
+  }
+}
