@@ -21,6 +21,26 @@ export interface Example {
 
 export const examples: Example[] = [
   // issue 2: the foundation
+  {
+    name: "synchronous",
+    about: "three counts with a blocking sleep: the loop is frozen, they run one after the other",
+    load: () => import("./synchronous.js"),
+  },
+  {
+    name: "countasync",
+    about: "the same three counts with asyncio.sleep under gather: One One One, Two Two Two",
+    load: () => import("./countasync.js"),
+  },
+  {
+    name: "rand",
+    about: "three makerandom() retrying until a number beats their threshold, interleaved",
+    load: () => import("./rand.js"),
+  },
+  {
+    name: "chain",
+    about: "chained coroutines: fetch a user, then their posts, for three users at once",
+    load: () => import("./chain.js"),
+  },
   // issue 3: structured concurrency
   // issue 4: queues
   // issue 5: async iteration and context managers

@@ -76,7 +76,9 @@ export function* asyncWith<T, R>(
     );
   }
   if (typeof body !== "function") {
-    throw new TypeError(`asyncWith(): 'body' must be a generator function: received ${describe(body)}`);
+    throw new TypeError(
+      `asyncWith(): 'body' must be a generator function: received ${describe(body)}`,
+    );
   }
   const value = yield* cm.aenter();
   let result: R;

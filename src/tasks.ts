@@ -12,12 +12,12 @@ import {
   type Coroutine,
   describe,
   iscoroutine,
-  RESCHEDULE,
 } from "./core/coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./core/events.js";
 import { CancelledError } from "./core/exceptions.js";
 import { Future, isfuture } from "./core/futures.js";
-import { Task, type TaskOptions } from "./core/tasks.js";
+import type { Runnable } from "./core/readyqueue.js";
+import { Task, type TaskOptions, YIELD_ONCE } from "./core/tasks.js";
 
 /**
  * Wraps `coro` in a {@link Task} on the running loop and schedules its first step. Keep a
@@ -95,7 +95,7 @@ export function isAwaitableLike(x: unknown): x is AwaitableLike<unknown> {
 // ---------------------------------------------------------------- sleep
 
 function* sleepZero<T>(result: T): Coroutine<T> {
-  yield RESCHEDULE;
+  yield* YIELD_ONCE;
   return result;
 }
 
@@ -138,7 +138,11 @@ export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
     );
   }
   if (Number.isNaN(delay)) throw new RangeError("sleep(): 'delay' must not be NaN");
-  return delay <= 0 ? sleepZero(result) : sleepFor(delay, result);
+  if (delay <= 0) {
+    // The common `sleep(0)` shares one stateless awaitable: no allocation per call.
+    return result === undefined ? (YIELD_ONCE as Coroutine<undefined>) : sleepZero(result);
+  }
+  return sleepFor(delay, result);
 }
 
 // ---------------------------------------------------------------- gather
@@ -235,78 +239,113 @@ export function gather<const T extends readonly AwaitableLike<unknown>[]>(
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   const { aws, options } = splitOptions(args);
   const returnExceptions = options.returnExceptions === true;
-  aws.forEach((aw, i) => {
-    if (!isAwaitableLike(aw)) {
-      const hint = Array.isArray(aw)
-        ? "; pass the items as separate arguments: gather(...items)"
-        : "";
-      throw new TypeError(
-        `gather(): argument ${i} is not awaitable: received ${describe(aw)}${hint}`,
-      );
-    }
-  });
   let loop = _getRunningLoop();
   if (aws.length === 0) {
     const outer = new GatheringFuture<unknown[]>([], loop ?? getRunningLoop());
     outer.setResult([]);
     return outer;
   }
+  aws.forEach(checkAwaitable);
   if (loop === null) {
     const fut = aws.find(isfuture);
     if (fut === undefined) getRunningLoop(); // throws "no running event loop"
     loop = (fut as Future<unknown>)._loop;
   }
-  const argToFut = new Map<unknown, Future<unknown>>();
-  const children: Future<unknown>[] = [];
-  for (const aw of aws) {
-    let fut = argToFut.get(aw);
-    if (fut === undefined) {
+  // Identical arguments share one child, as in asyncio. Coroutine objects are fresh in
+  // practice, so the map is only consulted from the first repeat on.
+  const seen = new Set<unknown>();
+  let argToFut: Map<unknown, Future<unknown>> | null = null;
+  const children: Future<unknown>[] = new Array(aws.length);
+  const unique: Future<unknown>[] = [];
+  for (let i = 0; i < aws.length; i++) {
+    const aw = aws[i];
+    let fut: Future<unknown> | undefined;
+    if (seen.has(aw)) {
+      if (argToFut === null) {
+        argToFut = new Map();
+        for (let j = 0; j < i; j++) argToFut.set(aws[j], children[j] as Future<unknown>);
+      }
+      fut = argToFut.get(aw) as Future<unknown>;
+    } else {
+      seen.add(aw);
       fut = toFuture(aw as AwaitableLike<unknown>, loop);
-      argToFut.set(aw, fut);
+      unique.push(fut);
+      argToFut?.set(aw, fut);
     }
-    children.push(fut);
+    children[i] = fut;
   }
   const outer = new GatheringFuture<unknown[]>(children, loop);
-  const nfuts = argToFut.size;
-  let nfinished = 0;
+  const waiter = new GatherWaiter(outer, children, unique.length, returnExceptions);
+  for (const fut of unique) fut._addWaiter(waiter);
+  return outer;
+}
 
-  const onChildDone = (fut: Future<unknown>): void => {
-    nfinished++;
+function checkAwaitable(aw: unknown, i: number): void {
+  if (!isAwaitableLike(aw)) {
+    const hint = Array.isArray(aw)
+      ? "; pass the items as separate arguments: gather(...items)"
+      : "";
+    throw new TypeError(
+      `gather(): argument ${i} is not awaitable: received ${describe(aw)}${hint}`,
+    );
+  }
+}
+
+/**
+ * gather's bookkeeping, run (through the ready queue, like a done-callback) each time a
+ * child finishes. One object per gather: children finishing allocate nothing.
+ */
+class GatherWaiter implements Runnable {
+  private nfinished = 0;
+
+  constructor(
+    private readonly outer: GatheringFuture<unknown[]>,
+    private readonly children: Future<unknown>[],
+    private readonly nfuts: number,
+    private readonly returnExceptions: boolean,
+  ) {}
+
+  _run(fut: unknown): void {
+    const child = fut as Future<unknown>;
+    const outer = this.outer;
+    this.nfinished++;
     if (outer.done()) {
-      if (!fut.cancelled()) fut.exception(); // mark retrieved: the outer already failed
+      if (!child.cancelled()) child.exception(); // mark retrieved: the outer already failed
       return;
     }
-    if (!returnExceptions) {
-      if (fut.cancelled()) {
-        outer.setException(fut._makeCancelledError());
+    if (!this.returnExceptions) {
+      if (child.cancelled()) {
+        outer.setException(child._makeCancelledError());
         return;
       }
-      const exc = fut.exception();
+      const exc = child.exception();
       if (exc !== null) {
         outer.setException(exc);
         return;
       }
     }
-    if (nfinished === nfuts) {
-      const results: unknown[] = new Array(children.length);
-      for (let i = 0; i < children.length; i++) {
-        const child = children[i] as Future<unknown>;
-        if (child.cancelled()) results[i] = child._makeCancelledError();
-        else {
-          const exc = child.exception();
-          results[i] = exc !== null ? exc : child._result;
-        }
-      }
-      if (outer._cancelRequested) {
-        // A child raised CancelledError only because the outer Future was cancelled.
-        outer.setException(new CancelledError(outer._cancelMessage));
-      } else {
-        outer.setResult(results);
+    if (this.nfinished === this.nfuts) this.finish();
+  }
+
+  private finish(): void {
+    const children = this.children;
+    const results: unknown[] = new Array(children.length);
+    for (let i = 0; i < children.length; i++) {
+      const child = children[i] as Future<unknown>;
+      if (child.cancelled()) results[i] = child._makeCancelledError();
+      else {
+        const exc = child.exception();
+        results[i] = exc !== null ? exc : child._result;
       }
     }
-  };
-  for (const fut of argToFut.values()) fut.addDoneCallback(onChildDone);
-  return outer;
+    const outer = this.outer;
+    if (outer._cancelRequested) {
+      // The children raised CancelledError only because the outer Future was cancelled.
+      outer.setException(new CancelledError(outer._cancelMessage));
+    } else {
+      outer.setResult(results);
+    }
+  }
 }
 
 function toFuture(aw: AwaitableLike<unknown>, loop: BaseEventLoop): Future<unknown> {

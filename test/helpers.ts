@@ -36,7 +36,9 @@ export async function runVirtual<T>(
     },
   });
   if (!options.allowReports && reports.length > 0) {
-    throw new Error(`unexpected exception-handler reports: ${reports.map((r) => r.message).join("; ")}`);
+    throw new Error(
+      `unexpected exception-handler reports: ${reports.map((r) => r.message).join("; ")}`,
+    );
   }
   const end = (loop as asyncio.BaseEventLoop | null)?.time() ?? 0;
   return { result, elapsed: end, reports };

@@ -19,7 +19,7 @@ import { RuntimeError } from "./exceptions.js";
 import { Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
-import { Task, type TaskOptions } from "./tasks.js";
+import { Task, TaskList, type TaskOptions } from "./tasks.js";
 import { TimerHeap } from "./timerheap.js";
 
 /** How long one tick may run before returning to the host loop, in milliseconds. */
@@ -95,7 +95,7 @@ export abstract class BaseEventLoop {
   /** @internal cancelled handles still in the heap */
   _cancelledTimers = 0;
   /** @internal pending tasks, held strongly */
-  readonly _tasks = new Set<Task<unknown>>();
+  readonly _tasks = new TaskList();
   /** @internal */
   _currentTask: Task<unknown> | null = null;
   /** @internal */
@@ -219,8 +219,8 @@ export abstract class BaseEventLoop {
   }
 
   /** @internal Appends to the ready queue, waking the host if we are between ticks. */
-  _readyPush(r: Runnable): void {
-    this._ready.push(r);
+  _readyPush(r: Runnable, arg?: unknown): void {
+    this._ready.push(r, arg);
     if (!this._inTick && this._running) this._requestImmediate();
   }
 
@@ -312,7 +312,7 @@ export abstract class BaseEventLoop {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
     this._closed = true;
-    this._ready.drain();
+    this._ready.clear();
     this._timers.clear();
     this._cancelledTimers = 0;
     for (const task of this._tasks) {
@@ -533,7 +533,7 @@ export abstract class BaseEventLoop {
     if (this._timers.size > 0) this._collectDueTimers();
     const ready = this._ready;
     const n = ready.length;
-    for (let i = 0; i < n; i++) ready.shift()._run();
+    for (let i = 0; i < n; i++) ready.runHead();
     return n;
   }
 
@@ -542,9 +542,9 @@ export abstract class BaseEventLoop {
     const ready = this._ready;
     const n = ready.length;
     for (let i = 0; i < n; i++) {
-      const r = ready.shift();
+      const r = ready.peek();
       const t0 = performance.now();
-      r._run();
+      ready.runHead();
       const dt = (performance.now() - t0) / 1000;
       if (dt >= this.slowCallbackDuration) {
         this.callExceptionHandler({

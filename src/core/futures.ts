@@ -43,8 +43,12 @@ const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
   });
 });
 
-/** Marks a done-callback slot that holds a Task to wake, not a function. */
-const WAKE_TASK = null;
+/**
+ * Tags the done-callback slot of an internal callback: a Runnable pushed onto the ready
+ * queue with the Future as its argument (a waiting Task, gather's bookkeeping). A user
+ * callback's tag is the Context it runs in.
+ */
+const INTERNAL = null;
 
 /** Options of {@link Future.addDoneCallback}. */
 export interface DoneCallbackOptions {
@@ -85,7 +89,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   _exception: unknown = null;
   /** @internal */
   _loop: BaseEventLoop;
-  /** @internal pairs: (callback, context) or (task, WAKE_TASK) */
+  /** @internal the first done-callback (most Futures have one): a function or a Runnable */
+  _cb0: unknown = null;
+  /** @internal its tag: a Context for a function, INTERNAL for a Runnable */
+  _cb0Tag: Context | null = null;
+  /** @internal later callbacks, as (callback, tag) pairs */
   _callbacks: unknown[] | null = null;
   /** @internal */
   _cancelMessage: string | undefined = undefined;
@@ -199,22 +207,23 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
       this._loop._callSoonWithContext(fn, [this], context);
       return;
     }
-    const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = [fn, context];
-    else cbs.push(fn, context);
+    this._pushCallback(fn, context);
   }
 
   /** Removes every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: (future: this) => void): number {
-    const cbs = this._callbacks;
-    if (cbs === null) return 0;
-    const kept: unknown[] = [];
+    const all: unknown[] = [];
+    if (this._cb0 !== null) all.push(this._cb0, this._cb0Tag);
+    if (this._callbacks !== null) all.push(...this._callbacks);
+    this._cb0 = null;
+    this._cb0Tag = null;
+    this._callbacks = null;
     let removed = 0;
-    for (let i = 0; i < cbs.length; i += 2) {
-      if (cbs[i] === fn && cbs[i + 1] !== WAKE_TASK) removed++;
-      else kept.push(cbs[i], cbs[i + 1]);
+    for (let i = 0; i < all.length; i += 2) {
+      const tag = all[i + 1] as Context | null;
+      if (all[i] === fn && tag !== INTERNAL) removed++;
+      else this._pushCallback(all[i], tag);
     }
-    this._callbacks = kept.length > 0 ? kept : null;
     return removed;
   }
 
@@ -281,11 +290,27 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     return this._cancelledExc;
   }
 
-  /** @internal Registers a Task to be pushed onto the ready queue when this is done. */
-  _addWaiter(task: Runnable): void {
-    const cbs = this._callbacks;
-    if (cbs === null) this._callbacks = [task, WAKE_TASK];
-    else cbs.push(task, WAKE_TASK);
+  /**
+   * @internal Registers `r` to be pushed onto the ready queue, with this Future as its
+   * argument, when this is done (a waiting Task; gather's bookkeeping). No Handle, no
+   * context: internal callbacks never touch context variables.
+   */
+  _addWaiter(r: Runnable): void {
+    if (this._state !== PENDING) this._loop._readyPush(r, this);
+    else this._pushCallback(r, INTERNAL);
+  }
+
+  private _pushCallback(cb: unknown, tag: Context | null): void {
+    if (this._cb0 === null) {
+      this._cb0 = cb;
+      this._cb0Tag = tag;
+    } else if (this._callbacks === null) this._callbacks = [cb, tag];
+    else this._callbacks.push(cb, tag);
+  }
+
+  private _runCallback(cb: unknown, tag: Context | null): void {
+    if (tag === INTERNAL) this._loop._readyPush(cb as Runnable, this);
+    else this._loop._callSoonWithContext(cb as (f: this) => void, [this], tag);
   }
 
   /** @internal */
@@ -297,14 +322,17 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 
   private _scheduleCallbacks(): void {
-    const cbs = this._callbacks;
-    if (cbs !== null) {
-      this._callbacks = null;
-      const loop = this._loop;
-      for (let i = 0; i < cbs.length; i += 2) {
-        const ctx = cbs[i + 1];
-        if (ctx === WAKE_TASK) loop._readyPush(cbs[i] as Runnable);
-        else loop._callSoonWithContext(cbs[i] as (f: this) => void, [this], ctx as Context);
+    if (this._cb0 !== null) {
+      const cb = this._cb0;
+      this._cb0 = null;
+      this._runCallback(cb, this._cb0Tag);
+      this._cb0Tag = null;
+      const cbs = this._callbacks;
+      if (cbs !== null) {
+        this._callbacks = null;
+        for (let i = 0; i < cbs.length; i += 2) {
+          this._runCallback(cbs[i], cbs[i + 1] as Context | null);
+        }
       }
     }
     if (this._settle !== null) this._settle();

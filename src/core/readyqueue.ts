@@ -1,53 +1,85 @@
 /**
- * The loop's FIFO ready queue: a ring buffer with a power-of-two capacity that doubles when
- * full. Push and shift allocate nothing once the buffer has grown to the working size.
+ * The loop's FIFO ready queue: a ring buffer of (runnable, argument) pairs with a
+ * power-of-two capacity that doubles when full. Push and shift allocate nothing once the
+ * buffer has grown to the working size; the argument slot lets a Future schedule an
+ * internal done-callback with itself as argument without allocating a Handle.
  *
  * @module
  */
 
-/** Something the loop can run: a callback Handle or a Task's step. */
+/** Something the loop can run: a callback Handle, a Task's step, an internal callback. */
 export interface Runnable {
-  _run(): void;
+  _run(arg: unknown): void;
 }
 
 export class ReadyQueue {
-  private buf: Array<Runnable | undefined>;
+  private items: Array<Runnable | undefined>;
+  private args: unknown[];
   private head = 0;
   private mask: number;
   length = 0;
 
   constructor(capacity = 1024) {
-    this.buf = new Array<Runnable | undefined>(capacity);
+    this.items = new Array<Runnable | undefined>(capacity);
+    this.args = new Array<unknown>(capacity);
     this.mask = capacity - 1;
   }
 
-  push(item: Runnable): void {
-    if (this.length === this.buf.length) this.grow();
-    this.buf[(this.head + this.length) & this.mask] = item;
+  push(item: Runnable, arg?: unknown): void {
+    if (this.length === this.items.length) this.grow();
+    const i = (this.head + this.length) & this.mask;
+    this.items[i] = item;
+    this.args[i] = arg;
     this.length++;
   }
 
+  /** Runs the item at the head, removing it first (so the item may push itself again). */
+  runHead(): void {
+    const i = this.head;
+    const item = this.items[i] as Runnable;
+    const arg = this.args[i];
+    this.items[i] = undefined;
+    this.args[i] = undefined;
+    this.head = (i + 1) & this.mask;
+    this.length--;
+    item._run(arg);
+  }
+
+  /** Removes and returns the head item (its argument is dropped). */
   shift(): Runnable {
-    const item = this.buf[this.head] as Runnable;
-    this.buf[this.head] = undefined;
-    this.head = (this.head + 1) & this.mask;
+    const i = this.head;
+    const item = this.items[i] as Runnable;
+    this.items[i] = undefined;
+    this.args[i] = undefined;
+    this.head = (i + 1) & this.mask;
     this.length--;
     return item;
   }
 
-  /** Removes everything, returning the items in order (used when a loop closes). */
-  drain(): Runnable[] {
-    const out: Runnable[] = [];
-    while (this.length > 0) out.push(this.shift());
-    return out;
+  /** The item at the head, without removing it. */
+  peek(): Runnable | undefined {
+    return this.length > 0 ? this.items[this.head] : undefined;
+  }
+
+  /** Removes everything (used when a loop closes). */
+  clear(): void {
+    while (this.length > 0) this.shift();
   }
 
   private grow(): void {
-    const old = this.buf;
-    const buf = new Array<Runnable | undefined>(old.length * 2);
-    for (let i = 0; i < this.length; i++) buf[i] = old[(this.head + i) & this.mask];
-    this.buf = buf;
+    const oldItems = this.items;
+    const oldArgs = this.args;
+    const n = oldItems.length * 2;
+    const items = new Array<Runnable | undefined>(n);
+    const args = new Array<unknown>(n);
+    for (let k = 0; k < this.length; k++) {
+      const j = (this.head + k) & this.mask;
+      items[k] = oldItems[j];
+      args[k] = oldArgs[j];
+    }
+    this.items = items;
+    this.args = args;
     this.head = 0;
-    this.mask = buf.length - 1;
+    this.mask = n - 1;
   }
 }

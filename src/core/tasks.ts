@@ -67,6 +67,41 @@ const DELEGATE: Iterator<Suspend, unknown, unknown> = {
   },
 };
 
+/** Set just before a task that yielded RESCHEDULE is resumed; consumed by YIELD_ONCE. */
+let resumingAfterReschedule = false;
+
+const RESCHEDULE_RESULT: IteratorResult<Suspend, never> = { done: false, value: RESCHEDULE };
+const YIELDED_ONCE: IteratorResult<Suspend, undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+});
+
+/**
+ * @internal `sleep(0)`: gives way to the other ready callbacks once. A single stateless
+ * object serves every task (no generator per call): its first `next()` yields RESCHEDULE;
+ * the Task sets `resumingAfterReschedule` when it resumes a task that yielded RESCHEDULE,
+ * and the `next()` that this resume reaches completes the `yield*`.
+ */
+export const YIELD_ONCE: Iterator<Suspend, undefined, unknown> &
+  Iterable<Suspend, undefined, unknown> = {
+  [Symbol.iterator]() {
+    return YIELD_ONCE;
+  },
+  next(): IteratorResult<Suspend, undefined> {
+    if (resumingAfterReschedule) {
+      resumingAfterReschedule = false;
+      return YIELDED_ONCE;
+    }
+    return RESCHEDULE_RESULT;
+  },
+  throw(e?: unknown): IteratorResult<Suspend, undefined> {
+    throw e;
+  },
+  return(): IteratorResult<Suspend, undefined> {
+    return YIELDED_ONCE;
+  },
+};
+
 function pushFrame(this: Coroutine): Iterator<Suspend, unknown, unknown> {
   pendingFrame = this;
   neverAwaited.unregister(this);
@@ -128,7 +163,8 @@ export function coroutine<F extends (...args: never[]) => Generator<Suspend, unk
 
 /** @internal A Task took this coroutine: it counts as awaited. */
 export function _markAwaited(gen: object): void {
-  neverAwaited.unregister(gen);
+  // Only marked coroutines are registered; the `in` test is far cheaper than unregister.
+  if (COROUTINE_FUNCTION in gen) neverAwaited.unregister(gen);
 }
 
 // ---------------------------------------------------------------- Task
@@ -191,14 +227,24 @@ export class Task<T> extends Future<T> implements Runnable {
   _frames: Coroutine[] | null = null;
   /** @internal */
   _coro: Coroutine<T>;
+  /** @internal null until asked for: most tasks are never named */
+  _name: string | null;
   /** @internal */
-  _name: string;
+  readonly _id: number;
   /** @internal */
   _context: Context;
+  /** @internal links in the loop's list of pending tasks */
+  _prevTask: Task<unknown> | null = null;
+  /** @internal */
+  _nextTask: Task<unknown> | null = null;
+  /** @internal */
+  _listed = false;
   /** @internal */
   _futWaiter: Future<unknown> | null = null;
   /** @internal */
   _mustCancel = false;
+  /** @internal the last step ended with a RESCHEDULE yield (sleep(0)) */
+  _rescheduled = false;
   /** @internal */
   _numCancelsRequested = 0;
   private _controller: AbortController | null = null;
@@ -215,7 +261,8 @@ export class Task<T> extends Future<T> implements Runnable {
     _markAwaited(coro);
     this._coro = coro;
     this._top = coro;
-    this._name = options.name ?? `Task-${++taskCounter}`;
+    this._id = ++taskCounter;
+    this._name = options.name ?? null;
     this._context = options.context ?? _currentContext().copy();
     if (options.eagerStart === true && loop.isRunning()) {
       this._run();
@@ -228,6 +275,7 @@ export class Task<T> extends Future<T> implements Runnable {
 
   /** The task's name. */
   getName(): string {
+    if (this._name === null) this._name = `Task-${this._id}`;
     return this._name;
   }
 
@@ -329,7 +377,7 @@ export class Task<T> extends Future<T> implements Runnable {
   override toString(): string {
     const coro = coroutineName(this._coro);
     const waiting = this._futWaiter !== null ? ` wait_for=${this._futWaiter}` : "";
-    return `<Task ${this._stateText()} name='${this._name}' coro=<${coro}>${waiting}>`;
+    return `<Task ${this._stateText()} name='${this.getName()}' coro=<${coro}>${waiting}>`;
   }
 
   /** @internal */
@@ -352,7 +400,10 @@ export class Task<T> extends Future<T> implements Runnable {
       this._mustCancel = false;
       mode = THROW;
       value = this._makeCancelledError();
+    } else if (this._rescheduled) {
+      resumingAfterReschedule = true;
     }
+    this._rescheduled = false;
     this._futWaiter = null;
     const loop = this._loop;
     const prevTask = loop._currentTask;
@@ -399,6 +450,7 @@ export class Task<T> extends Future<T> implements Runnable {
       const y: unknown = r.value;
       if (y === RESCHEDULE) {
         // sleep(0): back of the ready queue; a pending cancel is seen at the next step.
+        this._rescheduled = true;
         this._loop._readyPush(this);
         return;
       }
@@ -428,7 +480,7 @@ export class Task<T> extends Future<T> implements Runnable {
   private _waitOn(fut: Future<unknown>): Error | null {
     if (!fut._blocking) {
       return new TypeError(
-        `yield was used instead of yield* in task ${this._name} with ${fut}: write 'yield* future' to await it`,
+        `yield was used instead of yield* in task ${this.getName()} with ${fut}: write 'yield* future' to await it`,
       );
     }
     fut._blocking = false;
@@ -453,7 +505,7 @@ export class Task<T> extends Future<T> implements Runnable {
     }
     if (this._numCancelsRequested > 0 && this._loop._debug) {
       this._loop.callExceptionHandler({
-        message: `Task ${this._name} swallowed its cancellation: it was cancelled ${this._numCancelsRequested} time(s) and returned normally without uncancel()`,
+        message: `Task ${this.getName()} swallowed its cancellation: it was cancelled ${this._numCancelsRequested} time(s) and returned normally without uncancel()`,
         task: this,
       });
     }
@@ -474,6 +526,58 @@ export class Task<T> extends Future<T> implements Runnable {
     this._top = null;
     this._frames = null;
     this._loop._tasks.delete(this);
+  }
+}
+
+/**
+ * The loop's pending tasks: an intrusive doubly-linked list through the Tasks themselves,
+ * in creation order. Adding and removing cost two pointer writes and no allocation (a Set
+ * hashes, and grows and shrinks its table as 100,000 tasks come and go).
+ */
+export class TaskList implements Iterable<Task<unknown>> {
+  private head: Task<unknown> | null = null;
+  private tail: Task<unknown> | null = null;
+  size = 0;
+
+  add(t: Task<unknown>): void {
+    if (t._listed) return;
+    t._listed = true;
+    t._prevTask = this.tail;
+    t._nextTask = null;
+    if (this.tail === null) this.head = t;
+    else this.tail._nextTask = t;
+    this.tail = t;
+    this.size++;
+  }
+
+  delete(t: Task<unknown>): boolean {
+    if (!t._listed) return false;
+    t._listed = false;
+    const prev = t._prevTask;
+    const next = t._nextTask;
+    if (prev === null) this.head = next;
+    else prev._nextTask = next;
+    if (next === null) this.tail = prev;
+    else next._prevTask = prev;
+    t._prevTask = null;
+    t._nextTask = null;
+    this.size--;
+    return true;
+  }
+
+  has(t: Task<unknown>): boolean {
+    return t._listed;
+  }
+
+  clear(): void {
+    for (const t of [...this]) this.delete(t);
+  }
+
+  /** Iterates a snapshot, so tasks may finish (and unlink) during the iteration. */
+  [Symbol.iterator](): Iterator<Task<unknown>> {
+    const out: Task<unknown>[] = [];
+    for (let t = this.head; t !== null; t = t._nextTask) out.push(t);
+    return out[Symbol.iterator]();
   }
 }
 
