@@ -33,7 +33,7 @@ import { Task, type TaskOptions, YIELD_ONCE } from "./core/tasks.js";
  * }
  * ```
  */
-export function createTask<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
+export function createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
   return getRunningLoop().createTask(coro, options);
 }
 
@@ -281,7 +281,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
 }
 
 function checkAwaitable(aw: unknown, i: number): void {
-  if (!isAwaitableLike(aw)) {
+  if (!iscoroutine(aw) && !isAwaitableLike(aw)) {
     const hint = Array.isArray(aw)
       ? "; pass the items as separate arguments: gather(...items)"
       : "";

@@ -19,7 +19,7 @@ import { RuntimeError } from "./exceptions.js";
 import { Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
-import { Task, TaskList, type TaskOptions } from "./tasks.js";
+import { _newTask, type Task, TaskList, type TaskOptions } from "./tasks.js";
 import { TimerHeap } from "./timerheap.js";
 
 /** How long one tick may run before returning to the host loop, in milliseconds. */
@@ -112,6 +112,8 @@ export abstract class BaseEventLoop {
   private _closed = false;
   private _running = false;
   private _stopping = false;
+  /** stop() came before runForever(): asyncio still runs one iteration first */
+  private _stopOnEntry = false;
   private _inTick = false;
   private _stopResolve: (() => void) | null = null;
   private _exceptionHandler: ExceptionHandler | null = null;
@@ -171,6 +173,7 @@ export abstract class BaseEventLoop {
         `callLater(): 'delay' must be a number of seconds: received ${describe(delay)}`,
       );
     }
+    this._checkCallback(callback, "callLater");
     return this.callAt(this.time() + delay, callback, ...args);
   }
 
@@ -244,6 +247,7 @@ export abstract class BaseEventLoop {
     this._checkClosed();
     this._checkNotRunning();
     this._running = true;
+    this._stopOnEntry = this._stopping;
     _setRunningLoop(this);
     return new Promise<void>((resolve) => {
       this._stopResolve = resolve;
@@ -344,9 +348,10 @@ export abstract class BaseEventLoop {
    * const task = loop.createTask(worker(), { name: "worker-1" });
    * ```
    */
-  createTask<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
+  createTask<T>(coro: Coroutine<T>, options?: TaskOptions): Task<T> {
     this._checkClosed();
-    if (this._taskFactory === null) return new Task(coro, { ...options, loop: this });
+    if (this._taskFactory === null) return _newTask(this, coro, options);
+    options ??= {};
     if (!iscoroutine(coro)) {
       throw new TypeError(
         `createTask(): 'coro' must be a coroutine (a generator object): received ${describe(coro)}`,
@@ -509,6 +514,11 @@ export abstract class BaseEventLoop {
     if (!this._running) return;
     this._inTick = true;
     try {
+      if (this._stopOnEntry) {
+        this._stopOnEntry = false;
+        if (this._debug) this._runOnceDebug();
+        else this._runOnce();
+      }
       let start = -1;
       let sinceCheck = 0;
       while (!this._stopping) {

@@ -120,5 +120,6 @@ export function describe(x: unknown): string {
   const ctor = (x as { constructor?: { name?: string } }).constructor?.name;
   const s = String(x);
   if (s !== "[object Object]") return s;
-  return ctor ? `a ${ctor} object` : "an object";
+  if (!ctor || ctor === "Object") return "an object";
+  return `${/^[AEIOU]/.test(ctor) ? "an" : "a"} ${ctor} object`;
 }

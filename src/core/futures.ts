@@ -107,8 +107,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   _settle: (() => void) | null = null;
   private _promise: Promise<T> | null = null;
 
-  constructor(options: FutureOptions = {}) {
-    this._loop = options.loop ?? getRunningLoop();
+  constructor(options?: FutureOptions) {
+    this._loop = options?.loop ?? getRunningLoop();
   }
 
   /** Whether the Future is done: it has a result, an exception, or was cancelled. */

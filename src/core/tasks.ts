@@ -193,6 +193,29 @@ export interface TaskConstructorOptions extends TaskOptions {
 const SEND = 0;
 const THROW = 1;
 
+const NO_OPTIONS: TaskConstructorOptions = Object.freeze({});
+/** Reused to pass the loop to Future's constructor without allocating per task. */
+const FUTURE_INIT: { loop?: BaseEventLoop } = {};
+/** Set by `_newTask` for the constructor: the loop, without an options object per task. */
+let loopForNextTask: BaseEventLoop | null = null;
+
+/**
+ * @internal `new Task(coro, options)` on `loop`, without allocating an options object
+ * that carries the loop (loop.createTask's hot path).
+ */
+export function _newTask<T>(
+  loop: BaseEventLoop,
+  coro: Coroutine<T>,
+  options?: TaskOptions,
+): Task<T> {
+  loopForNextTask = loop;
+  try {
+    return new Task(coro, options);
+  } finally {
+    loopForNextTask = null;
+  }
+}
+
 /** Appends a frame line to an error's stack as it crosses a trampolined frame. */
 function annotate(e: unknown, frame: Coroutine): void {
   if (e instanceof Error && typeof e.stack === "string") {
@@ -249,9 +272,11 @@ export class Task<T> extends Future<T> implements Runnable {
   _numCancelsRequested = 0;
   private _controller: AbortController | null = null;
 
-  constructor(coro: Coroutine<T>, options: TaskConstructorOptions = {}) {
-    const loop = options.loop ?? getRunningLoop();
-    super({ loop });
+  constructor(coro: Coroutine<T>, options: TaskConstructorOptions = NO_OPTIONS) {
+    const loop = options.loop ?? loopForNextTask ?? getRunningLoop();
+    loopForNextTask = null;
+    FUTURE_INIT.loop = loop;
+    super(FUTURE_INIT);
     if (!iscoroutine(coro)) {
       const hint = isGeneratorFunction(coro) ? ` (call it: ${describe(coro)}(...))` : "";
       throw new TypeError(
