@@ -39,6 +39,28 @@ export class NodeEventLoop extends BaseEventLoop {
     this._tick();
   };
 
+  /**
+   * Node is about to exit while this loop still runs: nothing is ready, no timer is set
+   * and no outside work can call back. Every pending task waits for something that will
+   * never happen. asyncio would hang here forever; Node exits, leaving `run()`'s Promise
+   * unsettled. Say which tasks are stuck, and where, before it does.
+   */
+  private readonly _onBeforeExit = (): void => {
+    if (!this.isRunning() || this._ready.length > 0 || this._nextTimer() !== undefined) return;
+    const stuck = [...this._tasks].map((t) => `  ${t} at ${t.getStack().join(" → ") || "?"}`);
+    this.callExceptionHandler({
+      message:
+        `Event loop deadlock: the process is exiting because nothing can wake the loop, ` +
+        `with ${stuck.length} task(s) pending:\n${stuck.join("\n")}`,
+    });
+  };
+
+  override runForever(): Promise<void> {
+    const done = super.runForever();
+    process.on("beforeExit", this._onBeforeExit);
+    return done.finally(() => process.removeListener("beforeExit", this._onBeforeExit));
+  }
+
   /** Monotonic seconds (`performance.now()` / 1000). */
   time(): number {
     return performance.now() / 1000;
