@@ -17,6 +17,7 @@ import { _getRunningLoop, getRunningLoop } from "./core/events.js";
 import { CancelledError } from "./core/exceptions.js";
 import { Future, isfuture } from "./core/futures.js";
 import type { Runnable } from "./core/readyqueue.js";
+import { Sleep } from "./core/sleep.js";
 import { Task, type TaskOptions, YIELD_ONCE } from "./core/tasks.js";
 
 /**
@@ -99,21 +100,6 @@ function* sleepZero<T>(result: T): Coroutine<T> {
   return result;
 }
 
-function wakeSleeper<T>(fut: Future<T>, result: T): void {
-  if (!fut.done()) fut.setResult(result);
-}
-
-function* sleepFor<T>(delay: number, result: T): Coroutine<T> {
-  const loop = getRunningLoop();
-  const fut = loop.createFuture<T>();
-  const handle = loop.callLater(delay, wakeSleeper, fut, result);
-  try {
-    return yield* fut;
-  } finally {
-    handle.cancel();
-  }
-}
-
 /**
  * Suspends the current task for `delay` seconds, then evaluates to `result`.
  * `sleep(0)` (or any `delay <= 0`) just gives way to the other ready tasks once.
@@ -142,7 +128,8 @@ export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
     // The common `sleep(0)` shares one stateless awaitable: no allocation per call.
     return result === undefined ? (YIELD_ONCE as Coroutine<undefined>) : sleepZero(result);
   }
-  return sleepFor(delay, result);
+  // One object is the awaitable, the timer and what the task waits on (see core/sleep.ts).
+  return new Sleep(delay, result) as unknown as Coroutine<T | undefined>;
 }
 
 // ---------------------------------------------------------------- gather
@@ -324,10 +311,10 @@ class GatherWaiter implements Runnable {
         return;
       }
     }
-    if (this.nfinished === this.nfuts) this.finish();
+    if (this.nfinished === this.nfuts) this.finish(child);
   }
 
-  private finish(): void {
+  private finish(last: Future<unknown>): void {
     const children = this.children;
     const results: unknown[] = new Array(children.length);
     for (let i = 0; i < children.length; i++) {
@@ -340,8 +327,9 @@ class GatherWaiter implements Runnable {
     }
     const outer = this.outer;
     if (outer._cancelRequested) {
-      // The children raised CancelledError only because the outer Future was cancelled.
-      outer.setException(new CancelledError(outer._cancelMessage));
+      // The children raised CancelledError only because the outer Future was cancelled:
+      // propagate a child's own (it carries the cancel message), as asyncio does.
+      outer.setException(last.cancelled() ? last._makeCancelledError() : new CancelledError());
     } else {
       outer.setResult(results);
     }

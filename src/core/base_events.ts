@@ -17,7 +17,7 @@ import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./cor
 import { _getRunningLoop, _setRunningLoop } from "./events.js";
 import { RuntimeError } from "./exceptions.js";
 import { Future, isfuture } from "./futures.js";
-import { type ExceptionContext, Handle, TimerHandle } from "./handles.js";
+import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
 import { _newTask, type Task, TaskList, type TaskOptions } from "./tasks.js";
 import { TimerHeap } from "./timerheap.js";
@@ -204,10 +204,15 @@ export abstract class BaseEventLoop {
       this,
       _currentContext().copy(),
     );
-    h._scheduled = true;
-    this._timers.push(h);
-    if (!this._inTick && this._running) this._arm();
+    this._pushTimer(h);
     return h;
+  }
+
+  /** @internal Adds a timer entry to the heap, re-arming the host wake-up if needed. */
+  _pushTimer(entry: TimerEntry): void {
+    entry._scheduled = true;
+    this._timers.push(entry);
+    if (!this._inTick && this._running) this._arm();
   }
 
   /** @internal callSoon without checks, with an explicit context. */
@@ -228,7 +233,7 @@ export abstract class BaseEventLoop {
   }
 
   /** @internal */
-  _timerHandleCancelled(_handle: TimerHandle): void {
+  _timerHandleCancelled(_entry: TimerEntry): void {
     this._cancelledTimers++;
   }
 
@@ -593,7 +598,7 @@ export abstract class BaseEventLoop {
   }
 
   /** @internal The earliest live timer, dropping cancelled ones from the top. */
-  _nextTimer(): TimerHandle | undefined {
+  _nextTimer(): TimerEntry | undefined {
     const timers = this._timers;
     for (let h = timers.peek(); h !== undefined; h = timers.peek()) {
       if (!h._cancelled) return h;
@@ -664,6 +669,10 @@ export abstract class BaseEventLoop {
       return aw as Future<T>;
     }
     if (iscoroutine(aw)) return this.createTask(aw as Coroutine<T>);
+    if (!(Symbol.iterator in aw) && typeof (aw as PromiseLike<T>).then === "function") {
+      // Bridged now, not at the task's first step: a rejection would be unhandled meanwhile.
+      return bridgePromise(aw as PromiseLike<T>, this);
+    }
     return this.createTask(wrapAwaitable(aw, this));
   }
 }

@@ -16,7 +16,7 @@ import { _currentContext, type Context } from "./contextvars.js";
 import type { Awaitable, Suspend } from "./coroutines.js";
 import { describe } from "./coroutines.js";
 import { getRunningLoop } from "./events.js";
-import { CancelledError, InvalidStateError } from "./exceptions.js";
+import { _schedulerCancelledError, type CancelledError, InvalidStateError } from "./exceptions.js";
 import type { Runnable } from "./readyqueue.js";
 
 /** @internal */
@@ -26,6 +26,65 @@ export const CANCELLED = 1;
 /** @internal */
 export const FINISHED = 2;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
+
+/** Bits of `Future._flags` (Task adds its own from bit 8 on). */
+const BLOCKING = 1;
+const LOG_TRACEBACK = 2;
+
+/**
+ * The rarely used parts of a Future, allocated on first use: a Future costs 8 bytes a field
+ * (Node does not compress pointers), and 1,000,000 sleeping tasks each hold one.
+ */
+interface FutureExtra {
+  cancelMessage: string | undefined;
+  cancelledExc: CancelledError | null;
+  settle: (() => void) | null;
+  promise: Promise<unknown> | null;
+  /** A Task's AbortController (see Task.signal). */
+  controller: AbortController | null;
+}
+
+/** The Future a Task is resuming after waiting on it; consumed by FUTURE_ITER. */
+let resumedFuture: Future<unknown> | null = null;
+/** The Future whose `[Symbol.iterator]` was just called by `yield*`. */
+let iteratedFuture: Future<unknown> | null = null;
+
+/** @internal Set by a Task just before it resumes a coroutine that waited on `fut`. */
+export function _resumeFrom(fut: Future<unknown>): void {
+  resumedFuture = fut;
+}
+
+/**
+ * The iterator behind every `yield* future`. It is stateless and shared (no generator per
+ * await): `[Symbol.iterator]` records which Future is being awaited, the first `next()`
+ * yields it (or completes at once when it is already done), and the `next()` reached when
+ * the Task resumes completes the `yield*` with the result the Task said it resumes from.
+ */
+const FUTURE_ITER: Iterator<Suspend, unknown, unknown> = {
+  next(): IteratorResult<Suspend, unknown> {
+    let fut = resumedFuture;
+    if (fut !== null) {
+      resumedFuture = null;
+    } else {
+      fut = iteratedFuture as Future<unknown>;
+      iteratedFuture = null;
+      if (fut._state === PENDING) {
+        fut._flags |= BLOCKING;
+        return { done: false, value: fut as unknown as Suspend };
+      }
+    }
+    if (fut._state === PENDING) {
+      throw new InvalidStateError("yield* was resumed before the Future was done");
+    }
+    return { done: true, value: fut.result() };
+  },
+  throw(e?: unknown): IteratorResult<Suspend, unknown> {
+    throw e;
+  },
+  return(value?: unknown): IteratorResult<Suspend, unknown> {
+    return { done: true, value };
+  },
+};
 
 /** What the unretrieved-exception report keeps: never the Future itself. */
 interface Unretrieved {
@@ -83,32 +142,77 @@ export interface FutureOptions {
 export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal */
   _state: number = PENDING;
+  /** @internal BLOCKING, LOG_TRACEBACK, and the Task's bits */
+  _flags = 0;
   /** @internal */
   _result: T | undefined = undefined;
   /** @internal the exception, or null when there is none */
   _exception: unknown = null;
   /** @internal */
   _loop: BaseEventLoop;
-  /** @internal the first done-callback (most Futures have one): a function or a Runnable */
-  _cb0: unknown = null;
-  /** @internal its tag: a Context for a function, INTERNAL for a Runnable */
-  _cb0Tag: Context | null = null;
-  /** @internal later callbacks, as (callback, tag) pairs */
+  /**
+   * @internal The first done-callback when it is an internal Runnable registered before any
+   * other callback (a waiting Task: the common case). Everything else goes to `_callbacks`.
+   */
+  _cb0: Runnable | null = null;
+  /** @internal later callbacks, as (callback, tag) pairs: tag INTERNAL or a Context */
   _callbacks: unknown[] | null = null;
-  /** @internal */
-  _cancelMessage: string | undefined = undefined;
-  /** @internal the CancelledError that a cancelled Task ended with, re-raised as is */
-  _cancelledExc: CancelledError | null = null;
-  /** @internal set by `[Symbol.iterator]` as it yields: tells a Task this came from yield* */
-  _blocking = false;
-  /** @internal an exception was set and not yet retrieved */
-  _logTraceback = false;
-  /** @internal settles the Promise side, once someone called then() */
-  _settle: (() => void) | null = null;
-  private _promise: Promise<T> | null = null;
+  /** @internal rarely used fields */
+  _extra: FutureExtra | null = null;
 
   constructor(options?: FutureOptions) {
     this._loop = options?.loop ?? getRunningLoop();
+  }
+
+  /** @internal */
+  _getExtra(): FutureExtra {
+    if (this._extra === null) {
+      this._extra = {
+        cancelMessage: undefined,
+        cancelledExc: null,
+        settle: null,
+        promise: null,
+        controller: null,
+      };
+    }
+    return this._extra;
+  }
+
+  /** @internal the message given to cancel() */
+  get _cancelMessage(): string | undefined {
+    return this._extra === null ? undefined : this._extra.cancelMessage;
+  }
+  set _cancelMessage(msg: string | undefined) {
+    if (msg !== undefined || this._extra !== null) this._getExtra().cancelMessage = msg;
+  }
+
+  /** @internal the CancelledError that a cancelled Task ended with, re-raised as is */
+  get _cancelledExc(): CancelledError | null {
+    return this._extra === null ? null : this._extra.cancelledExc;
+  }
+  set _cancelledExc(exc: CancelledError | null) {
+    if (exc !== null || this._extra !== null) this._getExtra().cancelledExc = exc;
+  }
+
+  /** @internal set as `yield*` yields the Future: tells a Task this came from yield* */
+  get _blocking(): boolean {
+    return (this._flags & BLOCKING) !== 0;
+  }
+  set _blocking(on: boolean) {
+    this._flags = on ? this._flags | BLOCKING : this._flags & ~BLOCKING;
+  }
+
+  /** @internal an exception was set and not yet retrieved */
+  get _logTraceback(): boolean {
+    return (this._flags & LOG_TRACEBACK) !== 0;
+  }
+  set _logTraceback(on: boolean) {
+    this._flags = on ? this._flags | LOG_TRACEBACK : this._flags & ~LOG_TRACEBACK;
+  }
+
+  /** @internal settles the Promise side, once someone called then() */
+  get _settle(): (() => void) | null {
+    return this._extra === null ? null : this._extra.settle;
   }
 
   /** Whether the Future is done: it has a result, an exception, or was cancelled. */
@@ -173,6 +277,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     this._exception = exception;
     this._state = FINISHED;
     this._logTraceback = true;
+    // V8 keeps an error's stack frames, receivers included, until `.stack` is first read:
+    // an error thrown inside a Task's step would keep the Task itself alive through the
+    // registry's held value, and "exception was never retrieved" would never be reported.
+    if (exception instanceof Error) void exception.stack;
     unretrieved.register(
       this,
       { loop: this._loop, exception, repr: String(this), kind: this._kind() },
@@ -210,20 +318,23 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     this._pushCallback(fn, context);
   }
 
+  /** @internal */
+  _pushCallback(cb: unknown, tag: Context | null): void {
+    if (this._callbacks === null) this._callbacks = [cb, tag];
+    else this._callbacks.push(cb, tag);
+  }
+
   /** Removes every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: (future: this) => void): number {
-    const all: unknown[] = [];
-    if (this._cb0 !== null) all.push(this._cb0, this._cb0Tag);
-    if (this._callbacks !== null) all.push(...this._callbacks);
-    this._cb0 = null;
-    this._cb0Tag = null;
-    this._callbacks = null;
+    const cbs = this._callbacks;
+    if (cbs === null) return 0;
+    const kept: unknown[] = [];
     let removed = 0;
-    for (let i = 0; i < all.length; i += 2) {
-      const tag = all[i + 1] as Context | null;
-      if (all[i] === fn && tag !== INTERNAL) removed++;
-      else this._pushCallback(all[i], tag);
+    for (let i = 0; i < cbs.length; i += 2) {
+      if (cbs[i] === fn && cbs[i + 1] !== INTERNAL) removed++;
+      else kept.push(cbs[i], cbs[i + 1]);
     }
+    this._callbacks = kept.length > 0 ? kept : null;
     return removed;
   }
 
@@ -233,15 +344,9 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 
   /** `yield* fut`: suspends until done, then evaluates to the result or throws. */
-  *[Symbol.iterator](): Generator<Suspend, T, unknown> {
-    if (this._state === PENDING) {
-      this._blocking = true;
-      yield this as unknown as Suspend;
-    }
-    if (this._state === PENDING) {
-      throw new InvalidStateError("yield* was resumed before the Future was done");
-    }
-    return this.result();
+  [Symbol.iterator](): Iterator<Suspend, T, unknown> {
+    iteratedFuture = this;
+    return FUTURE_ITER as Iterator<Suspend, T, unknown>;
   }
 
   /**
@@ -286,7 +391,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal */
   _makeCancelledError(): CancelledError {
     if (this._cancelledExc !== null) return this._cancelledExc;
-    this._cancelledExc = new CancelledError(this._cancelMessage);
+    this._cancelledExc = _schedulerCancelledError(this._cancelMessage);
     return this._cancelledExc;
   }
 
@@ -297,15 +402,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
    */
   _addWaiter(r: Runnable): void {
     if (this._state !== PENDING) this._loop._readyPush(r, this);
+    else if (this._cb0 === null && this._callbacks === null) this._cb0 = r;
     else this._pushCallback(r, INTERNAL);
-  }
-
-  private _pushCallback(cb: unknown, tag: Context | null): void {
-    if (this._cb0 === null) {
-      this._cb0 = cb;
-      this._cb0Tag = tag;
-    } else if (this._callbacks === null) this._callbacks = [cb, tag];
-    else this._callbacks.push(cb, tag);
   }
 
   private _runCallback(cb: unknown, tag: Context | null): void {
@@ -322,27 +420,29 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 
   private _scheduleCallbacks(): void {
-    if (this._cb0 !== null) {
-      const cb = this._cb0;
+    // _cb0, when set, was registered before everything in _callbacks.
+    const cb0 = this._cb0;
+    if (cb0 !== null) {
       this._cb0 = null;
-      this._runCallback(cb, this._cb0Tag);
-      this._cb0Tag = null;
-      const cbs = this._callbacks;
-      if (cbs !== null) {
-        this._callbacks = null;
-        for (let i = 0; i < cbs.length; i += 2) {
-          this._runCallback(cbs[i], cbs[i + 1] as Context | null);
-        }
+      this._loop._readyPush(cb0, this);
+    }
+    const cbs = this._callbacks;
+    if (cbs !== null) {
+      this._callbacks = null;
+      for (let i = 0; i < cbs.length; i += 2) {
+        this._runCallback(cbs[i], cbs[i + 1] as Context | null);
       }
     }
-    if (this._settle !== null) this._settle();
+    const extra = this._extra;
+    if (extra !== null && extra.settle !== null) extra.settle();
   }
 
   private _asPromise(): Promise<T> {
-    if (this._promise === null) {
-      this._promise = new Promise<T>((resolve, reject) => {
-        this._settle = () => {
-          this._settle = null;
+    const extra = this._getExtra();
+    if (extra.promise === null) {
+      extra.promise = new Promise<T>((resolve, reject) => {
+        extra.settle = () => {
+          extra.settle = null;
           if (this._state === CANCELLED) reject(this._makeCancelledError());
           else if (this._exception !== null) {
             this._retrieved();
@@ -350,9 +450,9 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
           } else resolve(this._result as T);
         };
       });
-      if (this._state !== PENDING) this._settle?.();
+      if (this._state !== PENDING) extra.settle?.();
     }
-    return this._promise;
+    return extra.promise as Promise<T>;
   }
 }
 

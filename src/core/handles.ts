@@ -11,7 +11,20 @@ import type { Runnable } from "./readyqueue.js";
 export interface HandleOwner {
   callExceptionHandler(context: ExceptionContext): void;
   /** @internal */
-  _timerHandleCancelled(handle: TimerHandle): void;
+  _timerHandleCancelled(entry: TimerEntry): void;
+}
+
+/**
+ * @internal What the timer heap holds: a TimerHandle, or the awaitable of `sleep()` (which
+ * is its own timer).
+ */
+export interface TimerEntry extends Runnable {
+  readonly _when: number;
+  readonly _seq: number;
+  /** The heap may drop this entry when it reaches the top. */
+  _cancelled: boolean;
+  /** In the heap. */
+  _scheduled: boolean;
 }
 
 /**
@@ -107,6 +120,11 @@ export class Handle implements Runnable {
 
 let timerSeq = 0;
 
+/** @internal Insertion order for timers: the tie-break between equal deadlines. */
+export function nextTimerSeq(): number {
+  return timerSeq++;
+}
+
 /**
  * A callback scheduled for a time with `loop.callLater()` / `loop.callAt()`.
  *
@@ -116,7 +134,7 @@ let timerSeq = 0;
  * console.log(h.when() - loop.time()); // 5
  * ```
  */
-export class TimerHandle extends Handle {
+export class TimerHandle extends Handle implements TimerEntry {
   /** @internal insertion order: the tie-break between equal deadlines, for determinism */
   readonly _seq = timerSeq++;
   /** @internal set while the handle sits in the loop's timer heap */

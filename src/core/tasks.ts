@@ -31,10 +31,11 @@ import {
   RESCHEDULE,
   type Suspend,
 } from "./coroutines.js";
-import { getRunningLoop } from "./events.js";
+import { _getRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
-import { Future, PENDING } from "./futures.js";
+import { _resumeFrom, Future, PENDING } from "./futures.js";
 import type { Runnable } from "./readyqueue.js";
+import { Sleep } from "./sleep.js";
 
 // ---------------------------------------------------------------- frame pushing
 
@@ -152,7 +153,8 @@ export function coroutine<F extends (...args: never[]) => Generator<Suspend, unk
   const name = fn.name || "<anonymous>";
   const marked = function (this: unknown, ...args: never[]) {
     const gen = fn.apply(this, args);
-    neverAwaited.register(gen, { name, loop: null }, gen);
+    // Report through the loop the coroutine was made on, when there is one.
+    neverAwaited.register(gen, { name, loop: _getRunningLoop() }, gen);
     return gen;
   };
   Object.defineProperty(marked, "name", { value: name });
@@ -192,6 +194,13 @@ export interface TaskConstructorOptions extends TaskOptions {
 
 const SEND = 0;
 const THROW = 1;
+
+/** Task bits of `_flags` (Future uses the low ones). */
+const LISTED = 1 << 8;
+const MUST_CANCEL = 1 << 9;
+const RESCHEDULED = 1 << 10;
+/** Sleep's state after its first next(): the only one a Task may wait on. */
+const SLEEP_YIELDED = 1;
 
 const NO_OPTIONS: TaskConstructorOptions = Object.freeze({});
 /** Reused to pass the loop to Future's constructor without allocating per task. */
@@ -250,27 +259,50 @@ export class Task<T> extends Future<T> implements Runnable {
   _frames: Coroutine[] | null = null;
   /** @internal */
   _coro: Coroutine<T>;
-  /** @internal null until asked for: most tasks are never named */
-  _name: string | null;
-  /** @internal */
-  readonly _id: number;
+  /** @internal the name, or the task's number until a name is asked for (most never are) */
+  _name: string | number;
   /** @internal */
   _context: Context;
   /** @internal links in the loop's list of pending tasks */
   _prevTask: Task<unknown> | null = null;
   /** @internal */
   _nextTask: Task<unknown> | null = null;
+
   /** @internal */
-  _listed = false;
-  /** @internal */
-  _futWaiter: Future<unknown> | null = null;
-  /** @internal */
-  _mustCancel = false;
-  /** @internal the last step ended with a RESCHEDULE yield (sleep(0)) */
-  _rescheduled = false;
+  _futWaiter: Future<unknown> | Sleep<unknown> | null = null;
+
   /** @internal */
   _numCancelsRequested = 0;
-  private _controller: AbortController | null = null;
+  /** @internal in the loop's list of pending tasks */
+  get _listed(): boolean {
+    return (this._flags & LISTED) !== 0;
+  }
+  set _listed(on: boolean) {
+    this._flags = on ? this._flags | LISTED : this._flags & ~LISTED;
+  }
+
+  /** @internal a cancel() arrived while the step was not waiting on a Future */
+  get _mustCancel(): boolean {
+    return (this._flags & MUST_CANCEL) !== 0;
+  }
+  set _mustCancel(on: boolean) {
+    this._flags = on ? this._flags | MUST_CANCEL : this._flags & ~MUST_CANCEL;
+  }
+
+  /** @internal the last step ended with a RESCHEDULE yield (sleep(0)) */
+  get _rescheduled(): boolean {
+    return (this._flags & RESCHEDULED) !== 0;
+  }
+  set _rescheduled(on: boolean) {
+    this._flags = on ? this._flags | RESCHEDULED : this._flags & ~RESCHEDULED;
+  }
+
+  private get _controller(): AbortController | null {
+    return this._extra === null ? null : this._extra.controller;
+  }
+  private set _controller(c: AbortController | null) {
+    if (c !== null || this._extra !== null) this._getExtra().controller = c;
+  }
 
   constructor(coro: Coroutine<T>, options: TaskConstructorOptions = NO_OPTIONS) {
     const loop = options.loop ?? loopForNextTask ?? getRunningLoop();
@@ -286,8 +318,7 @@ export class Task<T> extends Future<T> implements Runnable {
     _markAwaited(coro);
     this._coro = coro;
     this._top = coro;
-    this._id = ++taskCounter;
-    this._name = options.name ?? null;
+    this._name = options.name ?? ++taskCounter;
     this._context = options.context ?? _currentContext().copy();
     if (options.eagerStart === true && loop.isRunning()) {
       this._run();
@@ -300,7 +331,7 @@ export class Task<T> extends Future<T> implements Runnable {
 
   /** The task's name. */
   getName(): string {
-    if (this._name === null) this._name = `Task-${this._id}`;
+    if (typeof this._name === "number") this._name = `Task-${this._name}`;
     return this._name;
   }
 
@@ -421,15 +452,19 @@ export class Task<T> extends Future<T> implements Runnable {
     }
     let mode = SEND;
     let value: unknown;
-    if (this._mustCancel) {
-      this._mustCancel = false;
+    const waited = this._futWaiter;
+    this._futWaiter = null;
+    const flags = this._flags;
+    if ((flags & MUST_CANCEL) !== 0) {
+      this._flags = flags & ~(MUST_CANCEL | RESCHEDULED);
       mode = THROW;
       value = this._makeCancelledError();
-    } else if (this._rescheduled) {
+    } else if ((flags & RESCHEDULED) !== 0) {
+      this._flags = flags & ~RESCHEDULED;
       resumingAfterReschedule = true;
+    } else if (waited instanceof Future) {
+      _resumeFrom(waited);
     }
-    this._rescheduled = false;
-    this._futWaiter = null;
     const loop = this._loop;
     const prevTask = loop._currentTask;
     loop._currentTask = this;
@@ -494,6 +529,19 @@ export class Task<T> extends Future<T> implements Runnable {
         if (error === null) return;
         mode = THROW;
         value = error;
+        continue;
+      }
+      if (y instanceof Sleep) {
+        if (y._state === SLEEP_YIELDED) {
+          y._arm(this);
+          this._futWaiter = y;
+          if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
+          return;
+        }
+        mode = THROW;
+        value = new TypeError(
+          `yield was used instead of yield* in task ${this.getName()} with ${y}: write 'yield* asyncio.sleep(…)'`,
+        );
         continue;
       }
       mode = THROW;

@@ -1,5 +1,5 @@
 /**
- * The loop's timer queue: a binary min-heap of TimerHandles ordered by (when, seq).
+ * The loop's timer queue: a binary min-heap of TimerEntrys ordered by (when, seq).
  *
  * Cancelled timers are dropped lazily, when they reach the top; the loop compacts the heap
  * when most of it is cancelled, so a program that arms and cancels many long timers (every
@@ -8,29 +8,29 @@
  * @module
  */
 
-import type { TimerHandle } from "./handles.js";
+import type { TimerEntry } from "./handles.js";
 
-const before = (a: TimerHandle, b: TimerHandle): boolean =>
+const before = (a: TimerEntry, b: TimerEntry): boolean =>
   a._when < b._when || (a._when === b._when && a._seq < b._seq);
 
 export class TimerHeap {
-  private readonly items: TimerHandle[] = [];
+  private readonly items: TimerEntry[] = [];
 
   get size(): number {
     return this.items.length;
   }
 
-  peek(): TimerHandle | undefined {
+  peek(): TimerEntry | undefined {
     return this.items[0];
   }
 
-  push(h: TimerHandle): void {
+  push(h: TimerEntry): void {
     const items = this.items;
     items.push(h);
     this.up(items.length - 1);
   }
 
-  pop(): TimerHandle | undefined {
+  pop(): TimerEntry | undefined {
     const items = this.items;
     const top = items[0];
     const last = items.pop();
@@ -43,7 +43,7 @@ export class TimerHeap {
   }
 
   /** Removes every cancelled handle and restores the heap, in O(n). */
-  compact(isCancelled: (h: TimerHandle) => boolean): void {
+  compact(isCancelled: (h: TimerEntry) => boolean): void {
     const kept = this.items.filter((h) => !isCancelled(h));
     this.items.length = 0;
     for (const h of kept) this.items.push(h);
@@ -51,16 +51,16 @@ export class TimerHeap {
   }
 
   /** Removes and returns everything (for close()). */
-  clear(): TimerHandle[] {
+  clear(): TimerEntry[] {
     return this.items.splice(0);
   }
 
   private up(i: number): void {
     const items = this.items;
-    const h = items[i] as TimerHandle;
+    const h = items[i] as TimerEntry;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = items[p] as TimerHandle;
+      const parent = items[p] as TimerEntry;
       if (!before(h, parent)) break;
       items[i] = parent;
       i = p;
@@ -71,14 +71,14 @@ export class TimerHeap {
   private down(i: number): void {
     const items = this.items;
     const n = items.length;
-    const h = items[i] as TimerHandle;
+    const h = items[i] as TimerEntry;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
       const r = l + 1;
       let c = l;
-      if (r < n && before(items[r] as TimerHandle, items[l] as TimerHandle)) c = r;
-      const child = items[c] as TimerHandle;
+      if (r < n && before(items[r] as TimerEntry, items[l] as TimerEntry)) c = r;
+      const child = items[c] as TimerEntry;
       if (!before(child, h)) break;
       items[i] = child;
       i = c;
