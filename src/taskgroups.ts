@@ -1,0 +1,296 @@
+/**
+ * TaskGroup: asyncio's structured concurrency, `async with asyncio.TaskGroup() as tg:`.
+ *
+ * Invariants (asyncio 3.11–3.15):
+ * - exit waits for every child; children may add children until the group aborts;
+ * - the first child failure (not a cancellation) aborts the group: every unfinished child
+ *   is cancelled, and the body's task is cancelled once — that one cancellation is taken
+ *   back (`uncancel()`) on exit, so it never leaks out of the group;
+ * - errors win over cancellation: if anything failed, the group raises an
+ *   `ExceptionGroup` of the failures (and of the body's own error), never a
+ *   `CancelledError`; a cancellation from outside the group propagates as `CancelledError`
+ *   after the children have ended, and only if nothing failed;
+ * - a group with no children left never suspends on exit.
+ *
+ * @module
+ */
+
+import { type AsyncContextManager, asyncWith } from "./contextlib.js";
+import type { BaseEventLoop } from "./core/base_events.js";
+import { type Context, copyContext } from "./core/contextvars.js";
+import { type Coroutine, iscoroutine } from "./core/coroutines.js";
+import { getRunningLoop } from "./core/events.js";
+import { CancelledError, KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
+import type { Future } from "./core/futures.js";
+import { _markAwaited, type Task, type TaskOptions } from "./core/tasks.js";
+import { BaseExceptionGroup } from "./exceptiongroups.js";
+
+/** Python's SystemExit/KeyboardInterrupt: re-raised bare, never put in the group. */
+function isBaseError(e: unknown): boolean {
+  return e instanceof KeyboardInterrupt;
+}
+
+/** Python closes the coroutine it refuses, so it is neither run nor reported as never awaited. */
+function closeCoroutine(coro: unknown): void {
+  if (iscoroutine(coro)) {
+    _markAwaited(coro);
+    coro.return(undefined);
+  }
+}
+
+/**
+ * A group of child tasks whose lifetime is bounded by a scope, as asyncio's `TaskGroup`.
+ * Use it with `asyncWith` (or {@link withTaskGroup}):
+ *
+ * - leaving the scope waits for every child;
+ * - the first child that fails cancels the body and every other child, and the group
+ *   raises an {@link ExceptionGroup} holding every failure (never the cancellations),
+ *   including the body's own error if it had one;
+ * - a cancellation of the enclosing task propagates as `CancelledError`, after the
+ *   children were cancelled and have ended — unless some child failed, in which case the
+ *   ExceptionGroup wins;
+ * - `KeyboardInterrupt` from a child or the body is re-raised as is;
+ * - a group is used once; adding tasks to a group that is finished or shutting down throws
+ *   `RuntimeError`.
+ *
+ * @example
+ * ```ts
+ * function* main() {
+ *   yield* asyncio.asyncWith(new asyncio.TaskGroup(), function* (tg) {
+ *     const a = tg.createTask(fetchUser(1));
+ *     const b = tg.createTask(fetchUser(2), { name: "user-2" });
+ *     // both are running; the scope waits for them
+ *   });
+ *   console.log("both done");
+ * }
+ * ```
+ */
+export class TaskGroup implements AsyncContextManager<TaskGroup> {
+  private _entered = false;
+  private _exiting = false;
+  private _aborting = false;
+  private _loop: BaseEventLoop | null = null;
+  private _parentTask: Task<unknown> | null = null;
+  private _parentCancelRequested = false;
+  private readonly _tasks = new Set<Task<unknown>>();
+  private _errors: unknown[] = [];
+  private _baseError: unknown = null;
+  private _onCompletedFut: Future<boolean> | null = null;
+  private _cancelOnEnter = false;
+  /** One context for every child's done-callback, instead of a copy per child. */
+  private _callbackContext: { context: Context } | null = null;
+  private readonly _onTaskDone = (task: Task<unknown>): void => this._taskDone(task);
+
+  /**
+   * Enters the group (`async with`): binds it to the running loop and the current task.
+   * Throws `RuntimeError` if it was entered before or runs outside a task.
+   */
+  // biome-ignore lint/correctness/useYield: entering never suspends, as in asyncio
+  *aenter(): Coroutine<TaskGroup> {
+    if (this._entered) throw new RuntimeError(`TaskGroup ${this} has already been entered`);
+    const loop = getRunningLoop();
+    const parent = loop._currentTask;
+    if (parent === null)
+      throw new RuntimeError(`TaskGroup ${this} cannot determine the parent task`);
+    this._loop = loop;
+    this._parentTask = parent;
+    this._callbackContext = { context: copyContext() };
+    this._entered = true;
+    if (this._cancelOnEnter) this.cancel();
+    return this;
+  }
+
+  /**
+   * Leaves the group: waits for every child, then raises as the class description says.
+   * Returns `true` (suppressing the body's `CancelledError`) only when the group was
+   * ended by {@link TaskGroup.cancel} and nothing failed.
+   */
+  *aexit(exc: unknown): Coroutine<boolean> {
+    try {
+      return yield* this._aexit(exc);
+    } finally {
+      this._parentTask = null;
+    }
+  }
+
+  private *_aexit(exc: unknown): Coroutine<boolean> {
+    if (!this._entered || this._parentTask === null) {
+      throw new RuntimeError(`TaskGroup ${this} has not been entered`);
+    }
+    const parent = this._parentTask;
+    this._exiting = true;
+    const hasExc = exc !== undefined;
+    if (hasExc && isBaseError(exc) && this._baseError === null) this._baseError = exc;
+    let propagateCancellation: unknown = exc instanceof CancelledError ? exc : null;
+    // The body failed or is being cancelled: stop the children.
+    if (hasExc && !this._aborting) this._abort();
+
+    // A loop, because the wait itself may be cancelled several times over (the enclosing
+    // task cancelled repeatedly, or once while our own abort is in progress).
+    while (this._tasks.size > 0) {
+      if (this._onCompletedFut === null) {
+        this._onCompletedFut = (this._loop as BaseEventLoop).createFuture<boolean>();
+      }
+      try {
+        yield* this._onCompletedFut;
+      } catch (e) {
+        if (!(e instanceof CancelledError)) throw e;
+        if (!this._aborting) {
+          // The enclosing task was cancelled while the body had finished normally.
+          propagateCancellation = e;
+          this._abort();
+        }
+      }
+      this._onCompletedFut = null;
+    }
+
+    if (this._baseError !== null) throw this._baseError;
+
+    // The one cancel() the group sent its parent must be taken back, always.
+    if (this._parentCancelRequested && parent.uncancel() === 0) propagateCancellation = null;
+
+    if (propagateCancellation !== null && this._errors.length === 0) throw propagateCancellation;
+
+    if (hasExc && !(exc instanceof CancelledError)) this._errors.push(exc);
+
+    if (this._errors.length > 0) {
+      // Cancelled from outside as well: un-cancel and re-cancel, which keeps the count
+      // and makes the parent see its cancellation at its next await.
+      if (parent.cancelling() > 0) {
+        parent.uncancel();
+        parent.cancel();
+      }
+      const errors = this._errors;
+      this._errors = [];
+      throw new BaseExceptionGroup("unhandled errors in a TaskGroup", errors);
+    }
+    return true;
+  }
+
+  /**
+   * Creates a child task running `coro` (through the loop's task factory) and returns it.
+   * Options as `createTask()`: `name`, `context`, `eagerStart`.
+   *
+   * Throws `RuntimeError` — and closes `coro` so it never runs — if the group has not been
+   * entered, is finished, or is shutting down after a failure or cancellation.
+   *
+   * @example
+   * ```ts
+   * const t = tg.createTask(download(url), { name: `get ${url}` });
+   * ```
+   */
+  createTask<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
+    if (!this._entered) {
+      closeCoroutine(coro);
+      throw new RuntimeError(`TaskGroup ${this} has not been entered`);
+    }
+    if (this._exiting && this._tasks.size === 0) {
+      closeCoroutine(coro);
+      throw new RuntimeError(`TaskGroup ${this} is finished`);
+    }
+    if (this._aborting) {
+      closeCoroutine(coro);
+      throw new RuntimeError(`TaskGroup ${this} is shutting down`);
+    }
+    const task = (this._loop as BaseEventLoop).createTask(coro, options);
+    // Added even when an eager task is already done: its done-callback then runs later,
+    // through the loop, so an eager failure aborts the group at a well-defined point.
+    this._tasks.add(task);
+    task.addDoneCallback(this._onTaskDone, this._callbackContext as { context: Context });
+    return task;
+  }
+
+  /**
+   * Cancels the group (asyncio 3.15): every unfinished child and the body are cancelled,
+   * and the group then exits *without* raising `CancelledError` (errors of children that
+   * failed are still raised). Idempotent; before entry it takes effect on entry; after
+   * exit it does nothing.
+   *
+   * @example
+   * ```ts
+   * yield* asyncio.withTaskGroup(function* (tg) {
+   *   tg.createTask(serve());
+   *   yield* shutdownRequested.wait();
+   *   tg.cancel(); // the group ends quietly
+   * });
+   * ```
+   */
+  cancel(): void {
+    if (!this._entered) {
+      this._cancelOnEnter = true;
+      return;
+    }
+    if (this._exiting && this._tasks.size === 0) return;
+    if (!this._aborting) {
+      this._abort();
+      if (this._parentTask !== null && !this._parentCancelRequested) {
+        this._parentCancelRequested = true;
+        this._parentTask.cancel();
+      }
+    }
+  }
+
+  toString(): string {
+    let info = "";
+    if (this._tasks.size > 0) info += ` tasks=${this._tasks.size}`;
+    if (this._errors.length > 0) info += ` errors=${this._errors.length}`;
+    if (this._aborting) info += " cancelling";
+    else if (this._entered) info += " entered";
+    return `<TaskGroup${info}>`;
+  }
+
+  private _abort(): void {
+    this._aborting = true;
+    for (const t of this._tasks) if (!t.done()) t.cancel();
+  }
+
+  private _taskDone(task: Task<unknown>): void {
+    this._tasks.delete(task);
+    const fut = this._onCompletedFut;
+    if (fut !== null && this._tasks.size === 0 && !fut.done()) fut.setResult(true);
+    if (task.cancelled()) return;
+    const exc = task.exception();
+    if (exc === null) return;
+    this._errors.push(exc);
+    if (isBaseError(exc) && this._baseError === null) this._baseError = exc;
+    const parent = this._parentTask;
+    if (parent === null || parent.done()) {
+      (this._loop as BaseEventLoop).callExceptionHandler({
+        message: `Task ${task} has errored out but its parent task ${parent} is already completed`,
+        exception: exc,
+        task,
+      });
+      return;
+    }
+    if (!this._aborting && !this._parentCancelRequested) {
+      // Cancel the body so that whatever it awaits now stops; the cancellation is taken
+      // back in aexit, so code after the group runs normally.
+      this._abort();
+      this._parentCancelRequested = true;
+      parent.cancel();
+    }
+  }
+}
+
+/**
+ * The short form of `asyncWith(new TaskGroup(), body)`: runs `body(tg)` with a fresh
+ * {@link TaskGroup} and waits for every task it created. Evaluates to the body's result
+ * (`undefined` if the group was ended by `tg.cancel()`).
+ *
+ * Raises an {@link ExceptionGroup} of the failures if any child (or the body) failed;
+ * cancelling the enclosing task cancels every child and propagates `CancelledError` once
+ * they have ended.
+ *
+ * @example
+ * ```ts
+ * function* main() {
+ *   const [a, b] = (yield* asyncio.withTaskGroup(function* (tg) {
+ *     return [tg.createTask(fetchUser(1)), tg.createTask(fetchUser(2))] as const;
+ *   }))!;
+ *   console.log(a.result(), b.result());
+ * }
+ * ```
+ */
+export function withTaskGroup<R>(body: (tg: TaskGroup) => Coroutine<R>): Coroutine<R | undefined> {
+  return asyncWith(new TaskGroup(), body);
+}

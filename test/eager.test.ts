@@ -1,0 +1,121 @@
+// biome-ignore-all lint/correctness/useYield: coroutines that finish without awaiting are test cases here
+import { describe, expect, it } from "vitest";
+import * as asyncio from "../src/index.js";
+import { runVirtual } from "./helpers.js";
+
+function* immediate<T>(v: T): asyncio.Coroutine<T> {
+  return v;
+}
+
+describe("eagerTaskFactory", () => {
+  it("a coroutine that does not suspend comes back done and is never in allTasks()", async () => {
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
+      const t = asyncio.createTask(immediate(42));
+      return [t.done(), t.result(), asyncio.allTasks().has(t)];
+    }
+    expect((await runVirtual(main())).result).toEqual([true, 42, false]);
+  });
+
+  it("the first step runs inside createTask(), then the task goes on as usual", async () => {
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
+      const log: string[] = [];
+      const t = asyncio.createTask(
+        (function* () {
+          log.push("child step 1");
+          yield* asyncio.sleep(1);
+          log.push("child step 2");
+          return "done";
+        })(),
+        { name: "eager-child" },
+      );
+      log.push("creator continues");
+      const pending = !t.done() && asyncio.allTasks().has(t);
+      const v = yield* t;
+      return [log, pending, v, t.getName()];
+    }
+    expect((await runVirtual(main())).result).toEqual([
+      ["child step 1", "creator continues", "child step 2"],
+      true,
+      "done",
+      "eager-child",
+    ]);
+  });
+
+  it("a createTask() call can still ask for eagerStart: false", async () => {
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
+      const t = asyncio.createTask(immediate(1), { eagerStart: false });
+      const before = t.done();
+      yield* asyncio.sleep(0);
+      return [before, t.done()];
+    }
+    expect((await runVirtual(main())).result).toEqual([false, true]);
+  });
+
+  it("the current task is the child during its eager step, and the creator after", async () => {
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
+      const me = asyncio.currentTask();
+      let inside: unknown = null;
+      const t = asyncio.createTask(
+        (function* () {
+          inside = asyncio.currentTask();
+          yield* asyncio.sleep(0);
+        })(),
+      );
+      const after = asyncio.currentTask();
+      yield* t;
+      return [inside === t, after === me];
+    }
+    expect((await runVirtual(main())).result).toEqual([true, true]);
+  });
+
+  it("an eager task that fails at once holds its error", async () => {
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
+      const t = asyncio.createTask(
+        (function* () {
+          throw new RangeError("eager failure");
+        })(),
+      );
+      return [t.done(), (t.exception() as Error).message];
+    }
+    expect((await runVirtual(main())).result).toEqual([true, "eager failure"]);
+  });
+});
+
+describe("createEagerTaskFactory", () => {
+  it("constructs tasks with the given class", async () => {
+    class TracedTask<T> extends asyncio.Task<T> {
+      traced = true;
+    }
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.createEagerTaskFactory(TracedTask));
+      const t = asyncio.createTask(immediate("x"));
+      return [t instanceof TracedTask, t.done(), t.result()];
+    }
+    expect((await runVirtual(main())).result).toEqual([true, true, "x"]);
+  });
+
+  it("rejects what is not a Task class", () => {
+    expect(() => asyncio.createEagerTaskFactory(5 as never)).toThrow(
+      "createEagerTaskFactory(): 'taskConstructor' must be a Task class: received 5",
+    );
+    expect(() => asyncio.createEagerTaskFactory((() => {}) as never)).toThrow(TypeError);
+  });
+});
+
+describe("createTask(..., { eagerStart: true }) without a factory", () => {
+  it("starts that one task eagerly", async () => {
+    function* main() {
+      const eager = asyncio.createTask(immediate(1), { eagerStart: true });
+      const lazy = asyncio.createTask(immediate(2));
+      const r = [eager.done(), lazy.done()];
+      yield* lazy;
+      return r;
+    }
+    expect((await runVirtual(main())).result).toEqual([true, false]);
+  });
+});
