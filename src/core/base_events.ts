@@ -15,7 +15,7 @@
 import { _currentContext, type Context } from "./contextvars.js";
 import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./coroutines.js";
 import { _getRunningLoop, _setRunningLoop } from "./events.js";
-import { RuntimeError } from "./exceptions.js";
+import { CancelledError, RuntimeError } from "./exceptions.js";
 import { Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
@@ -401,10 +401,15 @@ export abstract class BaseEventLoop {
     this._asyncgensShutdownCalled = true;
     const gens = [...this._asyncgens];
     this._asyncgens.clear();
-    for (const gen of gens) {
+    // Concurrently, as asyncio's gather(..., return_exceptions=True): one generator whose
+    // cleanup awaits does not hold up the others.
+    const closing = gens.map((gen) => this.createTask(gen.aclose()));
+    for (let i = 0; i < gens.length; i++) {
+      const gen = gens[i];
       try {
-        yield* gen.aclose();
+        yield* closing[i] as Task<void>;
       } catch (exception) {
+        if (exception instanceof CancelledError) continue;
         this.callExceptionHandler({
           message: "an error occurred during closing of asynchronous generator",
           exception,

@@ -116,7 +116,13 @@ export function describe(x: unknown): string {
   if (typeof x !== "object") return String(x);
   if (Array.isArray(x)) return `an array of length ${x.length}`;
   if (iscoroutine(x)) return `coroutine object ${coroutineName(x)}`;
-  if (typeof (x as PromiseLike<unknown>).then === "function") return "a Promise";
+  // A Future or Task is thenable too, but its own toString says more.
+  if (
+    typeof (x as PromiseLike<unknown>).then === "function" &&
+    (x instanceof Promise || (x as object).toString === Object.prototype.toString)
+  ) {
+    return "a Promise";
+  }
   const ctor = (x as { constructor?: { name?: string } }).constructor?.name;
   const s = String(x);
   if (s !== "[object Object]") return s;

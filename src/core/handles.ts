@@ -5,6 +5,7 @@
  */
 
 import { _enterContext, type Context } from "./contextvars.js";
+import { describe } from "./coroutines.js";
 import type { Runnable } from "./readyqueue.js";
 
 /** What a Handle needs from its loop: where to report a callback that threw. */
@@ -48,6 +49,11 @@ export interface ExceptionContext {
 export function functionName(fn: unknown): string {
   if (typeof fn === "function") return fn.name || "<anonymous>";
   return String(fn);
+}
+
+/** The arguments of a callback, as asyncio's reprs show them: `boom(1, "x")`. */
+function formatArgs(args: unknown[] | null): string {
+  return args === null ? "" : args.map(describe).join(", ");
 }
 
 /**
@@ -96,7 +102,7 @@ export class Handle implements Runnable {
   /** Function name and arguments, for reports. */
   toString(): string {
     const state = this._cancelled ? " cancelled" : "";
-    return `<${this.constructor.name}${state} ${functionName(this._fn)}()>`;
+    return `<${this.constructor.name}${state} ${functionName(this._fn)}(${formatArgs(this._args)})>`;
   }
 
   /** @internal Runs the callback in its context; an exception goes to the loop's handler. */
@@ -108,7 +114,7 @@ export class Handle implements Runnable {
       fn(...(this._args as unknown[]));
     } catch (exc) {
       this._loop.callExceptionHandler({
-        message: `Exception in callback ${functionName(fn)}()`,
+        message: `Exception in callback ${functionName(fn)}(${formatArgs(this._args)})`,
         exception: exc,
         handle: this,
       });

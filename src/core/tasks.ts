@@ -433,7 +433,12 @@ export class Task<T> extends Future<T> implements Runnable {
   override toString(): string {
     const coro = coroutineName(this._coro);
     const waiting = this._futWaiter !== null ? ` wait_for=${this._futWaiter}` : "";
-    return `<Task ${this._stateText()} name='${this.getName()}' coro=<${coro}>${waiting}>`;
+    // asyncio's order: state, name, coro, then the result or exception.
+    const text = this._stateText();
+    const sp = text.indexOf(" ");
+    const state = sp < 0 ? text : text.slice(0, sp);
+    const outcome = sp < 0 ? "" : text.slice(sp);
+    return `<Task ${state} name='${this.getName()}' coro=<${coro}>${outcome}${waiting}>`;
   }
 
   /** @internal */
@@ -652,6 +657,20 @@ export class TaskList implements Iterable<Task<unknown>> {
     for (let t = this.head; t !== null; t = t._nextTask) out.push(t);
     return out[Symbol.iterator]();
   }
+}
+
+/**
+ * @internal Whether `y`, a value a coroutine yielded, is a suspension token for its Task
+ * (as opposed to anything else, which a Task rejects and an async generator emits as an
+ * item): a Future yielded by `yield*` (its BLOCKING flag set), a `sleep()` in its
+ * just-yielded state, RESCHEDULE or PUSH. Kept beside `_drive`, which must agree with it.
+ */
+export function _isSuspendToken(y: unknown): boolean {
+  if (typeof y === "object") {
+    if (y instanceof Future) return y._blocking;
+    return y instanceof Sleep && y._state === SLEEP_YIELDED;
+  }
+  return y === RESCHEDULE || y === PUSH;
 }
 
 function badYield(task: Task<unknown>, y: unknown): Error {
