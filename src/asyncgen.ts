@@ -43,7 +43,6 @@ import {
 } from "./core/coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./core/events.js";
 import { RuntimeError } from "./core/exceptions.js";
-import { Future } from "./core/futures.js";
 import { _isSuspendToken } from "./core/tasks.js";
 
 /**
