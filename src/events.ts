@@ -6,7 +6,8 @@
  * @module
  */
 
-import type { BaseEventLoop } from "./core/base_events.js";
+import { BaseEventLoop } from "./core/base_events.js";
+import { describe } from "./core/coroutines.js";
 import { _getRunningLoop } from "./core/events.js";
 import { RuntimeError } from "./core/exceptions.js";
 import { NodeEventLoop } from "./loops/node.js";
@@ -52,5 +53,10 @@ export function getEventLoop(): BaseEventLoop {
  * ```
  */
 export function setEventLoop(loop: BaseEventLoop | null): void {
+  if (loop !== null && !(loop instanceof BaseEventLoop)) {
+    throw new TypeError(
+      `setEventLoop(): 'loop' must be an event loop or null: received ${describe(loop)}`,
+    );
+  }
   currentLoop = loop;
 }

@@ -4,14 +4,19 @@
  * @module
  */
 
-import type { BaseEventLoop } from "./core/base_events.js";
+import { type BaseEventLoop, bridgePromise } from "./core/base_events.js";
 import type { Context } from "./core/contextvars.js";
 import { copyContext } from "./core/contextvars.js";
-import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./core/coroutines.js";
+import {
+  type Awaitable,
+  type AwaitableLike,
+  type Coroutine,
+  describe,
+  iscoroutine,
+} from "./core/coroutines.js";
 import { _getRunningLoop } from "./core/events.js";
 import { KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Task } from "./core/tasks.js";
-import { fromPromise } from "./interop.js";
 import { NodeEventLoop } from "./loops/node.js";
 import { gather, isAwaitableLike } from "./tasks.js";
 
@@ -36,9 +41,8 @@ const INITIALIZED = "initialized";
 const CLOSED = "closed";
 type RunnerState = typeof CREATED | typeof INITIALIZED | typeof CLOSED;
 
-function* awaitIt<T>(aw: AwaitableLike<T>): Coroutine<T> {
-  if (Symbol.iterator in aw) return yield* aw;
-  return yield* fromPromise(aw);
+function* awaitIt<T>(aw: Awaitable<T>): Coroutine<T> {
+  return yield* aw;
 }
 
 /**
@@ -83,9 +87,15 @@ export class Runner {
       throw new RuntimeError("Runner.run() cannot be called from a running event loop");
     }
     const loop = this._lazyInit();
-    const coro: Coroutine<T> = iscoroutine(main) ? (main as Coroutine<T>) : awaitIt(main);
+    // A Promise is bridged at once, so that its rejection is handled before the loop runs
+    // (Node would report it as unhandled meanwhile).
+    const coro: Coroutine<T> = iscoroutine(main)
+      ? (main as Coroutine<T>)
+      : awaitIt(Symbol.iterator in main ? main : bridgePromise(main, loop));
     const context = options.context ?? this._context;
-    const task = context.run(() => loop.createTask(coro));
+    // The task runs in the runner's context itself, not a copy: what one run sets, the
+    // next run sees (asyncio's Runner passes context= to create_task).
+    const task = loop.createTask(coro, { context });
     const removeSigint = this._installSigint(task);
     this._interruptCount = 0;
     try {
@@ -192,6 +202,9 @@ async function cancelAllTasks(loop: BaseEventLoop): Promise<void> {
  * ```
  */
 export async function run<T>(main: AwaitableLike<T>, options: RunOptions = {}): Promise<T> {
+  if (!isAwaitableLike(main)) {
+    throw new TypeError(`run(): an awaitable is required: received ${describe(main)}`);
+  }
   if (_getRunningLoop() !== null) {
     closeCoroutine(main);
     throw new RuntimeError("asyncio.run() cannot be called from a running event loop");
