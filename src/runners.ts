@@ -18,7 +18,12 @@ import { _getRunningLoop } from "./core/events.js";
 import { KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Task } from "./core/tasks.js";
 import { NodeEventLoop } from "./loops/node.js";
+import "./io/loop_io.js";
+import { hasSignalHandler } from "./io/signals.js";
 import { gather, isAwaitableLike } from "./tasks.js";
+
+/** How long close() waits for the default executor's threads (asyncio's constant). */
+const THREAD_JOIN_TIMEOUT = 300;
 
 /** Options of {@link run} and {@link Runner}. */
 export interface RunOptions {
@@ -127,6 +132,7 @@ export class Runner {
     try {
       await cancelAllTasks(loop);
       await loop.runUntilComplete(loop.shutdownAsyncgens());
+      await loop.runUntilComplete(loop.shutdownDefaultExecutor(THREAD_JOIN_TIMEOUT));
     } finally {
       loop.close();
       this._loop = null;
@@ -151,6 +157,8 @@ export class Runner {
     const wanted = this._options.handleSigint ?? process.listenerCount("SIGINT") === 0;
     if (!wanted) return () => {};
     const onSigint = (): void => {
+      // A loop handler for SIGINT replaces the Runner's, as signal.signal() does in Python.
+      if (this._loop !== null && hasSignalHandler(this._loop, "SIGINT")) return;
       this._interruptCount++;
       if (this._interruptCount === 1 && !task.done()) {
         task.cancel("interrupted (Ctrl-C)");

@@ -60,6 +60,18 @@ export interface AsyncGenLike {
   aclose(): Coroutine<void>;
 }
 
+/** Run by close() on a loop that is neither running nor closed (see _addCloseHook). */
+const closeHooks: Array<(loop: BaseEventLoop) => void> = [];
+
+/**
+ * @internal Registers `hook` to run when any loop closes, before its queues are dropped:
+ * how layers above the core (signal handlers, child processes) release what they hold
+ * for a loop without the core knowing about them.
+ */
+export function _addCloseHook(hook: (loop: BaseEventLoop) => void): void {
+  closeHooks.push(hook);
+}
+
 /** The context a handler is given when the default one is asked to print. */
 function formatContext(context: ExceptionContext): string {
   const lines = [context.message];
@@ -320,6 +332,13 @@ export abstract class BaseEventLoop {
   close(): void {
     if (this._running) throw new RuntimeError("Cannot close a running event loop");
     if (this._closed) return;
+    for (const hook of closeHooks) {
+      try {
+        hook(this);
+      } catch (exception) {
+        this.callExceptionHandler({ message: "Error while closing the event loop", exception });
+      }
+    }
     this._closed = true;
     this._ready.clear();
     this._timers.clear();

@@ -1,0 +1,249 @@
+/**
+ * Name resolution on the loop: `loop.getaddrinfo()` and `loop.getnameinfo()` over
+ * `node:dns` (`lookup`, which asks the operating system as the C library's `getaddrinfo`
+ * does — `/etc/hosts` included — and `lookupService`).
+ *
+ * Results have Python's shapes: `getaddrinfo` gives `[family, type, proto, canonname,
+ * sockaddr]` entries, `sockaddr` being `[host, port]` for IPv4 and
+ * `[host, port, flowinfo, scopeId]` for IPv6. The constants are Linux's numbers, as
+ * Python's `socket` module has them.
+ *
+ * Errors are Node's own (`code` `ENOTFOUND`, `EAI_AGAIN`, …) where Python raises
+ * `socket.gaierror`. Cancellation: the awaiting task stops waiting at once; the system
+ * lookup itself cannot be interrupted and its result is dropped.
+ *
+ * @module
+ */
+
+import { promises as dnsPromises } from "node:dns";
+import { isIP } from "node:net";
+import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
+import { describe } from "../core/coroutines.js";
+import type { Future } from "../core/futures.js";
+
+/** Any address family (`socket.AF_UNSPEC`). */
+export const AF_UNSPEC = 0;
+/** IPv4 (`socket.AF_INET`). */
+export const AF_INET = 2;
+/** IPv6 (`socket.AF_INET6`, Linux's value). */
+export const AF_INET6 = 10;
+/** A stream socket: TCP (`socket.SOCK_STREAM`). */
+export const SOCK_STREAM = 1;
+/** A datagram socket: UDP (`socket.SOCK_DGRAM`). */
+export const SOCK_DGRAM = 2;
+/** A raw socket (`socket.SOCK_RAW`). */
+export const SOCK_RAW = 3;
+/** TCP (`socket.IPPROTO_TCP`). */
+export const IPPROTO_TCP = 6;
+/** UDP (`socket.IPPROTO_UDP`). */
+export const IPPROTO_UDP = 17;
+/** getaddrinfo flag: a `null` host means "any address", for binding (`socket.AI_PASSIVE`). */
+export const AI_PASSIVE = 1;
+/** getaddrinfo flag: fill in `canonname` in the first entry (`socket.AI_CANONNAME`). */
+export const AI_CANONNAME = 2;
+/** getaddrinfo flag: the host must be a numeric address, never looked up (`socket.AI_NUMERICHOST`). */
+export const AI_NUMERICHOST = 4;
+/** getaddrinfo flag: IPv4-mapped IPv6 addresses when no IPv6 ones exist (`socket.AI_V4MAPPED`). */
+export const AI_V4MAPPED = 8;
+/** getaddrinfo flag: only families configured on this host (`socket.AI_ADDRCONFIG`). */
+export const AI_ADDRCONFIG = 32;
+/** getnameinfo flag: the host as a number, never looked up (`socket.NI_NUMERICHOST`). */
+export const NI_NUMERICHOST = 1;
+/** getnameinfo flag: the port as a number, not a service name (`socket.NI_NUMERICSERV`). */
+export const NI_NUMERICSERV = 2;
+
+/** A socket address: `[host, port]` (IPv4) or `[host, port, flowinfo, scopeId]` (IPv6). */
+export type SockAddr =
+  | [host: string, port: number]
+  | [host: string, port: number, flowinfo: number, scopeId: number];
+
+/** One `getaddrinfo` entry: `[family, type, proto, canonname, sockaddr]`. */
+export type AddrInfo = [
+  family: number,
+  type: number,
+  proto: number,
+  canonname: string,
+  sockaddr: SockAddr,
+];
+
+/**
+ * Options of `loop.getaddrinfo()`, as asyncio's keyword arguments:
+ * `loop.getaddrinfo(host, 443, { family: AF_INET, type: SOCK_STREAM })`.
+ */
+export interface GetaddrinfoOptions {
+  /** `AF_UNSPEC` (default), `AF_INET` or `AF_INET6`. */
+  family?: number;
+  /** `0` (every socket type, default), `SOCK_STREAM`, `SOCK_DGRAM` or `SOCK_RAW`. */
+  type?: number;
+  /** `0` (the type's protocol, default) or an `IPPROTO_*` number. */
+  proto?: number;
+  /** `AI_*` flags or-ed together. */
+  flags?: number;
+}
+
+/** The few service names Python's resolver finds in /etc/services that people use. */
+const SERVICES: Record<string, number> = {
+  ftp: 21,
+  ssh: 22,
+  telnet: 23,
+  smtp: 25,
+  domain: 53,
+  http: 80,
+  pop3: 110,
+  imap: 143,
+  https: 443,
+  imaps: 993,
+  pop3s: 995,
+};
+
+const TYPES: [type: number, proto: number][] = [
+  [SOCK_STREAM, IPPROTO_TCP],
+  [SOCK_DGRAM, IPPROTO_UDP],
+  [SOCK_RAW, 0],
+];
+
+function checkInt(value: unknown, name: string, method: string): number {
+  if (!Number.isInteger(value) || (value as number) < 0) {
+    throw new TypeError(
+      `${method}(): '${name}' must be a non-negative integer: received ${describe(value)}`,
+    );
+  }
+  return value as number;
+}
+
+function parsePort(port: number | string | null): number {
+  if (port === null || port === undefined) return 0;
+  if (typeof port === "number") {
+    if (!Number.isInteger(port) || port < 0 || port > 65535) {
+      throw new RangeError(
+        `getaddrinfo(): 'port' must be an integer in 0..65535: received ${describe(port)}`,
+      );
+    }
+    return port;
+  }
+  if (typeof port === "string") {
+    if (/^\d+$/.test(port)) return parsePort(Number(port));
+    const known = SERVICES[port.toLowerCase()];
+    if (known !== undefined) return known;
+    throw new RangeError(
+      `getaddrinfo(): 'port' names an unknown service: received ${describe(port)} (use a port number)`,
+    );
+  }
+  throw new TypeError(
+    `getaddrinfo(): 'port' must be a number, a string or null: received ${describe(port)}`,
+  );
+}
+
+function gaiError(message: string, code: string, host: string | null): Error {
+  return Object.assign(new Error(`getaddrinfo ${code} ${host ?? ""}: ${message}`), {
+    code,
+    hostname: host,
+  });
+}
+
+/** The addresses a `null` host stands for, in the order the C library gives them. */
+function noHostAddresses(flags: number): { address: string; family: number }[] {
+  return flags & AI_PASSIVE
+    ? [
+        { address: "0.0.0.0", family: 4 },
+        { address: "::", family: 6 },
+      ]
+    : [
+        { address: "::1", family: 6 },
+        { address: "127.0.0.1", family: 4 },
+      ];
+}
+
+/** @internal `loop.getaddrinfo()`. */
+export function getaddrinfo(
+  loop: BaseEventLoop,
+  host: string | null,
+  port: number | string | null,
+  options: GetaddrinfoOptions = {},
+): Future<AddrInfo[]> {
+  loop._checkClosed();
+  if (host !== null && typeof host !== "string") {
+    throw new TypeError(
+      `getaddrinfo(): 'host' must be a string or null: received ${describe(host)}`,
+    );
+  }
+  const family = checkInt(options.family ?? AF_UNSPEC, "family", "getaddrinfo");
+  const type = checkInt(options.type ?? 0, "type", "getaddrinfo");
+  const proto = checkInt(options.proto ?? 0, "proto", "getaddrinfo");
+  const flags = checkInt(options.flags ?? 0, "flags", "getaddrinfo");
+  if (family !== AF_UNSPEC && family !== AF_INET && family !== AF_INET6) {
+    throw new RangeError(
+      `getaddrinfo(): 'family' must be AF_UNSPEC, AF_INET or AF_INET6: received ${family}`,
+    );
+  }
+  if (type !== 0 && !TYPES.some(([t]) => t === type)) {
+    throw new RangeError(`getaddrinfo(): 'type' must be 0 or a SOCK_* constant: received ${type}`);
+  }
+  const portNumber = parsePort(port);
+  const nodeFamily = family === AF_INET ? 4 : family === AF_INET6 ? 6 : 0;
+
+  let lookup: Promise<{ address: string; family: number }[]>;
+  if (host === null || host === "") {
+    lookup = Promise.resolve(
+      noHostAddresses(flags).filter((a) => nodeFamily === 0 || a.family === nodeFamily),
+    );
+  } else if (flags & AI_NUMERICHOST && isIP(host) === 0) {
+    lookup = Promise.reject(gaiError("Name or service not known", "EAI_NONAME", host));
+  } else {
+    let hints = 0;
+    if (flags & AI_ADDRCONFIG) hints |= 0x400; // dns.ADDRCONFIG
+    if (flags & AI_V4MAPPED) hints |= 0x800; // dns.V4MAPPED
+    lookup = dnsPromises.lookup(host, { all: true, family: nodeFamily, hints, verbatim: true });
+  }
+  const types = type === 0 ? TYPES : TYPES.filter(([t]) => t === type);
+  const result = lookup.then((addresses) => {
+    const infos: AddrInfo[] = [];
+    for (const a of addresses) {
+      const sockaddr: SockAddr =
+        a.family === 6 ? [a.address, portNumber, 0, 0] : [a.address, portNumber];
+      for (const [t, p] of types) {
+        const canonname = infos.length === 0 && flags & AI_CANONNAME ? (host ?? "") : "";
+        infos.push([a.family === 6 ? AF_INET6 : AF_INET, t, proto || p, canonname, sockaddr]);
+      }
+    }
+    return infos;
+  });
+  return bridgePromise(result, loop);
+}
+
+/** @internal `loop.getnameinfo()`. */
+export function getnameinfo(
+  loop: BaseEventLoop,
+  sockaddr: SockAddr,
+  flags = 0,
+): Future<[string, string]> {
+  loop._checkClosed();
+  if (
+    !Array.isArray(sockaddr) ||
+    (sockaddr.length !== 2 && sockaddr.length !== 4) ||
+    typeof sockaddr[0] !== "string" ||
+    !Number.isInteger(sockaddr[1])
+  ) {
+    throw new TypeError(
+      `getnameinfo(): 'sockaddr' must be [host, port] or [host, port, flowinfo, scopeId]: received ${describe(sockaddr)}`,
+    );
+  }
+  checkInt(flags, "flags", "getnameinfo");
+  const [host, port] = sockaddr;
+  if (port < 0 || port > 65535) {
+    throw new RangeError(`getnameinfo(): the port must be in 0..65535: received ${port}`);
+  }
+  let result: Promise<[string, string]>;
+  if (flags & NI_NUMERICHOST && flags & NI_NUMERICSERV) {
+    result = Promise.resolve([host, String(port)]);
+  } else {
+    // Deferred so that a bad host (not an address) rejects the Future instead of throwing.
+    result = Promise.resolve()
+      .then(() => dnsPromises.lookupService(host, port))
+      .then(({ hostname, service }) => [
+        flags & NI_NUMERICHOST ? host : hostname,
+        flags & NI_NUMERICSERV ? String(port) : service,
+      ]);
+  }
+  return bridgePromise(result, loop);
+}

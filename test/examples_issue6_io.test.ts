@@ -1,0 +1,81 @@
+/**
+ * The I/O programs of issue 6 (threads, files, subprocesses, HTTP client): the site checker
+ * on ClientSession against its own loopback server (Node's real loop: its timeout is real
+ * time), and the subprocess pipeline.
+ */
+import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { examples } from "../examples/index.js";
+import * as siteChecker from "../examples/site_checker.js";
+import * as pipeline from "../examples/subprocess_pipeline.js";
+import * as asyncio from "../src/index.js";
+
+let lines: string[] = [];
+
+beforeEach(() => {
+  lines = [];
+  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
+    lines.push(args.map(String).join(" "));
+  });
+});
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("examples/site_checker", () => {
+  it("checks five local sites at once: statuses, a redirect, a 404 and a timeout", async () => {
+    const result = await asyncio.run(siteChecker.main());
+    const expected = [
+      "realpython.com: 200 OK, 42 bytes",
+      "pycoders.com: 200 OK, 47 bytes",
+      "moved.example: 200 OK, 42 bytes (now realpython.com)",
+      "gone.example: 404 Not Found, 9 bytes",
+      "slow.example: timed out",
+    ];
+    expect(result).toEqual(expected);
+    expect(lines).toEqual(expected);
+  });
+});
+
+describe("examples/subprocess_pipeline", () => {
+  it("pipes 100 generated lines through grep 7 and reads the 19 kept", async () => {
+    const found = await asyncio.run(pipeline.main());
+    expect(found).toEqual([
+      "7",
+      "17",
+      "27",
+      "37",
+      "47",
+      "57",
+      "67",
+      "70",
+      "71",
+      "72",
+      "73",
+      "74",
+      "75",
+      "76",
+      "77",
+      "78",
+      "79",
+      "87",
+      "97",
+    ]);
+    expect(lines).toEqual([
+      "generated 100 lines; the filter kept 19:",
+      found.join(" "),
+      "exit codes: generator 0, filter 0",
+    ]);
+  });
+});
+
+describe("the walkthrough registry", () => {
+  it("lists both programs under issue 6, loadable, each exporting main", async () => {
+    for (const name of ["site_checker", "subprocess_pipeline"]) {
+      const entry = examples.find((e) => e.name === name);
+      expect(entry, name).toBeDefined();
+      const mod = await entry?.load();
+      expect(typeof mod?.main).toBe("function");
+    }
+  });
+});
