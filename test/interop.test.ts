@@ -53,7 +53,7 @@ describe("Tasks and Futures are PromiseLike", () => {
     await runVirtual(main());
     const reason = await outcome;
     expect(reason).toBeInstanceOf(asyncio.CancelledError);
-    expect((reason as Error).message).toBe("no longer needed");
+    expect(reason).toMatchObject({ message: "no longer needed" });
   });
 });
 

@@ -60,6 +60,9 @@ export interface AsyncGenLike {
   aclose(): Coroutine<void>;
 }
 
+/** Reused by createFuture(): no options object per Future (every contended wait makes one). */
+const FUTURE_OPTIONS: { loop?: BaseEventLoop } = {};
+
 /** Run by close() on a loop that is neither running nor closed (see _addCloseHook). */
 const closeHooks: Array<(loop: BaseEventLoop) => void> = [];
 
@@ -361,7 +364,8 @@ export abstract class BaseEventLoop {
    * ```
    */
   createFuture<T>(): Future<T> {
-    return new Future<T>({ loop: this });
+    FUTURE_OPTIONS.loop = this;
+    return new Future<T>(FUTURE_OPTIONS);
   }
 
   /**
