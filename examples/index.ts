@@ -42,7 +42,69 @@ export const examples: Example[] = [
     load: () => import("./chain.js"),
   },
   // issue 3: structured concurrency
+  {
+    name: "create_task",
+    about: "two Tasks run concurrently; task.done() tells whether one finished",
+    load: () => import("./create_task.js"),
+  },
+  {
+    name: "gather_two",
+    about: "gather() runs two coroutines and returns their results in argument order",
+    load: () => import("./gather_two.js"),
+  },
+  {
+    name: "as_completed",
+    about: "asCompleted() hands back each result as soon as it is ready",
+    load: () => import("./as_completed.js"),
+  },
+  {
+    name: "exception_group",
+    about: "three failures gathered, raised as an ExceptionGroup, handled with exceptStar",
+    load: () => import("./exception_group.js"),
+  },
   // issue 4: queues
+  {
+    name: "producer_consumer",
+    about:
+      "a queue between one producer (three users fetched at once) and three consumers; sentinels stop them",
+    load: () => import("./producer_consumer.js"),
+  },
+  {
+    name: "producer_consumer_shutdown",
+    about: "the same program stopping its consumers with queue.shutdown() instead of sentinels",
+    load: () => import("./producer_consumer_shutdown.js"),
+  },
   // issue 5: async iteration and context managers
+  {
+    name: "powers_of_two",
+    about:
+      "an async generator: async for collects [1, 2, 4, 8, 16]; a filtered comprehension gives [1, 2, 16]",
+    load: () => import("./powers_of_two.js"),
+  },
+  {
+    name: "site_status",
+    about: "async with: check three sites' status at once with fetch, against a local HTTP server",
+    load: () => import("./site_status.js"),
+  },
   // issue 6: I/O
+  {
+    name: "site_checker",
+    about: "the site checker on ClientSession: five local sites checked at once, one timing out",
+    load: () => import("./site_checker.js"),
+  },
+  {
+    name: "subprocess_pipeline",
+    about: "a pipeline of two child processes wired with streams: generate | grep 7",
+    load: () => import("./subprocess_pipeline.js"),
+  },
+  {
+    name: "echo_server",
+    about: "streams: a TCP echo server and a client in one program, on a free loopback port",
+    load: () => import("./echo_server.js"),
+  },
+  {
+    name: "chat_server",
+    about: "a chat server: three clients, one broadcast queue, every message to everyone in order",
+    load: () => import("./chat_server.js"),
+  },
 ];

@@ -27,7 +27,6 @@ export function blockingSleep(seconds: number): void {
   Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, seconds * 1000);
 }
 
-// biome-ignore lint/correctness/useYield: never suspending is the point; the sleep blocks
 function* count(): asyncio.Coroutine<void> {
   console.log("One");
   blockingSleep(1);

@@ -224,7 +224,6 @@ export function aclosing<T extends { aclose(): Awaitable<unknown> }>(
     );
   }
   return {
-    // biome-ignore lint/correctness/useYield: entering needs no await, but aenter is a coroutine
     *aenter(): Coroutine<T> {
       return thing;
     },
@@ -378,7 +377,6 @@ export class AsyncExitStack implements AsyncContextManager<AsyncExitStack> {
   }
 
   /** Returns the stack itself. */
-  // biome-ignore lint/correctness/useYield: entering needs no await, but aenter is a coroutine
   *aenter(): Coroutine<AsyncExitStack> {
     return this;
   }

@@ -15,6 +15,35 @@
  */
 
 export type {
+  AsyncGeneratorFunction,
+  AsyncIter,
+  AsyncIterableLike,
+  ItemOf,
+} from "./asyncgen.js";
+export {
+  AsyncGen,
+  aiter,
+  asyncFor,
+  asyncGenerator,
+  collect,
+  filter,
+  GeneratorExit,
+  map,
+  take,
+} from "./asyncgen.js";
+export type {
+  AsyncContextManager,
+  AsyncExitCallback,
+  NonSuppressingAsyncContextManager,
+} from "./contextlib.js";
+export {
+  AsyncExitStack,
+  aclosing,
+  asynccontextmanager,
+  asyncWith,
+  GeneratorContextManager,
+} from "./contextlib.js";
+export type {
   AsyncGenLike,
   ExceptionHandler,
   TaskFactory,
@@ -49,13 +78,19 @@ export type { ExceptionContext } from "./core/handles.js";
 export { Handle, TimerHandle } from "./core/handles.js";
 export type { TaskConstructorOptions, TaskOptions } from "./core/tasks.js";
 export { coroutine, Task } from "./core/tasks.js";
+export type { TaskConstructor } from "./eager.js";
+export { createEagerTaskFactory, eagerTaskFactory } from "./eager.js";
 export { getEventLoop, newEventLoop, setEventLoop } from "./events.js";
-export { fromPromise } from "./interop.js";
+export type { ErrorClass, ErrorMatcher, ExceptClause } from "./exceptiongroups.js";
+export { BaseExceptionGroup, ExceptionGroup, exceptStar } from "./exceptiongroups.js";
+export type { RunCoroutineThreadsafeOptions } from "./interop.js";
+export { currentSignal, fromAsync, fromPromise, runCoroutineThreadsafe } from "./interop.js";
 export { NodeEventLoop, NodeEventLoop as EventLoop } from "./loops/node.js";
 export type { VirtualEventLoopOptions } from "./loops/virtual.js";
 export { VirtualEventLoop } from "./loops/virtual.js";
 export type { RunnerRunOptions, RunOptions } from "./runners.js";
 export { Runner, run } from "./runners.js";
+export { TaskGroup, withTaskGroup } from "./taskgroups.js";
 export type { GatherOptions, GatherResults, GatherResultsOrErrors } from "./tasks.js";
 export {
   allTasks,
@@ -66,5 +101,148 @@ export {
   gather,
   sleep,
 } from "./tasks.js";
-export type { AsyncContextManager, NonSuppressingAsyncContextManager } from "./contextlib.js";
-export { asyncWith } from "./contextlib.js";
+export type { CancelScopeOptions } from "./timeouts.js";
+export {
+  CancelScope,
+  moveOnAfter,
+  moveOnAt,
+  Timeout,
+  timeout,
+  timeoutAt,
+  waitFor,
+} from "./timeouts.js";
+export type { AsCompletedOptions, FutureOf, ReturnWhen, WaitOptions } from "./wait.js";
+export {
+  ALL_COMPLETED,
+  AsCompleted,
+  asCompleted,
+  FIRST_COMPLETED,
+  FIRST_EXCEPTION,
+  shield,
+  wait,
+} from "./wait.js";
+
+// issue 6: I/O — network (protocols, transports, servers, streams)
+import "./io/loop_net.js";
+
+export type {
+  ClientSSL,
+  CreateConnectionOptions,
+  CreateDatagramEndpointOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  ServerSSL,
+  StartTlsOptions,
+} from "./io/loop_net.js";
+export type { DatagramAddress } from "./io/protocols.js";
+export { BaseProtocol, BufferedProtocol, DatagramProtocol, Protocol } from "./io/protocols.js";
+export { Server, ServerSocket } from "./io/server.js";
+export type {
+  ClientConnectedCallback,
+  OpenConnectionOptions,
+  OpenUnixConnectionOptions,
+  Separator,
+  StartServerOptions,
+  StartUnixServerOptions,
+  StreamReaderOptions,
+  StreamStartTlsOptions,
+} from "./io/streams.js";
+export {
+  ConnectionResetError,
+  openConnection,
+  openUnixConnection,
+  StreamReader,
+  StreamWriter,
+  startServer,
+  startUnixServer,
+} from "./io/streams.js";
+export type { SocketAddress, TransportExtraInfo } from "./io/transports.js";
+export { BaseTransport, DatagramTransport, Transport } from "./io/transports.js";
+export {
+  Barrier,
+  BoundedSemaphore,
+  Condition,
+  Event,
+  Lock,
+  Semaphore,
+} from "./locks.js";
+export type { PriorityQueueOptions } from "./queues.js";
+export {
+  LifoQueue,
+  naturalOrder,
+  PriorityQueue,
+  Queue,
+  QueueEmpty,
+  QueueFull,
+  QueueShutDown,
+} from "./queues.js";
+
+// issue 6: I/O — threads, files, DNS, signals, subprocesses, HTTP client
+import "./io/loop_io.js";
+
+export type {
+  AllTasksOptions,
+  CallGraphOptions,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  PrintCallGraphOptions,
+} from "./debug/graph.js";
+export {
+  captureCallGraph,
+  formatAllTasks,
+  formatCallGraph,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
+  printAllTasks,
+  printCallGraph,
+} from "./debug/graph.js";
+export type { AddrInfo, GetaddrinfoOptions, SockAddr } from "./io/dns.js";
+export {
+  AF_INET,
+  AF_INET6,
+  AF_UNSPEC,
+  AI_ADDRCONFIG,
+  AI_CANONNAME,
+  AI_NUMERICHOST,
+  AI_PASSIVE,
+  AI_V4MAPPED,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  NI_NUMERICHOST,
+  NI_NUMERICSERV,
+  SOCK_DGRAM,
+  SOCK_RAW,
+  SOCK_STREAM,
+} from "./io/dns.js";
+export type { BinaryMode, FileEncoding, OpenFileOptions, TextMode } from "./io/files.js";
+export { AsyncFile, FileOpener, openFile } from "./io/files.js";
+export type {
+  ClientHeaders,
+  ClientSessionOptions,
+  ClientTimeoutOptions,
+  RequestOptions,
+} from "./io/http.js";
+export {
+  ClientConnectionError,
+  ClientError,
+  ClientResponse,
+  ClientResponseError,
+  ClientSession,
+  ClientTimeout,
+  RequestContextManager,
+  TooManyRedirects,
+} from "./io/http.js";
+export type { SignalName } from "./io/signals.js";
+export type { StdioTarget, SubprocessOptions } from "./io/subprocess.js";
+export {
+  createSubprocessExec,
+  createSubprocessShell,
+  DEVNULL,
+  PIPE,
+  Process,
+  ProcessLookupError,
+  STDOUT,
+} from "./io/subprocess.js";
+export type { Executor, ModuleFunction, ShutdownOptions, ThreadFunction } from "./io/threads.js";
+export { moduleFunction, ThreadPoolExecutor, toThread } from "./io/threads.js";

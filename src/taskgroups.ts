@@ -23,6 +23,7 @@ import { getRunningLoop } from "./core/events.js";
 import { CancelledError, KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Future } from "./core/futures.js";
 import { _markAwaited, type Task, type TaskOptions } from "./core/tasks.js";
+import { _noteTaskGroup } from "./debug/graph.js";
 import { BaseExceptionGroup } from "./exceptiongroups.js";
 
 /** Python's SystemExit/KeyboardInterrupt: re-raised bare, never put in the group. */
@@ -85,7 +86,6 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
    * Enters the group (`async with`): binds it to the running loop and the current task.
    * Throws `RuntimeError` if it was entered before or runs outside a task.
    */
-  // biome-ignore lint/correctness/useYield: entering never suspends, as in asyncio
   *aenter(): Coroutine<TaskGroup> {
     if (this._entered) throw new RuntimeError(`TaskGroup ${this} has already been entered`);
     const loop = getRunningLoop();
@@ -94,6 +94,8 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
       throw new RuntimeError(`TaskGroup ${this} cannot determine the parent task`);
     this._loop = loop;
     this._parentTask = parent;
+    // The call graph shows the group's children as awaited by the parent task.
+    _noteTaskGroup(this);
     this._callbackContext = { context: copyContext() };
     this._entered = true;
     if (this._cancelOnEnter) this.cancel();

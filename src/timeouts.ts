@@ -134,7 +134,6 @@ export abstract class ScopeCore {
   }
 }
 
-// biome-ignore lint/correctness/useYield: entering never suspends, as in asyncio
 function* enter<T extends ScopeCore>(scope: T, kind: string): Coroutine<T> {
   scope._enter(kind);
   return scope;
@@ -232,7 +231,6 @@ export class Timeout extends ScopeCore implements NonSuppressingAsyncContextMana
    * `CancelledError` from the body becomes `TimeoutError` (with the CancelledError as its
    * `cause`). Never suppresses an error.
    */
-  // biome-ignore lint/correctness/useYield: leaving never suspends, as in asyncio
   *aexit(exc: unknown): Coroutine<undefined> {
     if (this._exit("Timeout") && exc !== undefined) {
       if (exc instanceof CancelledError) throw new TimeoutError(undefined, { cause: exc });
@@ -466,7 +464,6 @@ export class CancelScope extends ScopeCore implements AsyncContextManager<Cancel
   }
 
   /** Leaves the scope; returns `true` (suppress) when the body ended by this scope's cancellation. */
-  // biome-ignore lint/correctness/useYield: leaving never suspends
   *aexit(exc: unknown): Coroutine<boolean> {
     if (this._exit("CancelScope") && exc instanceof CancelledError) {
       this._caught = true;
@@ -480,7 +477,6 @@ export class CancelScope extends ScopeCore implements AsyncContextManager<Cancel
     return `<CancelScope [${this._stateName()}]${when}>`;
   }
 
-  // biome-ignore lint/correctness/useYield: entering never suspends
   private *_enterScope(): Coroutine<CancelScope> {
     this._enter("CancelScope");
     if (this._cancelOnEnter) {

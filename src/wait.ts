@@ -17,6 +17,7 @@ import { TimeoutError } from "./core/exceptions.js";
 import { type Future, isfuture } from "./core/futures.js";
 import type { TimerHandle } from "./core/handles.js";
 import type { Task } from "./core/tasks.js";
+import { futureAddToAwaitedBy, futureDiscardFromAwaitedBy } from "./debug/graph.js";
 import { ensureFuture, isAwaitableLike } from "./tasks.js";
 
 // ---------------------------------------------------------------- wait
@@ -152,11 +153,15 @@ function* waitImpl(
     }
   };
   for (const f of futs) f.addDoneCallback(onCompletion);
+  // For the call graph: the waiting task is awaiting every one of them.
+  const me = loop._currentTask;
+  if (me !== null) for (const f of futs) futureAddToAwaitedBy(f, me);
   try {
     yield* waiter;
   } finally {
     timeoutHandle?.cancel();
     for (const f of futs) f.removeDoneCallback(onCompletion);
+    if (me !== null) for (const f of futs) futureDiscardFromAwaitedBy(f, me);
   }
   const done = new Set<Future<unknown>>();
   const pending = new Set<Future<unknown>>();
@@ -391,6 +396,9 @@ export function shield<A extends AwaitableLike<unknown>>(aw: A): Future<AwaitedR
   const inner = ensureFuture(aw) as Future<AwaitedResult<A>>;
   if (inner.done()) return inner;
   const outer = inner.getLoop().createFuture<AwaitedResult<A>>();
+  // For the call graph: the task that shields is waiting for the inner one.
+  const waiter = inner.getLoop()._currentTask;
+  if (waiter !== null) futureAddToAwaitedBy(inner, waiter);
   const innerDone = (f: Future<AwaitedResult<A>>): void => {
     if (outer.cancelled()) return;
     if (f.cancelled()) {
@@ -403,6 +411,7 @@ export function shield<A extends AwaitableLike<unknown>>(aw: A): Future<AwaitedR
   };
   const outerDone = (): void => {
     if (!inner.done()) inner.removeDoneCallback(innerDone);
+    if (waiter !== null) futureDiscardFromAwaitedBy(inner, waiter);
   };
   inner.addDoneCallback(innerDone);
   outer.addDoneCallback(outerDone);

@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useYield: producers and bodies that never await are test cases here
 // biome-ignore-all lint/correctness/noUnsafeFinally: cleanup that fails or emits is a test case here
 import { EventEmitter, on } from "node:events";
 import { Readable } from "node:stream";

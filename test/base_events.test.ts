@@ -427,7 +427,6 @@ describe("debug, task factory", () => {
     };
     loop.setTaskFactory(factory);
     expect(loop.getTaskFactory()).toBe(factory);
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* child() {
       return 7;
     }

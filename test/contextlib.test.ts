@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useYield: bodies that never await are legitimate test cases
 import { describe, expect, expectTypeOf, it } from "vitest";
 import * as asyncio from "../src/index.js";
 import { runVirtual } from "./helpers.js";

@@ -57,7 +57,6 @@ const plain = <F>(f: F): F => f;
 describe("asyncio.coroutine() marker", () => {
   it("returns a function of the same name and length that makes a lazy generator", () => {
     const log: string[] = [];
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     const f = asyncio.coroutine(function* named(a: number, _b: string): Co<number> {
       log.push("ran");
       return a;

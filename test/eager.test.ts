@@ -1,4 +1,3 @@
-// biome-ignore-all lint/correctness/useYield: coroutines that finish without awaiting are test cases here
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
 import { runVirtual } from "./helpers.js";

@@ -131,7 +131,6 @@ describe("Future states", () => {
     const e = thrown(() => new asyncio.Future());
     expect(e).toBeInstanceOf(asyncio.RuntimeError);
     expect((e as Error).message).toBe("no running event loop");
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* main() {
       const fut = new asyncio.Future<number>();
       return fut.getLoop() === asyncio.getRunningLoop();

@@ -146,7 +146,6 @@ describe("fromPromise", () => {
   });
 
   it("argument errors", async () => {
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* main() {
       const errors: string[] = [];
       // biome-ignore lint/suspicious/noThenProperty: a non-callable then is the point

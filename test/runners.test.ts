@@ -118,7 +118,6 @@ describe("run: results, errors, cleanup", () => {
 describe("run: options", () => {
   it("loopFactory makes the loop; the default is a NodeEventLoop", async () => {
     let made: asyncio.BaseEventLoop | undefined;
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* which() {
       return asyncio.getRunningLoop();
     }
@@ -138,7 +137,6 @@ describe("run: options", () => {
   });
 
   it("debug: true turns the loop's debug mode on", async () => {
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* debugOn() {
       return asyncio.getRunningLoop().getDebug();
     }
@@ -200,7 +198,6 @@ describe("Runner", () => {
     // An explicit context is used as is.
     const ctx = asyncio.copyContext();
     await runner.run(
-      // biome-ignore lint/correctness/useYield: a coroutine that never suspends
       (function* () {
         v.set("in ctx");
       })(),
@@ -233,7 +230,6 @@ describe("Runner", () => {
 
 describe("getEventLoop / setEventLoop / newEventLoop (3.14 rules)", () => {
   it("getEventLoop() returns the running loop inside a loop", async () => {
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* main() {
       return asyncio.getEventLoop() === asyncio.getRunningLoop();
     }

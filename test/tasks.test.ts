@@ -61,7 +61,6 @@ describe("createTask", () => {
 
   it("runs each task in a copy of the creator's context (or the one given)", async () => {
     const v = new asyncio.ContextVar<string>("v", { default: "unset" });
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* child() {
       const before = v.get();
       v.set("child");
@@ -82,7 +81,6 @@ describe("createTask", () => {
 
   it("rejects a non-coroutine with a TypeError naming it, and hints at calling a function*", async () => {
     function* gen() {}
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* main() {
       const errors: string[] = [];
       for (const bad of [gen, 42, Promise.resolve(1)]) {
@@ -165,7 +163,6 @@ describe("names, getCoro, currentTask, allTasks", () => {
   });
 
   it("getCoro returns the coroutine object", async () => {
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* child() {
       return 1;
     }
@@ -185,7 +182,6 @@ describe("names, getCoro, currentTask, allTasks", () => {
       const fromCallback = loop.createFuture<unknown>();
       loop.callSoon(() => fromCallback.setResult(asyncio.currentTask()));
       const child = asyncio.createTask(
-        // biome-ignore lint/correctness/useYield: a coroutine that never suspends
         (function* () {
           return asyncio.currentTask();
         })(),
@@ -304,7 +300,6 @@ describe("results and errors", () => {
 
   it("`yield coroutine` instead of `yield*` fails at once", async () => {
     const log: string[] = [];
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* inner() {
       log.push("inner ran");
       return 1;
@@ -596,7 +591,6 @@ describe("cancellation", () => {
   });
 
   it("cancel() during the final step still ends the task cancelled", async () => {
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* last() {
       (asyncio.currentTask() as asyncio.Task<unknown>).cancel("at the end");
       return 5;
@@ -827,7 +821,6 @@ describe("Task.signal", () => {
 describe("eagerStart", () => {
   it("runs the first step inside createTask; a task that finishes eagerly comes back done", async () => {
     const log: string[] = [];
-    // biome-ignore lint/correctness/useYield: a coroutine that never suspends
     function* quick() {
       log.push("quick ran");
       return 1;
@@ -878,7 +871,6 @@ describe("eagerStart", () => {
     const loop = new asyncio.VirtualEventLoop();
     const log: string[] = [];
     const t = new asyncio.Task(
-      // biome-ignore lint/correctness/useYield: a coroutine that never suspends
       (function* () {
         log.push("ran");
         return 3;

@@ -23,7 +23,11 @@ describe("type inference", () => {
       const user = yield* fetchUser(1);
       expectTypeOf(user).toEqualTypeOf<{ id: number; name: string }>();
 
-      const [a, b, c] = yield* asyncio.gather(fetchUser(2), asyncio.sleep(1, "late"), Promise.resolve(true));
+      const [a, b, c] = yield* asyncio.gather(
+        fetchUser(2),
+        asyncio.sleep(1, "late"),
+        Promise.resolve(true),
+      );
       expectTypeOf(a).toEqualTypeOf<{ id: number; name: string }>();
       expectTypeOf(b).toEqualTypeOf<string>();
       expectTypeOf(c).toEqualTypeOf<boolean>();

@@ -381,7 +381,6 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
   }
 
   /** Async context manager entry: the file itself. */
-  // biome-ignore lint/correctness/useYield: entering never suspends
   *aenter(): Coroutine<this> {
     return this;
   }

@@ -423,7 +423,6 @@ export class ClientResponse {
   }
 
   /** Async context manager entry: the response itself. */
-  // biome-ignore lint/correctness/useYield: entering never suspends
   *aenter(): Coroutine<this> {
     return this;
   }
@@ -619,7 +618,6 @@ export class ClientSession {
   }
 
   /** Async context manager entry: the session itself. */
-  // biome-ignore lint/correctness/useYield: entering never suspends
   *aenter(): Coroutine<this> {
     return this;
   }

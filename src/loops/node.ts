@@ -11,6 +11,7 @@
  */
 
 import { BaseEventLoop } from "../core/base_events.js";
+import { formatAllTasks } from "../debug/graph.js";
 
 /** Node's longest timer delay; longer ones are re-armed when they fire. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -47,11 +48,10 @@ export class NodeEventLoop extends BaseEventLoop {
    */
   private readonly _onBeforeExit = (): void => {
     if (!this.isRunning() || this._ready.length > 0 || this._nextTimer() !== undefined) return;
-    const stuck = [...this._tasks].map((t) => `  ${t} at ${t.getStack().join(" → ") || "?"}`);
     this.callExceptionHandler({
       message:
         `Event loop deadlock: the process is exiting because nothing can wake the loop, ` +
-        `with ${stuck.length} task(s) pending:\n${stuck.join("\n")}`,
+        `with ${this._tasks.size} task(s) pending:\n${formatAllTasks({ loop: this })}`,
     });
   };
 
