@@ -206,6 +206,18 @@ describe("asyncio-ts demo", () => {
     expect(section("chain")).toMatch(/==> Total time: 3\.10 s\n\(chain took 3\.10 s\)\n$/);
   });
 
+  it("--virtual runs the whole walkthrough, every program in registry order, to the end", async () => {
+    const r = await cli(["demo", "--virtual"]);
+    expect(r.stderr).toBe("");
+    expect(r.code).toBe(0);
+    const n = examples.length;
+    const headers = [...r.stdout.matchAll(new RegExp(`^\\[(\\d+)/${n}\\] (\\S+): `, "gm"))].map(
+      (m) => m[2],
+    );
+    expect(headers).toEqual(examples.map((e) => e.name));
+    for (const e of examples) expect(r.stdout).toContain(`(${e.name} took `);
+  });
+
   it("runs one program by name", async () => {
     const r = await cli(["demo", "--virtual", "countasync"]);
     expect(r.code).toBe(0);

@@ -112,6 +112,39 @@ describe("VirtualEventLoop", () => {
     expect((await runVirtual(main())).result).toEqual([1, 0, true, 5]);
   });
 
+  it("outside work that never answers does not freeze virtual time (the patience)", async () => {
+    // A promise nobody settles: the clock holds still for the patience (0.1 s of real
+    // time), then jumps anyway, and the timeout fires at exactly its virtual deadline.
+    const never = new Promise<string>(() => {});
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      try {
+        yield* asyncio.waitFor(asyncio.fromPromise(never), 5);
+        return "answered";
+      } catch (e) {
+        return [e instanceof asyncio.TimeoutError, loop.time()];
+      }
+    }
+    expect((await runVirtual(main())).result).toEqual([true, 5]);
+  });
+
+  it("outside work that answers within the patience still wins over a later timer", async () => {
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      const quick = new Promise<string>((resolve) => setImmediate(resolve, "quick"));
+      const v = yield* asyncio.waitFor(asyncio.fromPromise(quick), 5);
+      return [v, loop.time()];
+    }
+    expect((await runVirtual(main())).result).toEqual(["quick", 0]);
+  });
+
+  it("outsideWorkPatience must be a number of seconds >= 0", () => {
+    expect(() => new asyncio.VirtualEventLoop({ outsideWorkPatience: -1 })).toThrow(
+      "VirtualEventLoop(): 'outsideWorkPatience' must be a number of seconds >= 0: received -1",
+    );
+    expect(() => new asyncio.VirtualEventLoop({ outsideWorkPatience: Infinity })).not.toThrow();
+  });
+
   it("advance() moves the clock by hand; due timers run at the next iteration", async () => {
     const log: string[] = [];
     function* main() {

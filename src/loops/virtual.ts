@@ -1,8 +1,14 @@
 /**
  * A loop with virtual time, as Trio's autojump clock: whenever no callback is ready and no
- * outside work (a bridged promise) is pending, the clock jumps to the next timer. So
- * `sleep(3600)` returns at once with `loop.time()` 3600 seconds later, and a program's
- * output and timings are the same on every run.
+ * outside work (a bridged promise, a socket read) is pending, the clock jumps to the next
+ * timer. So `sleep(3600)` returns at once with `loop.time()` 3600 seconds later, and a
+ * program's output and timings are the same on every run.
+ *
+ * Outside work holds the clock still, so real I/O that answers promptly interleaves with
+ * timers exactly as it would in real time. But outside work that never answers (a server
+ * that hangs, a promise waiting on this loop's own timers) must not freeze virtual time:
+ * once the loop has been idle for `outsideWorkPatience` seconds of real time with only
+ * outside work pending, the clock jumps anyway — Trio's autojump threshold.
  *
  * @module
  */
@@ -13,6 +19,11 @@ import { BaseEventLoop } from "../core/base_events.js";
 export interface VirtualEventLoopOptions {
   /** The clock's starting time in seconds; 0 by default. */
   start?: number;
+  /**
+   * Real seconds the loop waits, idle, on pending outside work before it jumps the clock
+   * anyway; 0.1 by default. `Infinity` waits for outside work for ever.
+   */
+  outsideWorkPatience?: number;
 }
 
 /**
@@ -31,10 +42,21 @@ export interface VirtualEventLoopOptions {
  */
 export class VirtualEventLoop extends BaseEventLoop {
   private _now: number;
+  private readonly _patienceMs: number;
   private _immediate: ReturnType<typeof setImmediate> | null = null;
+  private _patienceTimer: ReturnType<typeof setTimeout> | null = null;
+  /** The patience ran out: the next idle moment jumps despite pending outside work. */
+  private _jumpAnyway = false;
 
   private readonly _onImmediate = (): void => {
     this._immediate = null;
+    this._clearPatience();
+    this._tick();
+  };
+
+  private readonly _onPatienceExhausted = (): void => {
+    this._patienceTimer = null;
+    this._jumpAnyway = true;
     this._tick();
   };
 
@@ -47,6 +69,13 @@ export class VirtualEventLoop extends BaseEventLoop {
       );
     }
     this._now = start;
+    const patience = options.outsideWorkPatience ?? 0.1;
+    if (typeof patience !== "number" || !(patience >= 0)) {
+      throw new RangeError(
+        `VirtualEventLoop(): 'outsideWorkPatience' must be a number of seconds >= 0: received ${String(patience)}`,
+      );
+    }
+    this._patienceMs = patience === Infinity ? Infinity : Math.min(patience * 1000, 2_147_483_647);
   }
 
   /** The virtual clock, in seconds. */
@@ -69,7 +98,8 @@ export class VirtualEventLoop extends BaseEventLoop {
   }
 
   protected override _idleJump(): boolean {
-    if (this._externalPending > 0) return false;
+    if (this._externalPending > 0 && !this._jumpAnyway) return false;
+    this._jumpAnyway = false;
     const next = this._nextTimer();
     if (next === undefined) return false;
     if (next._when > this._now) this._now = next._when;
@@ -81,9 +111,20 @@ export class VirtualEventLoop extends BaseEventLoop {
   }
 
   protected _requestTimer(_when: number): void {
-    // Time jumps as soon as nothing but outside work is pending; while a promise is
-    // pending, its settling wakes the loop through callSoon.
+    // Time jumps as soon as nothing but outside work is pending; while outside work is
+    // pending, its settling wakes the loop through callSoon — or, if it does not come
+    // within the patience, the clock jumps anyway.
     if (this._externalPending === 0) this._requestImmediate();
+    else if (this._patienceTimer === null && Number.isFinite(this._patienceMs)) {
+      this._patienceTimer = setTimeout(this._onPatienceExhausted, this._patienceMs);
+    }
+  }
+
+  private _clearPatience(): void {
+    if (this._patienceTimer !== null) {
+      clearTimeout(this._patienceTimer);
+      this._patienceTimer = null;
+    }
   }
 
   protected _cancelWakeups(): void {
@@ -91,5 +132,7 @@ export class VirtualEventLoop extends BaseEventLoop {
       clearImmediate(this._immediate);
       this._immediate = null;
     }
+    this._clearPatience();
+    this._jumpAnyway = false;
   }
 }
