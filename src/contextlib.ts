@@ -38,7 +38,18 @@ export interface AsyncContextManager<T> {
   aexit(exc: unknown): Awaitable<boolean | undefined | void>;
 }
 
-/** An async context manager that never suppresses errors (its `aexit` returns nothing). */
+/**
+ * An async context manager that never suppresses errors (its `aexit` returns nothing).
+ *
+ * @example
+ * ```ts
+ * const cm: asyncio.NonSuppressingAsyncContextManager<string> = {
+ *   *aenter() { return "resource"; },
+ *   *aexit(_exc: unknown) { console.log("released"); },
+ * };
+ * const n = yield* asyncio.asyncWith(cm, function* (r) { return r.length; }); // number, never undefined
+ * ```
+ */
 export interface NonSuppressingAsyncContextManager<T> {
   aenter(): Awaitable<T>;
   // biome-ignore lint/suspicious/noConfusingVoidType: a coroutine that returns nothing is Coroutine<void>

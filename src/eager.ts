@@ -14,7 +14,16 @@ import type { Coroutine } from "./core/coroutines.js";
 import { describe } from "./core/coroutines.js";
 import { Task, type TaskConstructorOptions } from "./core/tasks.js";
 
-/** A Task class, as {@link createEagerTaskFactory} takes it: `Task` or a subclass. */
+/**
+ * A Task class, as {@link createEagerTaskFactory} takes it: `Task` or a subclass.
+ *
+ * @example
+ * ```ts
+ * class TracedTask<T> extends asyncio.Task<T> {}
+ * const ctor: asyncio.TaskConstructor = TracedTask;
+ * asyncio.getRunningLoop().setTaskFactory(asyncio.createEagerTaskFactory(ctor));
+ * ```
+ */
 export type TaskConstructor = new <T>(
   coro: Coroutine<T>,
   options: TaskConstructorOptions,

@@ -17,7 +17,15 @@
 import { describe } from "./core/coroutines.js";
 import { CancelledError, KeyboardInterrupt } from "./core/exceptions.js";
 
-/** A class of errors, as a matcher takes it: `TypeError`, `asyncio.CancelledError`, … */
+/**
+ * A class of errors, as a matcher takes it: `TypeError`, `asyncio.CancelledError`, …
+ *
+ * @example
+ * ```ts
+ * const cls: asyncio.ErrorClass<RangeError> = RangeError;
+ * const [ranges, rest] = group.split(cls);
+ * ```
+ */
 // biome-ignore lint/suspicious/noExplicitAny: constructor parameters are irrelevant to matching
 export type ErrorClass<E> = abstract new (...args: any[]) => E;
 
@@ -26,6 +34,13 @@ export type ErrorClass<E> = abstract new (...args: any[]) => E;
  * and `split()` do: a class, an array of classes, or a predicate. A class also matches a
  * group that is an instance of it; a predicate is called on groups too, and matching a
  * group takes it whole.
+ *
+ * @example
+ * ```ts
+ * const [timeouts, rest] = group.split(asyncio.TimeoutError); // a class
+ * const bad = group.subgroup([TypeError, RangeError]); // an array of classes
+ * const coded = group.subgroup((e) => e instanceof Error && "code" in e); // a predicate
+ * ```
  */
 export type ErrorMatcher<E> =
   | ErrorClass<E>
@@ -353,6 +368,14 @@ function formatGroup(group: BaseExceptionGroup): string {
 /**
  * One clause of {@link exceptStar}: what to match, and the handler that receives the
  * matching errors as a group.
+ *
+ * @example
+ * ```ts
+ * const onTimeout: asyncio.ExceptClause<asyncio.TimeoutError> = [
+ *   asyncio.TimeoutError, (g) => console.log(g.exceptions.length, "timed out"),
+ * ];
+ * try { yield* work(); } catch (e) { asyncio.exceptStar(e, onTimeout); }
+ * ```
  */
 export type ExceptClause<E> = readonly [
   matcher: ErrorMatcher<E>,

@@ -559,7 +559,16 @@ export class LifoQueue<T = unknown> extends Queue<T> {
 
 // ------------------------------------------------------------------ PriorityQueue
 
-/** Options of {@link PriorityQueue}. */
+/**
+ * Options of {@link PriorityQueue}.
+ *
+ * @example
+ * ```ts
+ * const q = new asyncio.PriorityQueue<{ due: number; job: string }>(0, {
+ *   compare: (a, b) => a.due - b.due,
+ * });
+ * ```
+ */
 export interface PriorityQueueOptions<T> {
   /**
    * Orders two items: negative if `a` comes out first, positive if `b` does, 0 if they

@@ -25,7 +25,15 @@ import { gather, isAwaitableLike } from "./tasks.js";
 /** How long close() waits for the default executor's threads (asyncio's constant). */
 const THREAD_JOIN_TIMEOUT = 300;
 
-/** Options of {@link run} and {@link Runner}. */
+/**
+ * Options of {@link run} and {@link Runner}.
+ *
+ * @example
+ * ```ts
+ * await asyncio.run(main(), { debug: true, handleSigint: false });
+ * const runner = new asyncio.Runner({ loopFactory: () => new asyncio.VirtualEventLoop() });
+ * ```
+ */
 export interface RunOptions {
   /** Debug mode: slow callbacks and swallowed cancellations are reported. */
   debug?: boolean;
@@ -35,7 +43,16 @@ export interface RunOptions {
   handleSigint?: boolean;
 }
 
-/** Options of {@link Runner.run}. */
+/**
+ * Options of {@link Runner.run}.
+ *
+ * @example
+ * ```ts
+ * const runner = new asyncio.Runner();
+ * await runner.run(main(), { context: asyncio.copyContext() });
+ * await runner.close();
+ * ```
+ */
 export interface RunnerRunOptions {
   /** The context the main task runs in; the runner's own context by default. */
   context?: Context;

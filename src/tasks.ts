@@ -134,18 +134,41 @@ export function sleep<T>(delay: number, result?: T): Coroutine<T | undefined> {
 
 // ---------------------------------------------------------------- gather
 
-/** Options of {@link gather}. */
+/**
+ * Options of {@link gather}.
+ *
+ * @example
+ * ```ts
+ * const results = yield* asyncio.gather(a(), b(), { returnExceptions: true }); // errors as values
+ * ```
+ */
 export interface GatherOptions {
   /** Put errors (and cancellations) in the results instead of raising the first one. */
   returnExceptions?: boolean;
 }
 
-/** The result tuple of {@link gather}. */
+/**
+ * The result tuple of {@link gather}.
+ *
+ * @example
+ * ```ts
+ * type R = asyncio.GatherResults<[asyncio.Coroutine<number>, Promise<string>]>; // [number, string]
+ * const [n, s] = yield* asyncio.gather(asyncio.sleep(1, 1), Promise.resolve("s")); // n: number, s: string
+ * ```
+ */
 export type GatherResults<T extends readonly unknown[]> = {
   -readonly [K in keyof T]: AwaitedResult<T[K]>;
 };
 
-/** The result tuple of {@link gather} with `returnExceptions: true`. */
+/**
+ * The result tuple of {@link gather} with `returnExceptions: true`.
+ *
+ * @example
+ * ```ts
+ * const [n, s] = yield* asyncio.gather(asyncio.sleep(1, 1), fetchText(), { returnExceptions: true });
+ * if (s instanceof Error) console.log("failed:", s); // n: number | Error, s: string | Error
+ * ```
+ */
 export type GatherResultsOrErrors<T extends readonly unknown[]> = {
   -readonly [K in keyof T]: AwaitedResult<T[K]> | Error;
 };

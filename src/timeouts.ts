@@ -384,7 +384,17 @@ export function waitFor<T>(aw: AwaitableLike<T>, timeout: number | null): Corout
 
 // ---------------------------------------------------------------- CancelScope
 
-/** Options of {@link CancelScope}. */
+/**
+ * Options of {@link CancelScope}.
+ *
+ * @example
+ * ```ts
+ * const scope = new asyncio.CancelScope({ deadline: asyncio.getRunningLoop().time() + 5 });
+ * yield* asyncio.asyncWith(scope, function* () {
+ *   yield* serveForever();
+ * });
+ * ```
+ */
 export interface CancelScopeOptions {
   /** The deadline in loop time (`loop.time()` seconds); none by default. */
   deadline?: number | null;

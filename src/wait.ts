@@ -22,17 +22,54 @@ import { ensureFuture, isAwaitableLike } from "./tasks.js";
 
 // ---------------------------------------------------------------- wait
 
-/** `wait()` returns when any future finishes or is cancelled. */
+/**
+ * `wait()` returns when any future finishes or is cancelled.
+ *
+ * @example
+ * ```ts
+ * const [done, pending] = yield* asyncio.wait(tasks, { returnWhen: asyncio.FIRST_COMPLETED });
+ * ```
+ */
 export const FIRST_COMPLETED = "FIRST_COMPLETED";
-/** `wait()` returns when any future finishes with an error, or when all are done. */
+/**
+ * `wait()` returns when any future finishes with an error, or when all are done.
+ *
+ * @example
+ * ```ts
+ * const [done, pending] = yield* asyncio.wait(tasks, { returnWhen: asyncio.FIRST_EXCEPTION });
+ * for (const t of pending) t.cancel();
+ * ```
+ */
 export const FIRST_EXCEPTION = "FIRST_EXCEPTION";
-/** `wait()` returns when all futures are done (the default). */
+/**
+ * `wait()` returns when all futures are done (the default).
+ *
+ * @example
+ * ```ts
+ * const [done] = yield* asyncio.wait(tasks, { returnWhen: asyncio.ALL_COMPLETED }); // the default
+ * ```
+ */
 export const ALL_COMPLETED = "ALL_COMPLETED";
 
-/** When {@link wait} returns. */
+/**
+ * When {@link wait} returns.
+ *
+ * @example
+ * ```ts
+ * const returnWhen: asyncio.ReturnWhen = failFast ? asyncio.FIRST_EXCEPTION : asyncio.ALL_COMPLETED;
+ * const [done, pending] = yield* asyncio.wait(tasks, { returnWhen });
+ * ```
+ */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
 
-/** Options of {@link wait}. */
+/**
+ * Options of {@link wait}.
+ *
+ * @example
+ * ```ts
+ * const [done, pending] = yield* asyncio.wait(tasks, { timeout: 5, returnWhen: asyncio.FIRST_COMPLETED });
+ * ```
+ */
 export interface WaitOptions {
   /** Return after this many seconds even if the condition is not met; `null`: no limit. */
   timeout?: number | null;
@@ -171,13 +208,31 @@ function* waitImpl(
 
 // ---------------------------------------------------------------- asCompleted
 
-/** Options of {@link asCompleted}. */
+/**
+ * Options of {@link asCompleted}.
+ *
+ * @example
+ * ```ts
+ * for (const next of asyncio.asCompleted([fetch(1), fetch(2)], { timeout: 5 })) {
+ *   console.log(yield* next); // TimeoutError for what is not done after 5 s
+ * }
+ * ```
+ */
 export interface AsCompletedOptions {
   /** Raise `TimeoutError` from the next item once this many seconds have passed; `null`: no limit. */
   timeout?: number | null;
 }
 
-/** What an awaitable's `ensureFuture` gives: the Future itself, or a Task for the rest. */
+/**
+ * What an awaitable's `ensureFuture` gives: the Future itself, or a Task for the rest.
+ *
+ * @example
+ * ```ts
+ * type T1 = asyncio.FutureOf<asyncio.Coroutine<number>>; // Task<number>
+ * type T2 = asyncio.FutureOf<asyncio.Future<string>>; // Future<string>: the input itself
+ * const r = yield* asyncio.asCompleted([count()]).next(); // r.value: a FutureOf the input
+ * ```
+ */
 export type FutureOf<A> = A extends Future<unknown> ? A : Task<AwaitedResult<A>>;
 
 const TIMED_OUT = null;

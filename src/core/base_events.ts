@@ -55,7 +55,15 @@ export type TaskFactory = <T>(
   options: TaskOptions,
 ) => Task<T>;
 
-/** Something `shutdownAsyncgens()` closes: an async generator not yet finished. */
+/**
+ * Something `shutdownAsyncgens()` closes: an async generator not yet finished.
+ *
+ * @example
+ * ```ts
+ * const agen: asyncio.AsyncGenLike = powersOfTwo(3); // every AsyncGen is one
+ * yield* agen.aclose();
+ * ```
+ */
 export interface AsyncGenLike {
   aclose(): Coroutine<void>;
 }

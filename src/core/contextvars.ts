@@ -103,7 +103,15 @@ export function copyContext(): Context {
   return current.copy();
 }
 
-/** Options of {@link ContextVar}. */
+/**
+ * Options of {@link ContextVar}.
+ *
+ * @example
+ * ```ts
+ * const level = new asyncio.ContextVar("level", { default: 0 });
+ * console.log(level.get()); // 0 until set in this context
+ * ```
+ */
 export interface ContextVarOptions<T> {
   /** The value `get()` returns when the variable has no value in the current context. */
   default?: T;

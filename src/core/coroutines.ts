@@ -13,6 +13,14 @@ declare const SuspendBrand: unique symbol;
 /**
  * The opaque token a coroutine yields to its Task when it suspends. User code never makes
  * or inspects one; it only appears in types.
+ *
+ * @example
+ * ```ts
+ * // Coroutine<T> is Generator<Suspend, T, unknown>: the two signatures are the same
+ * function* answer(): Generator<asyncio.Suspend, number, unknown> {
+ *   return yield* asyncio.sleep(1, 42);
+ * }
+ * ```
  */
 export interface Suspend {
   readonly [SuspendBrand]: "asyncio-ts suspension token";
@@ -58,7 +66,15 @@ export interface Awaitable<T> {
  */
 export type AwaitableLike<T> = Awaitable<T> | PromiseLike<T>;
 
-/** The result type of an awaitable or promise-like value. */
+/**
+ * The result type of an awaitable or promise-like value.
+ *
+ * @example
+ * ```ts
+ * type N = asyncio.AwaitedResult<asyncio.Coroutine<number>>; // number
+ * type S = asyncio.AwaitedResult<Promise<string>>; // string
+ * ```
+ */
 export type AwaitedResult<A> =
   A extends Awaitable<infer R> ? R : A extends PromiseLike<infer R> ? R : never;
 

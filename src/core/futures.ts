@@ -109,13 +109,30 @@ const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
  */
 const INTERNAL = null;
 
-/** Options of {@link Future.addDoneCallback}. */
+/**
+ * Options of {@link Future.addDoneCallback}.
+ *
+ * @example
+ * ```ts
+ * const ctx = asyncio.copyContext();
+ * fut.addDoneCallback((f) => console.log(f.result()), { context: ctx });
+ * ```
+ */
 export interface DoneCallbackOptions {
   /** The context the callback runs in; a copy of the current one by default. */
   context?: Context;
 }
 
-/** Options of the {@link Future} constructor. */
+/**
+ * Options of the {@link Future} constructor.
+ *
+ * @example
+ * ```ts
+ * const loop = asyncio.getRunningLoop();
+ * const fut = new asyncio.Future<number>({ loop });
+ * loop.callLater(1, () => fut.setResult(42));
+ * ```
+ */
 export interface FutureOptions {
   /** The loop the Future belongs to; the running loop by default. */
   loop?: BaseEventLoop;

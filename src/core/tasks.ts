@@ -173,7 +173,14 @@ export function _markAwaited(gen: object): void {
 
 let taskCounter = 0;
 
-/** Options of `createTask()` and the {@link Task} constructor. */
+/**
+ * Options of `createTask()` and the {@link Task} constructor.
+ *
+ * @example
+ * ```ts
+ * const task = asyncio.createTask(worker(), { name: "worker-1", eagerStart: true });
+ * ```
+ */
 export interface TaskOptions {
   /** The task's name; `Task-N` by default. */
   name?: string;
@@ -186,7 +193,14 @@ export interface TaskOptions {
   eagerStart?: boolean;
 }
 
-/** Options of the {@link Task} constructor. */
+/**
+ * Options of the {@link Task} constructor.
+ *
+ * @example
+ * ```ts
+ * const task = new asyncio.Task(worker(), { name: "worker", loop: asyncio.getRunningLoop() });
+ * ```
+ */
 export interface TaskConstructorOptions extends TaskOptions {
   /** The loop; the running loop by default. */
   loop?: BaseEventLoop;

@@ -21,43 +21,165 @@ import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
 import { describe } from "../core/coroutines.js";
 import type { Future } from "../core/futures.js";
 
-/** Any address family (`socket.AF_UNSPEC`). */
+/**
+ * Any address family (`socket.AF_UNSPEC`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_UNSPEC }); // IPv4 and IPv6
+ * ```
+ */
 export const AF_UNSPEC = 0;
-/** IPv4 (`socket.AF_INET`). */
+/**
+ * IPv4 (`socket.AF_INET`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_INET }); // IPv4 only
+ * ```
+ */
 export const AF_INET = 2;
-/** IPv6 (`socket.AF_INET6`, Linux's value). */
+/**
+ * IPv6 (`socket.AF_INET6`, Linux's value).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_INET6 }); // IPv6 only
+ * ```
+ */
 export const AF_INET6 = 10;
-/** A stream socket: TCP (`socket.SOCK_STREAM`). */
+/**
+ * A stream socket: TCP (`socket.SOCK_STREAM`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_STREAM }); // TCP entries only
+ * ```
+ */
 export const SOCK_STREAM = 1;
-/** A datagram socket: UDP (`socket.SOCK_DGRAM`). */
+/**
+ * A datagram socket: UDP (`socket.SOCK_DGRAM`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_DGRAM }); // UDP entries only
+ * ```
+ */
 export const SOCK_DGRAM = 2;
-/** A raw socket (`socket.SOCK_RAW`). */
+/**
+ * A raw socket (`socket.SOCK_RAW`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_RAW }); // raw entries only
+ * ```
+ */
 export const SOCK_RAW = 3;
-/** TCP (`socket.IPPROTO_TCP`). */
+/**
+ * TCP (`socket.IPPROTO_TCP`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_STREAM, proto: asyncio.IPPROTO_TCP });
+ * ```
+ */
 export const IPPROTO_TCP = 6;
-/** UDP (`socket.IPPROTO_UDP`). */
+/**
+ * UDP (`socket.IPPROTO_UDP`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_DGRAM, proto: asyncio.IPPROTO_UDP });
+ * ```
+ */
 export const IPPROTO_UDP = 17;
-/** getaddrinfo flag: a `null` host means "any address", for binding (`socket.AI_PASSIVE`). */
+/**
+ * getaddrinfo flag: a `null` host means "any address", for binding (`socket.AI_PASSIVE`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo(null, 8080, { flags: asyncio.AI_PASSIVE }); // the wildcard addresses
+ * ```
+ */
 export const AI_PASSIVE = 1;
-/** getaddrinfo flag: fill in `canonname` in the first entry (`socket.AI_CANONNAME`). */
+/**
+ * getaddrinfo flag: fill in `canonname` in the first entry (`socket.AI_CANONNAME`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { flags: asyncio.AI_CANONNAME });
+ * console.log(infos[0]?.[3]); // the canonical name
+ * ```
+ */
 export const AI_CANONNAME = 2;
-/** getaddrinfo flag: the host must be a numeric address, never looked up (`socket.AI_NUMERICHOST`). */
+/**
+ * getaddrinfo flag: the host must be a numeric address, never looked up (`socket.AI_NUMERICHOST`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("127.0.0.1", 80, { flags: asyncio.AI_NUMERICHOST }); // no lookup
+ * ```
+ */
 export const AI_NUMERICHOST = 4;
-/** getaddrinfo flag: IPv4-mapped IPv6 addresses when no IPv6 ones exist (`socket.AI_V4MAPPED`). */
+/**
+ * getaddrinfo flag: IPv4-mapped IPv6 addresses when no IPv6 ones exist (`socket.AI_V4MAPPED`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_INET6, flags: asyncio.AI_V4MAPPED });
+ * ```
+ */
 export const AI_V4MAPPED = 8;
-/** getaddrinfo flag: only families configured on this host (`socket.AI_ADDRCONFIG`). */
+/**
+ * getaddrinfo flag: only families configured on this host (`socket.AI_ADDRCONFIG`).
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 80, { flags: asyncio.AI_ADDRCONFIG }); // no IPv6 on an IPv4-only host
+ * ```
+ */
 export const AI_ADDRCONFIG = 32;
-/** getnameinfo flag: the host as a number, never looked up (`socket.NI_NUMERICHOST`). */
+/**
+ * getnameinfo flag: the host as a number, never looked up (`socket.NI_NUMERICHOST`).
+ *
+ * @example
+ * ```ts
+ * const [host, service] = yield* loop.getnameinfo(["127.0.0.1", 22], asyncio.NI_NUMERICHOST); // ["127.0.0.1", "ssh"]
+ * ```
+ */
 export const NI_NUMERICHOST = 1;
-/** getnameinfo flag: the port as a number, not a service name (`socket.NI_NUMERICSERV`). */
+/**
+ * getnameinfo flag: the port as a number, not a service name (`socket.NI_NUMERICSERV`).
+ *
+ * @example
+ * ```ts
+ * const [host, port] = yield* loop.getnameinfo(["127.0.0.1", 22], asyncio.NI_NUMERICSERV); // ["localhost", "22"]
+ * ```
+ */
 export const NI_NUMERICSERV = 2;
 
-/** A socket address: `[host, port]` (IPv4) or `[host, port, flowinfo, scopeId]` (IPv6). */
+/**
+ * A socket address: `[host, port]` (IPv4) or `[host, port, flowinfo, scopeId]` (IPv6).
+ *
+ * @example
+ * ```ts
+ * const addr: asyncio.SockAddr = ["127.0.0.1", 22];
+ * const [host, service] = yield* loop.getnameinfo(addr); // e.g. ["localhost", "ssh"]
+ * ```
+ */
 export type SockAddr =
   | [host: string, port: number]
   | [host: string, port: number, flowinfo: number, scopeId: number];
 
-/** One `getaddrinfo` entry: `[family, type, proto, canonname, sockaddr]`. */
+/**
+ * One `getaddrinfo` entry: `[family, type, proto, canonname, sockaddr]`.
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", 443, { type: asyncio.SOCK_STREAM });
+ * for (const [family, type, proto, canonname, sockaddr] of infos) console.log(family, sockaddr[0]);
+ * ```
+ */
 export type AddrInfo = [
   family: number,
   type: number,
@@ -69,6 +191,15 @@ export type AddrInfo = [
 /**
  * Options of `loop.getaddrinfo()`, as asyncio's keyword arguments:
  * `loop.getaddrinfo(host, 443, { family: AF_INET, type: SOCK_STREAM })`.
+ *
+ * @example
+ * ```ts
+ * const infos = yield* loop.getaddrinfo("example.com", "https", {
+ *   family: asyncio.AF_INET,
+ *   type: asyncio.SOCK_STREAM,
+ *   flags: asyncio.AI_ADDRCONFIG,
+ * });
+ * ```
  */
 export interface GetaddrinfoOptions {
   /** `AF_UNSPEC` (default), `AF_INET` or `AF_INET6`. */

@@ -46,15 +46,49 @@ import { RuntimeError } from "../core/exceptions.js";
 const CHUNK = 64 * 1024;
 
 type Base = "r" | "w" | "a" | "x";
-/** A text mode: `"r"` (default), `"w"`, `"a"`, `"x"`, with `"+"` to read and write, `"t"` allowed. */
+/**
+ * A text mode: `"r"` (default), `"w"`, `"a"`, `"x"`, with `"+"` to read and write, `"t"` allowed.
+ *
+ * @example
+ * ```ts
+ * const mode: asyncio.TextMode = "a+";
+ * yield* asyncio.asyncWith(asyncio.openFile("log.txt", mode), function* (f) {
+ *   yield* f.write("started\n");
+ * });
+ * ```
+ */
 export type TextMode = Base | `${Base}+` | `${Base}t` | `${Base}+t` | `${Base}t+`;
-/** A binary mode: a text mode's letter with `"b"`: `"rb"`, `"wb"`, `"ab"`, `"xb"`, `"r+b"`, `"rb+"`, … */
+/**
+ * A binary mode: a text mode's letter with `"b"`: `"rb"`, `"wb"`, `"ab"`, `"xb"`, `"r+b"`, `"rb+"`, …
+ *
+ * @example
+ * ```ts
+ * const bytes = yield* asyncio.asyncWith(asyncio.openFile("image.png", "rb"), (f) => f.read()); // Uint8Array
+ * ```
+ */
 export type BinaryMode = `${Base}b` | `${Base}+b` | `${Base}b+`;
 
-/** The encodings text mode supports. */
+/**
+ * The encodings text mode supports.
+ *
+ * @example
+ * ```ts
+ * const opener = asyncio.openFile("legacy.txt", "r", { encoding: "latin1" });
+ * const text = yield* asyncio.asyncWith(opener, (f) => f.read());
+ * ```
+ */
 export type FileEncoding = "utf-8" | "utf8" | "latin1";
 
-/** Options of {@link openFile}: `openFile(path, "r", { encoding: "latin1" })`. */
+/**
+ * Options of {@link openFile}: `openFile(path, "r", { encoding: "latin1" })`.
+ *
+ * @example
+ * ```ts
+ * yield* asyncio.asyncWith(asyncio.openFile("notes.txt", "w", { encoding: "utf-8" }), function* (f) {
+ *   yield* f.write("héllo\n");
+ * });
+ * ```
+ */
 export interface OpenFileOptions {
   /** Text mode's encoding: `"utf-8"` (default) or `"latin1"`. Ignored in binary mode. */
   encoding?: FileEncoding;

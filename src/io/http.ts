@@ -103,7 +103,15 @@ export class ClientResponseError extends ClientError {
  */
 export class TooManyRedirects extends ClientResponseError {}
 
-/** Options of {@link ClientTimeout}: `new ClientTimeout({ total: 10 })`. */
+/**
+ * Options of {@link ClientTimeout}: `new ClientTimeout({ total: 10 })`.
+ *
+ * @example
+ * ```ts
+ * const timeout = new asyncio.ClientTimeout({ total: 30 });
+ * const session = new asyncio.ClientSession({ timeout });
+ * ```
+ */
 export interface ClientTimeoutOptions {
   /** Seconds for the whole exchange, body included; `null` for none. */
   total?: number | null;
@@ -134,10 +142,29 @@ export class ClientTimeout {
 
 const DEFAULT_TIMEOUT = new ClientTimeout({ total: 300 });
 
-/** Header values as a record, a `Headers`, or a list of pairs: `{ accept: "text/html" }`. */
+/**
+ * Header values as a record, a `Headers`, or a list of pairs: `{ accept: "text/html" }`.
+ *
+ * @example
+ * ```ts
+ * const session = new asyncio.ClientSession({ headers: { "user-agent": "asyncio-ts" } });
+ * const resp = yield* session.get("http://127.0.0.1:8080/items", { headers: [["accept", "application/json"]] });
+ * ```
+ */
 export type ClientHeaders = Record<string, string> | Headers | [string, string][];
 
-/** Options of {@link ClientSession}: `new ClientSession({ baseUrl, timeout: 10 })`. */
+/**
+ * Options of {@link ClientSession}: `new ClientSession({ baseUrl, timeout: 10 })`.
+ *
+ * @example
+ * ```ts
+ * const session = new asyncio.ClientSession({
+ *   baseUrl: "http://127.0.0.1:8080",
+ *   timeout: 10,
+ *   raiseForStatus: true,
+ * });
+ * ```
+ */
 export interface ClientSessionOptions {
   /** Relative request URLs are resolved against it. */
   baseUrl?: string | URL;
@@ -153,7 +180,14 @@ export interface ClientSessionOptions {
   keepaliveTimeout?: number;
 }
 
-/** Options of one request: `session.get(url, { params: { q: "x" }, timeout: 5 })`. */
+/**
+ * Options of one request: `session.get(url, { params: { q: "x" }, timeout: 5 })`.
+ *
+ * @example
+ * ```ts
+ * const resp = yield* session.post("/items", { json: { name: "x" }, timeout: 5, raiseForStatus: true });
+ * ```
+ */
 export interface RequestOptions {
   /** Query parameters added to the URL. */
   params?: Record<string, string | number> | URLSearchParams;

@@ -40,13 +40,39 @@ const SSL_HANDSHAKE_TIMEOUT = 60;
  * TLS settings for a client: `true` for Node's defaults (the system's CAs, certificate
  * and host name verified), or node:tls's connection options (e.g. `{ ca }` to trust a
  * private CA). Verification is on unless you pass `rejectUnauthorized: false`.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = yield* asyncio.openConnection("example.com", 443, { ssl: true });
+ * const [r2, w2] = yield* asyncio.openConnection("localhost", 8443, { ssl: { ca: [caPem] } });
+ * ```
  */
 export type ClientSSL = true | tls.ConnectionOptions;
 
-/** TLS settings for a server: node:tls's server options (`key` and `cert` at least). */
+/**
+ * TLS settings for a server: node:tls's server options (`key` and `cert` at least).
+ *
+ * @example
+ * ```ts
+ * const server = yield* asyncio.startServer(handle, "0.0.0.0", 8443, {
+ *   ssl: { key: readFileSync("key.pem"), cert: readFileSync("cert.pem") },
+ * });
+ * ```
+ */
 export type ServerSSL = tls.TlsOptions;
 
-/** Options of `loop.createConnection()` (asyncio's keyword arguments). */
+/**
+ * Options of `loop.createConnection()` (asyncio's keyword arguments).
+ *
+ * @example
+ * ```ts
+ * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "example.com", 443, {
+ *   ssl: true,
+ *   family: 4,
+ *   sslHandshakeTimeout: 10,
+ * });
+ * ```
+ */
 export interface CreateConnectionOptions {
   /** Make a TLS connection. */
   ssl?: ClientSSL;
@@ -67,7 +93,17 @@ export interface CreateConnectionOptions {
   sock?: net.Socket;
 }
 
-/** Options of `loop.createServer()`. */
+/**
+ * Options of `loop.createServer()`.
+ *
+ * @example
+ * ```ts
+ * const server = yield* loop.createServer(() => new EchoProtocol(), "::", 8888, {
+ *   backlog: 512,
+ *   ipv6Only: true,
+ * });
+ * ```
+ */
 export interface CreateServerOptions {
   /** Serve TLS. */
   ssl?: ServerSSL;
@@ -83,7 +119,17 @@ export interface CreateServerOptions {
   ipv6Only?: boolean;
 }
 
-/** Options of `loop.createUnixConnection()`. */
+/**
+ * Options of `loop.createUnixConnection()`.
+ *
+ * @example
+ * ```ts
+ * const [transport] = yield* loop.createUnixConnection(() => new MyProtocol(), "/tmp/app.sock", {
+ *   ssl: { ca: [caPem] },
+ *   serverHostname: "app.local",
+ * });
+ * ```
+ */
 export interface CreateUnixConnectionOptions {
   ssl?: ClientSSL;
   /** Required with `ssl`: there is no host name to check the certificate against. */
@@ -91,7 +137,17 @@ export interface CreateUnixConnectionOptions {
   sslHandshakeTimeout?: number;
 }
 
-/** Options of `loop.createUnixServer()`. */
+/**
+ * Options of `loop.createUnixServer()`.
+ *
+ * @example
+ * ```ts
+ * const server = yield* loop.createUnixServer(() => new EchoProtocol(), "/tmp/app.sock", {
+ *   backlog: 64,
+ *   cleanupSocket: false,
+ * });
+ * ```
+ */
 export interface CreateUnixServerOptions {
   ssl?: ServerSSL;
   backlog?: number;
@@ -101,7 +157,17 @@ export interface CreateUnixServerOptions {
   cleanupSocket?: boolean;
 }
 
-/** Options of `loop.createDatagramEndpoint()`. */
+/**
+ * Options of `loop.createDatagramEndpoint()`.
+ *
+ * @example
+ * ```ts
+ * const [transport] = yield* loop.createDatagramEndpoint(() => new asyncio.DatagramProtocol(), {
+ *   remoteAddr: ["127.0.0.1", 9999],
+ * });
+ * transport.sendto(Buffer.from("ping")); // connected: no address needed
+ * ```
+ */
 export interface CreateDatagramEndpointOptions {
   /** Bind to `[host, port]` (port 0: any). */
   localAddr?: readonly [host: string, port: number];
@@ -115,7 +181,17 @@ export interface CreateDatagramEndpointOptions {
   reuseAddress?: boolean;
 }
 
-/** Options of `loop.startTls()`. */
+/**
+ * Options of `loop.startTls()`.
+ *
+ * @example
+ * ```ts
+ * const tlsTransport = yield* loop.startTls(transport, protocol, { ca: [caPem] }, {
+ *   serverHostname: "example.test",
+ *   sslHandshakeTimeout: 10,
+ * });
+ * ```
+ */
 export interface StartTlsOptions {
   /** This end is the server (it needs `key`/`cert` in the options). */
   serverSide?: boolean;

@@ -19,7 +19,15 @@
 import type { Buffer } from "node:buffer";
 import type { BaseTransport, DatagramTransport, Transport } from "./transports.js";
 
-/** A datagram peer address: `[host, port]`. */
+/**
+ * A datagram peer address: `[host, port]`.
+ *
+ * @example
+ * ```ts
+ * const peer: asyncio.DatagramAddress = ["127.0.0.1", 9999];
+ * transport.sendto(Buffer.from("ping"), peer);
+ * ```
+ */
 export type DatagramAddress = readonly [host: string, port: number];
 
 /**

@@ -21,7 +21,15 @@ import { _currentContext } from "../core/contextvars.js";
 import { describe, isGeneratorFunction } from "../core/coroutines.js";
 import { RuntimeError } from "../core/exceptions.js";
 
-/** A signal name Node knows, such as `"SIGINT"`, `"SIGTERM"` or `"SIGUSR2"`: `loop.addSignalHandler("SIGTERM", stop)`. */
+/**
+ * A signal name Node knows, such as `"SIGINT"`, `"SIGTERM"` or `"SIGUSR2"`: `loop.addSignalHandler("SIGTERM", stop)`.
+ *
+ * @example
+ * ```ts
+ * const sig: asyncio.SignalName = "SIGTERM";
+ * asyncio.getRunningLoop().addSignalHandler(sig, () => mainTask.cancel());
+ * ```
+ */
 export type SignalName = NodeJS.Signals;
 
 interface Installed {

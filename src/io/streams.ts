@@ -57,10 +57,27 @@ const EMPTY: Buffer = Buffer.alloc(0);
 const NEWLINE: Buffer = Buffer.from("\n");
 const NEWLINE_SEPS: readonly Buffer[] = [NEWLINE];
 
-/** A separator for `readuntil()`: bytes, or a string (encoded as UTF-8). */
+/**
+ * A separator for `readuntil()`: bytes, or a string (encoded as UTF-8).
+ *
+ * @example
+ * ```ts
+ * const header = yield* reader.readuntil("\r\n\r\n"); // a string, encoded as UTF-8
+ * const frame = yield* reader.readuntil(new Uint8Array([0])); // bytes
+ * ```
+ */
 export type Separator = Uint8Array | string;
 
-/** Options of the {@link StreamReader} constructor. */
+/**
+ * Options of the {@link StreamReader} constructor.
+ *
+ * @example
+ * ```ts
+ * const reader = new asyncio.StreamReader(2 ** 16, { loop: asyncio.getRunningLoop() });
+ * reader.feedData(Buffer.from("hello\n"));
+ * reader.feedEof();
+ * ```
+ */
 export interface StreamReaderOptions {
   /** The loop; the running loop by default (bound lazily, on first wait). */
   loop?: BaseEventLoop;
@@ -476,7 +493,19 @@ export class StreamReader {
   }
 }
 
-/** What a server calls for each connection; a returned coroutine runs as a Task. */
+/**
+ * What a server calls for each connection; a returned coroutine runs as a Task.
+ *
+ * @example
+ * ```ts
+ * const handle: asyncio.ClientConnectedCallback = function* (reader, writer) {
+ *   writer.write(yield* reader.readline());
+ *   yield* writer.drain();
+ *   writer.close();
+ * };
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 8888);
+ * ```
+ */
 export type ClientConnectedCallback = (
   reader: StreamReader,
   writer: StreamWriter,
@@ -658,7 +687,14 @@ export class ConnectionResetError extends Error {
   }
 }
 
-/** Options of {@link StreamWriter.startTls}. */
+/**
+ * Options of {@link StreamWriter.startTls}.
+ *
+ * @example
+ * ```ts
+ * yield* writer.startTls({ ca: [caPem] }, { serverHostname: "localhost", sslHandshakeTimeout: 10 });
+ * ```
+ */
 export interface StreamStartTlsOptions {
   serverHostname?: string;
   sslHandshakeTimeout?: number;
@@ -827,23 +863,51 @@ export class StreamWriter {
 
 // ---------------------------------------------------------------- entry points
 
-/** Options of {@link openConnection}: `createConnection`'s options plus the reader's limit. */
+/**
+ * Options of {@link openConnection}: `createConnection`'s options plus the reader's limit.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = yield* asyncio.openConnection("example.com", 443, { ssl: true, limit: 2 ** 20 });
+ * ```
+ */
 export interface OpenConnectionOptions extends CreateConnectionOptions {
   /** The reader's buffer limit (64 KiB by default). */
   limit?: number;
 }
 
-/** Options of {@link startServer}. */
+/**
+ * Options of {@link startServer}.
+ *
+ * @example
+ * ```ts
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 8888, { limit: 2 ** 20, backlog: 512 });
+ * ```
+ */
 export interface StartServerOptions extends CreateServerOptions {
   limit?: number;
 }
 
-/** Options of {@link openUnixConnection}. */
+/**
+ * Options of {@link openUnixConnection}.
+ *
+ * @example
+ * ```ts
+ * const [reader, writer] = yield* asyncio.openUnixConnection("/tmp/app.sock", { limit: 2 ** 20 });
+ * ```
+ */
 export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
   limit?: number;
 }
 
-/** Options of {@link startUnixServer}. */
+/**
+ * Options of {@link startUnixServer}.
+ *
+ * @example
+ * ```ts
+ * const server = yield* asyncio.startUnixServer(handle, "/tmp/app.sock", { limit: 2 ** 20, cleanupSocket: true });
+ * ```
+ */
 export interface StartUnixServerOptions extends CreateUnixServerOptions {
   limit?: number;
 }

@@ -79,12 +79,27 @@ export const DEVNULL = -3;
  * Where a standard stream of the child goes (`{ stdout: asyncio.PIPE }`): {@link PIPE}, {@link DEVNULL}, {@link STDOUT}
  * (for `stderr` only), a file descriptor of this process (`>= 0`), or `null` to inherit
  * ours (the default).
+ *
+ * @example
+ * ```ts
+ * const proc = yield* asyncio.createSubprocessExec("make", {
+ *   stdin: asyncio.DEVNULL,
+ *   stdout: asyncio.PIPE,
+ *   stderr: asyncio.STDOUT,
+ * });
+ * ```
  */
 export type StdioTarget = number | null;
 
 /**
  * Options of {@link createSubprocessExec} and {@link createSubprocessShell}, as one trailing
  * object: `createSubprocessExec("ls", "-l", { stdout: PIPE, cwd: "/tmp" })`.
+ *
+ * @example
+ * ```ts
+ * const proc = yield* asyncio.createSubprocessShell("ls -l | wc -l", { stdout: asyncio.PIPE, cwd: "/tmp" });
+ * const [out] = yield* proc.communicate();
+ * ```
  */
 export interface SubprocessOptions {
   /** The child's standard input. */

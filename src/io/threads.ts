@@ -40,6 +40,13 @@ const MODULE_FUNCTION = Symbol("asyncio-ts: module function");
  * A reference to a function exported by a module, to be run in a worker thread: made by
  * {@link moduleFunction}. `A` and `R` are the function's parameters and (awaited) result:
  * `moduleFunction<typeof fib>(url, "fib")` is a `ModuleFunction<[number], number>`.
+ *
+ * @example
+ * ```ts
+ * const fib: asyncio.ModuleFunction<[number], number> =
+ *   asyncio.moduleFunction<(n: number) => number>(new URL("./fib.mjs", import.meta.url), "fib");
+ * const n = yield* asyncio.toThread(fib, 30);
+ * ```
  */
 export interface ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
   readonly [MODULE_FUNCTION]: true;
@@ -54,6 +61,12 @@ export interface ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
 /**
  * What a worker can run: a self-contained function (`(n: number) => n * 2`) or a
  * {@link ModuleFunction}. See the module's rule.
+ *
+ * @example
+ * ```ts
+ * const double: asyncio.ThreadFunction<[number], number> = (n) => n * 2;
+ * const r = yield* asyncio.toThread(double, 21); // 42
+ * ```
  */
 export type ThreadFunction<A extends unknown[], R> =
   | ((...args: A) => R | PromiseLike<R>)
@@ -231,7 +244,14 @@ export interface Executor {
   shutdown(wait?: boolean, options?: ShutdownOptions): Promise<void>;
 }
 
-/** Options of {@link ThreadPoolExecutor.shutdown}: `pool.shutdown(true, { cancelFutures: true })`. */
+/**
+ * Options of {@link ThreadPoolExecutor.shutdown}: `pool.shutdown(true, { cancelFutures: true })`.
+ *
+ * @example
+ * ```ts
+ * yield* asyncio.fromPromise(pool.shutdown(true, { cancelFutures: true }));
+ * ```
+ */
 export interface ShutdownOptions {
   /** Cancel the calls that have not started yet (default false: they still run). */
   cancelFutures?: boolean;

@@ -41,12 +41,25 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
 /**
  * A socket address as asyncio gives it: `[host, port]` for TCP and UDP, a path for Unix
  * sockets (`""` for an unnamed one).
+ *
+ * @example
+ * ```ts
+ * const peer = transport.getExtraInfo("peername"); // SocketAddress | undefined
+ * if (typeof peer === "string") console.log("unix socket", peer);
+ * else if (peer !== undefined) console.log("host", peer[0], "port", peer[1]);
+ * ```
  */
 export type SocketAddress = readonly [host: string, port: number] | string;
 
 /**
  * The keys `getExtraInfo()` knows, with their types (asyncio's names in camelCase).
  * A key the transport does not have gives `undefined` (or the default you pass).
+ *
+ * @example
+ * ```ts
+ * const cert = transport.getExtraInfo("peercert"); // tls.PeerCertificate | undefined
+ * const version = writer.getExtraInfo("sslVersion", "none"); // string
+ * ```
  */
 export interface TransportExtraInfo {
   /** The remote address. */

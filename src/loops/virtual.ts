@@ -15,7 +15,16 @@
 
 import { BaseEventLoop } from "../core/base_events.js";
 
-/** Options of {@link VirtualEventLoop}. */
+/**
+ * Options of {@link VirtualEventLoop}.
+ *
+ * @example
+ * ```ts
+ * await asyncio.run(main(), {
+ *   loopFactory: () => new asyncio.VirtualEventLoop({ start: 1000, outsideWorkPatience: 0.5 }),
+ * });
+ * ```
+ */
 export interface VirtualEventLoopOptions {
   /** The clock's starting time in seconds; 0 by default. */
   start?: number;
