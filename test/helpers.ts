@@ -53,3 +53,28 @@ export async function collectGarbage(): Promise<void> {
     await new Promise((r) => setTimeout(r, 5));
   }
 }
+
+/**
+ * Awaits `aw` (or the awaitable `aw()` returns, made only when awaited) and evaluates to
+ * what it threw, or to its result if it did not throw.
+ */
+export function* caught<T>(
+  aw: asyncio.Awaitable<T> | (() => asyncio.Awaitable<T>),
+): asyncio.Coroutine<unknown> {
+  try {
+    return yield* typeof aw === "function" ? aw() : aw;
+  } catch (e) {
+    return e;
+  }
+}
+
+/** Lets every ready task run `n` times (n iterations of the loop). */
+export function* ticks(n = 1): asyncio.Coroutine<void> {
+  for (let i = 0; i < n; i++) yield* asyncio.sleep(0);
+}
+
+/** Sleeps `delay` seconds, then throws `error`. */
+export function* failAfter(delay: number, error: unknown): asyncio.Coroutine<never> {
+  yield* asyncio.sleep(delay);
+  throw error;
+}

@@ -1,23 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { runVirtual } from "./helpers.js";
+import { caught, runVirtual, ticks } from "./helpers.js";
 
 const { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } = asyncio;
-
-/** Lets every ready task run `n` times (n iterations of the loop). */
-function* ticks(n = 1): asyncio.Coroutine<void> {
-  for (let i = 0; i < n; i++) yield* asyncio.sleep(0);
-}
-
-/** Catches what an awaitable throws. */
-function* caught(aw: asyncio.Awaitable<unknown>): asyncio.Coroutine<unknown> {
-  try {
-    yield* aw;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 function spawn<T>(coro: asyncio.Coroutine<T>, name?: string): asyncio.Task<T> {
   return asyncio.createTask(coro, name === undefined ? {} : { name });

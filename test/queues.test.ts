@@ -1,21 +1,8 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { runVirtual } from "./helpers.js";
+import { caught, runVirtual, ticks } from "./helpers.js";
 
 const { Queue, LifoQueue, PriorityQueue, QueueEmpty, QueueFull, QueueShutDown } = asyncio;
-
-function* ticks(n = 1): asyncio.Coroutine<void> {
-  for (let i = 0; i < n; i++) yield* asyncio.sleep(0);
-}
-
-function* caught(aw: asyncio.Awaitable<unknown>): asyncio.Coroutine<unknown> {
-  try {
-    yield* aw;
-  } catch (e) {
-    return e;
-  }
-  return undefined;
-}
 
 function spawn<T>(coro: asyncio.Coroutine<T>, name?: string): asyncio.Task<T> {
   return asyncio.createTask(coro, name === undefined ? {} : { name });

@@ -1,17 +1,9 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { runVirtual } from "./helpers.js";
+import { caught, runVirtual } from "./helpers.js";
 
 function now(): number {
   return asyncio.getRunningLoop().time();
-}
-
-function* caught<T>(body: () => asyncio.Awaitable<T>): asyncio.Coroutine<unknown> {
-  try {
-    return yield* body();
-  } catch (e) {
-    return e;
-  }
 }
 
 describe("timeout()", () => {

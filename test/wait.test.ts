@@ -1,22 +1,9 @@
 import { describe, expect, expectTypeOf, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { runVirtual } from "./helpers.js";
+import { caught, failAfter, runVirtual } from "./helpers.js";
 
 function now(): number {
   return asyncio.getRunningLoop().time();
-}
-
-function* caught<T>(body: () => asyncio.Awaitable<T>): asyncio.Coroutine<unknown> {
-  try {
-    return yield* body();
-  } catch (e) {
-    return e;
-  }
-}
-
-function* failAfter(delay: number, error: unknown): asyncio.Coroutine<never> {
-  yield* asyncio.sleep(delay);
-  throw error;
 }
 
 describe("wait()", () => {
