@@ -1,0 +1,919 @@
+#!/usr/bin/env node
+// The benchmark runner: every workload on asyncio-ts and, in the same run, on its peers
+// (CPython asyncio, raw Promises, Effection, Effect, p-queue, and the bare trampolines that
+// mark the limit of the design). Each (implementation, workload) runs in a fresh process,
+// REPS times, in rounds that interleave the implementations; the median by wall seconds is
+// reported with peak RSS. Prints a table, writes bench/results/latest.json, and (for a full,
+// unfiltered run) docs/benchmarks.md and docs/benchmarks.svg.
+//
+// Usage: node bench/run.mjs [--quick] [--reps N] [--only impl,impl] [--workloads W1,W2]
+//                           [--docs | --no-docs] [--from results.json] [--profile W3]
+// See bench/README.md.
+import { spawnSync } from "node:child_process";
+import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { renderChart } from "./chart.mjs";
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const root = path.dirname(here);
+const distDir = path.join(here, "dist");
+const resultsDir = path.join(here, "results");
+
+// ---------------------------------------------------------------- arguments
+
+const argv = process.argv.slice(2);
+const has = (name) => argv.includes(`--${name}`);
+const flag = (name, dflt) => {
+  const i = argv.indexOf(`--${name}`);
+  return i >= 0 && i + 1 < argv.length ? argv[i + 1] : dflt;
+};
+const list = (name) => (flag(name, "") ?? "").split(",").filter(Boolean);
+const QUICK = has("quick");
+const REPS = Number(flag("reps", QUICK ? "1" : "3"));
+const ONLY = list("only");
+const ONLY_W = list("workloads");
+const FROM = flag("from", "");
+const PROFILE = flag("profile", "");
+const FILTERED = ONLY.length > 0 || ONLY_W.length > 0;
+const WRITE_DOCS = has("docs") || (!has("no-docs") && !QUICK && !FILTERED);
+const TIMEOUT_MS = 240_000;
+if (!Number.isInteger(REPS) || REPS < 1) throw new Error(`--reps must be a positive integer`);
+
+// ---------------------------------------------------------------- workloads
+
+/** id → [short name, what it does, what is reported, which direction is better]. */
+const WORKLOADS = {
+  W1: ["switch", "1 task, n `sleep(0)` (yields to the scheduler)", "yields/s"],
+  W2: [
+    "spawn",
+    "n tasks each `sleep(0)` once and return their index; gather all",
+    "tasks/s · peak RSS",
+  ],
+  W3: ["queue", "Queue(100), 1 producer puts 0..n-1, 4 consumers, one sentinel each", "items/s"],
+  W4: [
+    "timers",
+    "n tasks sleep a seeded 0–50 ms each (LCG, seed 42); gather",
+    "wall (overshoot) · peak RSS",
+  ],
+  W5: [
+    "cancel",
+    "n tasks asleep for 1 h, cancelled together (asyncio: one TaskGroup failure)",
+    "cancellations/s of the cancel phase · peak RSS",
+  ],
+  W6: [
+    "lock",
+    "100 tasks × n/100 acquisitions of one Lock; read, yield, write while held",
+    "acquisitions/s",
+  ],
+  W7: [
+    "echo",
+    "line echo server on 127.0.0.1; 50 clients × n/50 ping-pong lines of 64 B",
+    "round trips/s",
+  ],
+  M: [
+    "asleep",
+    "n tasks asleep at the same time (1 h sleeps); RSS once all are asleep",
+    "RSS with all asleep (and the process peak when higher)",
+  ],
+  TG: ["taskgroup", "a TaskGroup of n children that each `sleep(0)` once", "children/s"],
+  AC: ["asCompleted", "n tasks that each `sleep(0)`, consumed through asCompleted", "tasks/s"],
+  AG: [
+    "asyncgen",
+    "n items through an async generator consumed by a loop (JS: native `async function*` + `for await`)",
+    "items/s",
+  ],
+  D1: ["depth 1", "innermost of an await chain of depth 1 does n `sleep(0)`", "resumes/s"],
+  D10: ["depth 10", "the same at depth 10", "resumes/s"],
+  D100: ["depth 100", "the same at depth 100", "resumes/s"],
+  D1000: ["depth 1000", "the same at depth 1000", "resumes/s"],
+};
+
+/**
+ * Workloads run once per implementation whatever --reps says: M measures memory, which
+ * varies little from run to run, and a million CPython tasks take most of a minute.
+ */
+const ONE_REP = ["M"];
+
+/** n for --quick (the full n are in bench/peers/common.ts and py_asyncio.py). */
+const QUICK_N = {
+  W1: 50_000,
+  W2: 5_000,
+  W3: 50_000,
+  W4: 5_000,
+  W5: 5_000,
+  W6: 5_000,
+  W7: 2_000,
+  M: 20_000,
+  TG: 5_000,
+  AC: 5_000,
+  AG: 50_000,
+  D1: 10_000,
+  D10: 10_000,
+  D100: 5_000,
+  D1000: 1_000,
+};
+
+const D = ["D1", "D10", "D100", "D1000"];
+const node = (file) => ["node", ["--max-old-space-size=8192", path.join(distDir, file)]];
+
+/**
+ * The implementations. `lowered`: workloads whose n is lowered for this implementation,
+ * as [full-run n or null, quick-mode n or null, the reason shown under the table]. `group`: ours, the CPython reference, a JS peer
+ * that returns to Node's loop, a JS peer that stays in microtasks, or a limit.
+ */
+const IMPLS = [
+  {
+    id: "asyncio_ts",
+    group: "ours",
+    cmd: node("asyncio_ts.mjs"),
+    workloads: ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M", "TG", "AC", "AG", ...D],
+  },
+  {
+    id: "asyncio_ts_coro",
+    group: "ours",
+    cmd: node("asyncio_ts.mjs"),
+    args: ["--variant", "coro"],
+    workloads: D,
+  },
+  {
+    id: "py_asyncio",
+    group: "python",
+    cmd: ["python3", [path.join(here, "peers", "py_asyncio.py")]],
+    workloads: ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M", "TG", "AC", "AG", ...D],
+  },
+  {
+    id: "js_raw",
+    group: "js",
+    cmd: node("peers/js_raw.mjs"),
+    workloads: ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M", "AG", ...D],
+  },
+  {
+    id: "js_raw_micro",
+    group: "micro",
+    cmd: node("peers/js_raw.mjs"),
+    args: ["--variant", "micro"],
+    workloads: ["W1", "W2", "W6", ...D],
+  },
+  {
+    id: "effection",
+    group: "js",
+    cmd: node("peers/effection.mjs"),
+    workloads: ["W1", "W2", "W3", "W4", "W5", "W6"],
+    lowered: {
+      W1: [
+        2_000,
+        100,
+        "its sleep(0) is a Node setTimeout(0), clamped to 1 ms: 1M yields would take ~18 min",
+      ],
+      W6: [
+        1_000,
+        100,
+        "each hold sleeps 1 ms (setTimeout(0) clamp), serialised by the lock: 100k would take ~2 min",
+      ],
+      W2: [null, 1_000, "quick mode: Effection takes seconds for a few thousand tasks"],
+      W4: [null, 1_000, "quick mode: Effection takes seconds for a few thousand timers"],
+      W5: [null, 1_000, "quick mode: Effection takes seconds for a few thousand tasks"],
+    },
+  },
+  {
+    id: "effection_imm",
+    group: "js",
+    cmd: node("peers/effection.mjs"),
+    args: ["--variant", "imm"],
+    workloads: ["W1", "W2", "W6", ...D],
+    lowered: { W2: [null, 1_000, "quick mode: Effection takes seconds for a few thousand tasks"] },
+  },
+  {
+    id: "effect",
+    group: "js",
+    cmd: node("peers/effect.mjs"),
+    workloads: ["W1", "W2", "W3", "W4", "W5", "W6", "M", ...D],
+  },
+  {
+    id: "p_queue",
+    group: "js",
+    cmd: node("peers/p_queue.mjs"),
+    workloads: ["W2", "W4", "W5", "W6"],
+  },
+  { id: "L", group: "limit", cmd: node("peers/trampoline.mjs"), workloads: ["W1", "W2"] },
+  {
+    id: "L_ystar",
+    group: "limit",
+    cmd: node("peers/trampoline.mjs"),
+    args: ["--variant", "ystar"],
+    workloads: ["W1", "W2", ...D],
+  },
+];
+
+// ---------------------------------------------------------------- build
+
+/** Bundles the .ts entries with esbuild into bench/dist/ (plain node then runs them). */
+function build() {
+  mkdirSync(distDir, { recursive: true });
+  const esbuild = path.join(root, "node_modules", ".bin", "esbuild");
+  const common = [
+    "--bundle",
+    "--platform=node",
+    "--format=esm",
+
+    "--target=node20",
+    `--outdir=${distDir}`,
+    `--outbase=${here}`,
+    "--out-extension:.js=.mjs",
+    "--log-level=error",
+  ];
+  const peers = ["js_raw", "effection", "effect", "p_queue", "trampoline"].map((p) =>
+    path.join(here, "peers", `${p}.ts`),
+  );
+  const errors = {};
+  // The peers are bundled with their libraries (one file loads 4x faster than Effect's
+  // hundreds of modules); asyncio-ts keeps its npm dependencies external, as users get them.
+  for (const [key, entries, extra] of [
+    ["peers", peers, []],
+    ["asyncio_ts", [path.join(here, "asyncio_ts.ts")], ["--packages=external"]],
+  ]) {
+    const r = spawnSync(esbuild, [...entries, ...common, ...extra], {
+      cwd: root,
+      encoding: "utf8",
+    });
+    if (r.status !== 0)
+      errors[key] = `esbuild failed: ${(r.stderr || r.error?.message || "").trim().slice(0, 600)}`;
+  }
+  return errors;
+}
+
+// ---------------------------------------------------------------- running
+
+/** The lowered n of `impl` on `workload` in this mode, with the reason; undefined if none. */
+function loweredFor(impl, workload) {
+  const entry = impl.lowered?.[workload];
+  const n = entry?.[QUICK ? 1 : 0];
+  return n == null ? undefined : { n, why: entry[2] };
+}
+
+function nFor(impl, workload) {
+  const lowered = loweredFor(impl, workload);
+  if (lowered) return lowered.n;
+  return QUICK ? QUICK_N[workload] : undefined;
+}
+
+function runOnce(impl, workload, buildErrors) {
+  const group = impl.id.startsWith("asyncio_ts")
+    ? "asyncio_ts"
+    : impl.group === "python"
+      ? null
+      : "peers";
+  if (group && buildErrors[group])
+    return { impl: impl.id, workload, ok: false, error: buildErrors[group] };
+  const [exe, baseArgs] = impl.cmd;
+  const args = [...baseArgs, workload, ...(impl.args ?? [])];
+  const n = nFor(impl, workload);
+  if (n !== undefined) args.push("--n", String(n));
+  const t0 = Date.now();
+  const r = spawnSync(exe, args, {
+    cwd: root,
+    encoding: "utf8",
+    timeout: TIMEOUT_MS,
+    maxBuffer: 16 << 20,
+  });
+  const processSeconds = (Date.now() - t0) / 1000;
+  const stdout = r.stdout ?? "";
+  const stderr = (r.stderr ?? "").trim();
+  const line = stdout
+    .trim()
+    .split("\n")
+    .filter((l) => l.startsWith("{"))
+    .pop();
+  if (!line) {
+    const why =
+      r.error?.code === "ETIMEDOUT"
+        ? `timed out after ${TIMEOUT_MS / 1000} s`
+        : `exit ${r.status ?? r.signal}`;
+    const firstError = stderr.split("\n").find((l) => /Error|error:/.test(l)) ?? "";
+    return {
+      impl: impl.id,
+      workload,
+      ok: false,
+      error: `${why}: ${firstError.slice(0, 200)} … ${stderr.slice(-300)}`,
+      process_seconds: processSeconds,
+    };
+  }
+  const rec = JSON.parse(line);
+  rec.impl = impl.id;
+  rec.process_seconds = processSeconds;
+  if (rec.na) return rec;
+  if (r.status !== 0 || !rec.ok) {
+    rec.ok = false;
+    rec.error = `self-check failed (exit ${r.status ?? r.signal}): ${rec.check}`;
+  }
+  if (stderr) rec.stderr = stderr.slice(-400);
+  return rec;
+}
+
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+/** One median record per (impl, workload): FAILED if any repetition failed, n/a if not implemented. */
+function summarise(plan, runs) {
+  const medians = [];
+  for (const { impl, w } of plan) {
+    const mine = runs.filter((r) => r.impl === impl.id && r.workload === w);
+    const base = { impl: impl.id, group: impl.group, workload: w };
+    if (mine.length > 0 && mine.every((r) => r.na)) {
+      medians.push({ ...base, na: true, reason: mine[0].check });
+      continue;
+    }
+    const good = mine.filter((r) => r.ok);
+    if (good.length === 0 || good.length < mine.length) {
+      medians.push({
+        ...base,
+        failed: true,
+        errors: [...new Set(mine.filter((r) => !r.ok).map((r) => r.error ?? r.check))],
+      });
+      continue;
+    }
+    const secs = median(good.map((r) => r.seconds));
+    const mid = good.reduce((a, b) =>
+      Math.abs(b.seconds - secs) < Math.abs(a.seconds - secs) ? b : a,
+    );
+    const med = (key) =>
+      good.every((r) => typeof r[key] === "number") ? median(good.map((r) => r[key])) : undefined;
+    const lowered = loweredFor(impl, w);
+    medians.push({
+      ...base,
+      n: mid.n,
+      seconds: secs,
+      rate: mid.n / secs,
+      reps: good.length,
+      peak_rss_mb: med("peak_rss_mb"),
+      base_rss_mb: med("base_rss_mb"),
+      overshoot_ms: med("overshoot_ms"),
+      spawn_seconds: med("spawn_seconds"),
+      rss_asleep_mb: med("rss_asleep_mb"),
+      max_node_gap_ms: med("max_node_gap_ms"),
+      node_ticks: mid.node_ticks,
+      node_ticks_seconds: mid.node_ticks === undefined ? undefined : mid.seconds,
+      spread: [Math.min(...good.map((r) => r.seconds)), Math.max(...good.map((r) => r.seconds))],
+      check: mid.check,
+      lowered,
+    });
+  }
+  return medians;
+}
+
+// ---------------------------------------------------------------- environment
+
+function versions() {
+  const pkg = (name) => {
+    try {
+      return JSON.parse(readFileSync(path.join(root, "node_modules", name, "package.json"), "utf8"))
+        .version;
+    } catch {
+      return "?";
+    }
+  };
+  const sh = (cmd, args) => {
+    const r = spawnSync(cmd, args, { cwd: root, encoding: "utf8" });
+    return r.status === 0 ? r.stdout.trim() : "?";
+  };
+  const commit = sh("git", ["rev-parse", "--short", "HEAD"]);
+  const dirty = sh("git", ["status", "--porcelain", "--", "src"]) !== "";
+  return {
+    "asyncio-ts": `${JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).version} (${commit}${dirty ? ", with uncommitted changes in src/" : ""})`,
+    node: process.version,
+    python: sh("python3", ["-c", "import sys; print(sys.version.split()[0])"]),
+    effection: pkg("effection"),
+    effect: pkg("effect"),
+    "p-queue": pkg("p-queue"),
+    esbuild: pkg("esbuild"),
+    cpu: os.cpus()[0]?.model?.trim() ?? "?",
+    cores: os.cpus().length,
+    mem_gib: +(os.totalmem() / 2 ** 30).toFixed(1),
+    platform: `${os.platform()} ${os.release()} ${os.arch()}`,
+    loadavg: os.loadavg().map((x) => +x.toFixed(2)),
+  };
+}
+
+// ---------------------------------------------------------------- formatting
+
+const fmtRate = (r) =>
+  r >= 1e6
+    ? `${(r / 1e6).toFixed(2)}M/s`
+    : r >= 1e3
+      ? `${(r / 1e3).toFixed(1)}k/s`
+      : `${r.toFixed(0)}/s`;
+const fmtMb = (x) => `${x.toFixed(0)} MB`;
+const fmtN = (n) => n.toLocaleString("en-US");
+
+function cell(m) {
+  if (!m) return "–";
+  if (m.na) return "n/a";
+  if (m.failed) return "FAILED";
+  const star = m.lowered ? "ⁿ" : "";
+  switch (m.workload) {
+    case "W4":
+      return `${(m.seconds * 1000).toFixed(0)} ms (+${m.overshoot_ms.toFixed(0)})${star} · ${fmtMb(m.peak_rss_mb)}`;
+    case "M":
+      // RSS once all are asleep; the process peak too when creating them cost more.
+      return m.peak_rss_mb > m.rss_asleep_mb * 1.05
+        ? `${fmtMb(m.rss_asleep_mb)} (peak ${fmtMb(m.peak_rss_mb)})`
+        : fmtMb(m.rss_asleep_mb);
+    case "W2":
+    case "W5":
+      return `${fmtRate(m.rate)}${star} · ${fmtMb(m.peak_rss_mb)}`;
+    default:
+      return `${fmtRate(m.rate)}${star}`;
+  }
+}
+
+function rowLabel(w, medians) {
+  const ns = new Set(medians.filter((m) => m.workload === w && m.n && !m.lowered).map((m) => m.n));
+  return `${w} ${WORKLOADS[w][0]} (n=${[...ns].map(fmtN).join("/") || "?"})`;
+}
+
+function tableRows(cols, ws, medians) {
+  return ws.map((w) => [
+    rowLabel(w, medians),
+    ...cols.map((c) => cell(medians.find((m) => m.impl === c && m.workload === w))),
+  ]);
+}
+
+function markdownTable(header, rows, align = "---:") {
+  const out = [
+    `| ${header.join(" | ")} |`,
+    `|---|${header
+      .slice(1)
+      .map(() => align)
+      .join("|")}|`,
+  ];
+  for (const r of rows) out.push(`| ${r.join(" | ")} |`);
+  return out.join("\n");
+}
+
+function textTable(header, rows) {
+  const width = (s) => [...s].length;
+  const widths = header.map((h, i) => Math.max(width(h), ...rows.map((r) => width(r[i]))));
+  const line = (r) =>
+    r
+      .map((c, i) =>
+        i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i] + (c.length - width(c))),
+      )
+      .join("  ");
+  return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
+}
+
+// ---------------------------------------------------------------- targets
+
+const get = (medians, impl, w) =>
+  medians.find((m) => m.impl === impl && m.workload === w && !m.failed && !m.na);
+const JS_PEERS = (medians, w, groups) =>
+  medians.filter((m) => m.workload === w && !m.failed && !m.na && groups.includes(m.group));
+
+/** The targets of issues 2 and 7, each evaluated on this run's medians. */
+function evaluateTargets(medians) {
+  const t = [];
+  const ours = (w) => get(medians, "asyncio_ts", w);
+  const py = (w) => get(medians, "py_asyncio", w);
+  const add = (w, target, f) => {
+    const o = ours(w);
+    if (!o) {
+      const m = medians.find((x) => x.impl === "asyncio_ts" && x.workload === w);
+      t.push({
+        w,
+        target,
+        status: m?.na ? "n/a" : m?.failed ? "FAILED" : "not run",
+        value: m?.na ? "not implemented" : m?.failed ? "self-check failed" : "–",
+      });
+      return;
+    }
+    const r = f(o);
+    if (!r) t.push({ w, target, status: "not run", value: "peer missing from this run" });
+    else t.push({ w, target, status: r.status ?? (r.ok ? "met" : "MISSED"), value: r.value });
+  };
+  const vsPy = (k) => (o) => {
+    const p = py(o.workload);
+    return (
+      p && {
+        ok: o.rate >= k * p.rate,
+        value: `${(o.rate / p.rate).toFixed(1)}× (${fmtRate(o.rate)} vs ${fmtRate(p.rate)})`,
+      }
+    );
+  };
+  const aheadOf = (groups, label) => (o) => {
+    const peers = JS_PEERS(medians, o.workload, groups);
+    if (peers.length === 0) return null;
+    const best = peers.reduce((a, b) => (b.rate > a.rate ? b : a));
+    return {
+      ok: o.rate > best.rate,
+      value: `${(o.rate / best.rate).toFixed(2)}× the best${label}, ${best.impl} (${fmtRate(best.rate)})`,
+    };
+  };
+  add("W1", "≥ 20× CPython asyncio", vsPy(20));
+  add("W1", "ahead of every JS peer that returns to Node's loop", aheadOf(["js"], ""));
+  add("W1", "≥ 60% of L_ystar (the limit of the design)", (o) => {
+    const l = get(medians, "L_ystar", "W1");
+    return (
+      l && {
+        ok: o.rate >= 0.6 * l.rate,
+        value: `${((100 * o.rate) / l.rate).toFixed(0)}% (${fmtRate(l.rate)})`,
+      }
+    );
+  });
+  add("W2", "≥ 10× CPython asyncio", vsPy(10));
+  add("W2", "ahead of every JS peer", aheadOf(["js", "micro"], ""));
+  add("W2", "peak RSS ≤ raw Promises' (js_raw)", (o) => {
+    const j = get(medians, "js_raw", "W2");
+    return (
+      j && {
+        ok: o.peak_rss_mb <= j.peak_rss_mb,
+        value: `${fmtMb(o.peak_rss_mb)} vs ${fmtMb(j.peak_rss_mb)}`,
+      }
+    );
+  });
+  add("W2", "peak RSS < 150 MB (issue 2)", (o) => ({
+    ok: o.peak_rss_mb < 150,
+    value: fmtMb(o.peak_rss_mb),
+  }));
+  add("W3", "≥ 5× CPython asyncio", vsPy(5));
+  add("W3", "ahead of every JS peer", aheadOf(["js", "micro"], ""));
+  add(
+    "W3",
+    "returns to Node's loop between batches: a 1 ms Node interval fires on average at least every 10 ms, never more than 50 ms apart",
+    (o) => {
+      if (o.max_node_gap_ms === undefined) return null;
+      const ticks = o.node_ticks ?? 0;
+      const ms = o.node_ticks_seconds * 1000;
+      const every = ticks > 0 ? ms / ticks : Number.POSITIVE_INFINITY;
+      const control = get(medians, "js_raw", "W3");
+      const ctl =
+        control?.node_ticks !== undefined
+          ? `; js_raw for comparison: ${control.node_ticks} callbacks, longest gap ${control.max_node_gap_ms.toFixed(0)} ms`
+          : "";
+      return {
+        ok: every <= 10 && o.max_node_gap_ms <= 50,
+        value: `${ticks} callbacks in ${ms.toFixed(0)} ms (every ${every.toFixed(1)} ms), longest gap ${o.max_node_gap_ms.toFixed(1)} ms${ctl}`,
+      };
+    },
+  );
+  add("W4", "overshoot no worse than raw setTimeout Promises (js_raw)", (o) => {
+    const j = get(medians, "js_raw", "W4");
+    return (
+      j && {
+        ok: o.overshoot_ms <= j.overshoot_ms,
+        value: `+${o.overshoot_ms.toFixed(0)} ms vs +${j.overshoot_ms.toFixed(0)} ms`,
+      }
+    );
+  });
+  for (const w of ["W5", "W6"]) {
+    add(w, "≥ 10× CPython asyncio", vsPy(10));
+    add(w, "ahead of every JS peer", aheadOf(["js", "micro"], ""));
+  }
+  add("W7", "≥ 80% of raw node:net (js_raw)", (o) => {
+    const j = get(medians, "js_raw", "W7");
+    return (
+      j && {
+        ok: o.rate >= 0.8 * j.rate,
+        value: `${((100 * o.rate) / j.rate).toFixed(0)}% (${fmtRate(o.rate)} vs ${fmtRate(j.rate)})`,
+      }
+    );
+  });
+  add("W7", "≥ 3× CPython asyncio", (o) => {
+    const r = vsPy(3)(o);
+    const j = get(medians, "js_raw", "W7");
+    const p = py("W7");
+    // A library on top of node:net cannot beat node:net: say when the target asks for that.
+    if (r && !r.ok && j && p && j.rate < 3 * p.rate) {
+      r.value += `; raw node:net itself is ${(j.rate / p.rate).toFixed(1)}× CPython here`;
+    }
+    return r;
+  });
+  add("M", "1,000,000 sleeping tasks in < 400 MB (process peak RSS)", (o) => {
+    const value = `${fmtMb(o.peak_rss_mb)} at n=${fmtN(o.n)} (${fmtMb(o.rss_asleep_mb)} RSS while asleep)`;
+    if (o.n < 1_000_000) return { status: "not run", value: `${value}; needs n=1,000,000` };
+    return { ok: o.peak_rss_mb < 400, value };
+  });
+  return t.filter((x) => medians.some((m) => m.workload === x.w));
+}
+
+// ---------------------------------------------------------------- docs
+
+const PEER_NOTES = `| impl | file | how it is written |
+|---|---|---|
+| asyncio_ts | \`bench/asyncio_ts.ts\` | this library's public API, as an asyncio user writes it: \`function*\` coroutines, \`yield* asyncio.sleep(0)\`, \`asyncio.gather(...coros)\`, \`new asyncio.Queue(100)\`, \`lock.with(…)\` (Python's \`async with lock\`), \`asyncWith(new TaskGroup(), …)\` + \`exceptStar\` (W5, TG), \`asCompleted\`, \`asyncGenerator\` + \`asyncFor\` (AG), \`startServer\`/\`openConnection\` + \`readline\`/\`drain\` (W7); a line-for-line port of \`py_asyncio.py\` |
+| asyncio_ts_coro | same, \`--variant coro\` | the D workloads with \`asyncio.coroutine()\`-marked coroutines (the Task keeps the frame stack) |
+| py_asyncio | \`bench/peers/py_asyncio.py\` | CPython's stdlib asyncio, default loop (no uvloop): \`await asyncio.sleep(0)\`, \`gather(*coros)\`, \`asyncio.Queue(100)\` + \`None\` sentinels, \`TaskGroup\` whose body raises (W5), \`async with asyncio.Lock()\`, \`start_server\`/\`open_connection\` + \`readline\`/\`drain\`, \`create_task\` ×n (M), \`async with TaskGroup()\` (TG), \`as_completed\` (AC), an \`async def\` generator with \`async for\` (AG), a chain of \`await\`ed \`async def\`s (D) |
+| js_raw | \`bench/peers/js_raw.ts\` | plain Node: the yield is \`await new Promise(r => setImmediate(r))\` (a trip through Node's loop, like \`sleep(0)\`); \`Promise.all\` of async functions; a 30-line promise \`BoundedQueue\`; \`setTimeout\` promises; one \`AbortController\` per task with an abortable sleep (W5); a 15-line promise \`Mutex\`; \`net\` with a small line splitter and \`noDelay\`; async functions awaiting \`setTimeout\` promises (M); a native \`async function*\` consumed by \`for await\` (AG); a chain of async functions (D) |
+| js_raw_micro | same, \`--variant micro\` | the yield is \`await null\` (a microtask: never returns to Node's loop, so it would starve I/O) |
+| effection | \`bench/peers/effection.ts\` | Effection 4: \`yield* sleep(0)\` (a Node \`setTimeout(0)\`, clamped to 1 ms, so n is lowered), \`yield* all(ops)\`, two \`createQueue\`s as a bounded queue (items + free-slot tokens), \`spawn\` + \`group.halt()\` (W5), a one-token queue as mutex |
+| effection_imm | same, \`--variant imm\` | the yield is an \`action\` around \`setImmediate\` — the same loop trip as js_raw's |
+| effect | \`bench/peers/effect.ts\` | Effect 4 fibers (default scheduler): \`Effect.yieldNow\`, \`Effect.all(…, { concurrency: "unbounded" })\`, \`Queue.bounded(100)\`, \`Effect.forkChild\` + \`Fiber.interruptAll\`, \`Semaphore.make(1)\` + \`withPermit\`, \`Effect.forkChild\` ×n (M), nested \`Effect.gen\` (D) |
+| p_queue | \`bench/peers/p_queue.ts\` | p-queue: \`queue.add\` with unbounded concurrency, \`new PQueue({ concurrency: 1 })\` as the lock, \`signal\` per task (W5); it has no yield, channel or sockets, so W1, W3, W7 do not apply |
+| L | \`bench/peers/trampoline.ts\` | the limit: ~60 lines driving generators from a ring-buffer ready queue, a bare \`yield\` per switch; no timers, I/O, cancellation or return to Node's loop |
+| L_ystar | same, \`--variant ystar\` | the limit for code written as asyncio-ts code is: every await a \`yield*\` into a helper generator |`;
+
+function docsMarkdown(data, targets) {
+  const { env, medians, reps, total_seconds: total, date, quick } = data;
+  const cols = IMPLS.map((i) => i.id).filter((id) => medians.some((m) => m.impl === id));
+  const ws = Object.keys(WORKLOADS).filter((w) => medians.some((m) => m.workload === w));
+  const main = ws.filter((w) => /^W|^M$/.test(w));
+  const extra = ws.filter((w) => !/^W|^M$/.test(w));
+  const colsFor = (wsx) =>
+    cols.filter((c) => medians.some((m) => m.impl === c && wsx.includes(m.workload)));
+  const table = (wsx) =>
+    markdownTable(["workload", ...colsFor(wsx)], tableRows(colsFor(wsx), wsx, medians));
+  const notes = [];
+  for (const m of medians) {
+    if (m.lowered)
+      notes.push(`- ⁿ ${m.impl} ${m.workload}: n=${fmtN(m.lowered.n)} (${m.lowered.why})`);
+    if (m.failed)
+      notes.push(
+        `- **FAILED** ${m.impl} ${m.workload}: ${m.errors.join(" | ").replaceAll("\n", " ").slice(0, 300)}`,
+      );
+    if (m.na) notes.push(`- n/a ${m.impl} ${m.workload}: ${m.reason}`);
+  }
+  const effW2 = get(medians, "effection", "W2");
+  const load1 = Math.max(data.loadavg_start?.[0] ?? 0, env.loadavg[0] ?? 0);
+  const gaps = medians.filter((m) => m.impl === "asyncio_ts" && m.max_node_gap_ms !== undefined);
+  const out = [];
+  out.push("# Benchmarks");
+  out.push("");
+  out.push("<!-- Generated by `npm run bench` (bench/run.mjs). Do not edit by hand. -->");
+  out.push("");
+  out.push(
+    `asyncio-ts and its peers, measured in one run on one machine: ${date.slice(0, 16).replace("T", " ")} UTC.`,
+  );
+  if (quick)
+    out.push(
+      "\n**Quick mode** (`--quick`): small n, one repetition — for development only, not for comparison.",
+    );
+  out.push("");
+  out.push(
+    `- Machine: ${env.cpu}, ${env.cores} cores, ${env.mem_gib} GiB; ${env.platform}; load average (1, 5, 15 min) ${data.loadavg_start ? `at the start ${data.loadavg_start.join(", ")}, ` : ""}at the end ${env.loadavg.join(", ")}${load1 > env.cores ? ` — **the machine was shared with other work during this run (1-minute load up to ${load1} on ${env.cores} cores, about 1 of it the benchmark itself), so absolute numbers are noisy; read the ratios between implementations, measured in interleaved rounds**` : ""}`,
+  );
+  out.push(
+    `- Versions: asyncio-ts ${env["asyncio-ts"]}; Node ${env.node}; CPython ${env.python}; Effection ${env.effection}; Effect ${env.effect}; p-queue ${env["p-queue"]}; esbuild ${env.esbuild}`,
+  );
+  out.push(
+    `- Method: each (implementation, workload) in a fresh process, ${reps} repetition${reps > 1 ? "s" : ""} in rounds that interleave the implementations (M once: it measures memory), the median by wall time; whole run ${total.toFixed(0)} s.${reps < 3 && !quick ? ` Repetitions were lowered from 3 to ${reps} to keep the run short on a machine shared with other work.` : ""} Times are taken inside the program (start-up excluded). RSS is the process's peak resident set (\`getrusage\`), so it includes the runtime's own baseline (Node ~40 MB, CPython ~20 MB).`,
+  );
+  out.push("");
+  out.push(
+    "![Benchmark chart: each workload's throughput or memory, asyncio-ts highlighted](benchmarks.svg)",
+  );
+  out.push("");
+  out.push("## Targets");
+  out.push("");
+  out.push("The targets of issues 2 and 7, evaluated on this run's medians.");
+  out.push("");
+  out.push(
+    markdownTable(
+      ["workload", "target", "this run", "status"],
+      targets.map((x) => [x.w, x.target, x.value, x.status === "met" ? "met" : `**${x.status}**`]),
+      "---",
+    ),
+  );
+  out.push("");
+  out.push("## Results");
+  out.push("");
+  out.push(table(main));
+  out.push("");
+  if (extra.length > 0) {
+    out.push(
+      "Structured concurrency, async generators, and the cost of a resume at the bottom of an await chain:",
+    );
+    out.push("");
+    out.push(table(extra));
+    out.push("");
+  }
+  for (const w of ws)
+    out.push(`- **${w} ${WORKLOADS[w][0]}**: ${WORKLOADS[w][1]} — ${WORKLOADS[w][2]}`);
+  out.push("- – : the implementation has no idiomatic form of the workload (see below).");
+  out.push(...notes);
+  if (gaps.length > 0) {
+    out.push(
+      `- Node's loop during asyncio-ts runs (longest gap between the callbacks of a 1 ms Node \`setInterval\`): ${gaps.map((m) => `${m.workload} ${m.max_node_gap_ms.toFixed(1)} ms`).join(", ")}. The scheduler runs ready callbacks in ticks of about 1 ms and returns to libuv between them; a long gap in W2 is the user's own step that creates n tasks in one go (CPython does the same). How W3's "returns to Node's loop" target is checked: the interval runs in the same process during the workload and counts how often Node's own event loop got control (so sockets and timers would have been served); js_raw and effect carry the same probe as a control — a promise-only queue never yields to Node's loop.`,
+    );
+  }
+  out.push(
+    `- M exits as soon as all tasks are asleep and RSS is read (tearing a million tasks down is not what it measures). Effection and p-queue are left out of M${effW2 ? ` (Effection peaked at ${fmtMb(effW2.peak_rss_mb)} for W2's ${fmtN(effW2.n)} tasks)` : ""}.`,
+  );
+  out.push(
+    "- Spreads (min–max seconds over the repetitions) and every single run are in `bench/results/latest.json`.",
+  );
+  out.push("");
+  out.push("## How each implementation is written");
+  out.push("");
+  out.push(PEER_NOTES);
+  out.push("");
+  out.push(
+    "The peer programs started from the shared reference implementations (`../shared/bench-peers/`, each written the way that library's documentation writes it) and were extended with M, AG and the D workloads. The JavaScript programs are bundled with esbuild — the peers together with their libraries, which only shortens start-up — and run with plain `node`.",
+  );
+  out.push("");
+  out.push(
+    "Every program checks its own result (a checksum, a counter or the echoed lines); a run whose check fails is reported as FAILED, never as a number.",
+  );
+  out.push("");
+  out.push("## Reproduce");
+  out.push("");
+  out.push("```sh");
+  out.push("npm run bench                       # everything, 3 repetitions; rewrites this page");
+  out.push(
+    "npm run bench -- --quick            # small n, one repetition, < 1 min; leaves this page alone",
+  );
+  out.push("node bench/run.mjs --only asyncio_ts,py_asyncio --workloads W1,W3 --reps 5");
+  out.push(
+    "node bench/run.mjs --profile W3     # top self-time functions of asyncio-ts on W3",
+    "node bench/run.mjs --heap           # where the memory of a sleeping task goes",
+  );
+  out.push("```");
+  out.push("");
+  return out.join("\n");
+}
+
+// ---------------------------------------------------------------- profile
+
+/** Runs asyncio-ts on one workload under --cpu-prof and prints the top self-time functions. */
+function profile(workload) {
+  const errors = build();
+  if (errors.asyncio_ts) throw new Error(errors.asyncio_ts);
+  const dir = path.join(resultsDir, "profiles");
+  rmSync(dir, { recursive: true, force: true });
+  mkdirSync(dir, { recursive: true });
+  const variant = argv.includes("coro") ? ["--variant", "coro"] : [];
+  const n = flag("n", undefined);
+  const r = spawnSync(
+    "node",
+    [
+      "--cpu-prof",
+      `--cpu-prof-dir=${dir}`,
+      path.join(distDir, "asyncio_ts.mjs"),
+      workload,
+      ...variant,
+      ...(n ? ["--n", n] : []),
+    ],
+    { cwd: root, encoding: "utf8" },
+  );
+  process.stdout.write(r.stdout);
+  const file = readdirSync(dir).find((f) => f.endsWith(".cpuprofile"));
+  if (!file) throw new Error(`no profile written: ${r.stderr}`);
+  const prof = JSON.parse(readFileSync(path.join(dir, file), "utf8"));
+  const dt = new Map();
+  prof.samples.forEach((id, i) => {
+    dt.set(id, (dt.get(id) ?? 0) + (prof.timeDeltas[i] ?? 0));
+  });
+  // esbuild marks where each module starts in the bundle ("// src/core/tasks.ts"): name
+  // the source module of each bundle line.
+  const bundleLines = readFileSync(path.join(distDir, "asyncio_ts.mjs"), "utf8").split("\n");
+  const modules = [];
+  bundleLines.forEach((l, i) => {
+    const m = /^\/\/ ((?:src|bench)\/\S+\.ts)$/.exec(l);
+    if (m) modules.push([i, m[1]]);
+  });
+  const moduleOf = (line) => modules.findLast(([start]) => start <= line)?.[1] ?? "asyncio_ts.mjs";
+  const self = new Map();
+  let total = 0;
+  for (const node of prof.nodes) {
+    const us = dt.get(node.id) ?? 0;
+    total += us;
+    const f = node.callFrame;
+    const where = f.url.endsWith("asyncio_ts.mjs")
+      ? moduleOf(f.lineNumber)
+      : f.url
+        ? path.basename(f.url)
+        : "";
+    const key = `${f.functionName || "(anonymous)"}  ${where}`.trim();
+    self.set(key, (self.get(key) ?? 0) + us);
+  }
+  const top = [...self.entries()].sort((a, b) => b[1] - a[1]).slice(0, Number(flag("top", "15")));
+  console.log(
+    `\nasyncio_ts ${workload}: top self time (${(total / 1000).toFixed(0)} ms sampled; ${path.relative(root, path.join(dir, file))})`,
+  );
+  for (const [k, us] of top)
+    console.log(
+      `${((100 * us) / total).toFixed(1).padStart(5)}%  ${(us / 1000).toFixed(1).padStart(8)} ms  ${k}`,
+    );
+}
+
+// ---------------------------------------------------------------- main
+
+function writeOutputs(data) {
+  const targets = evaluateTargets(data.medians);
+  const cols = IMPLS.map((i) => i.id).filter((id) => data.medians.some((m) => m.impl === id));
+  const ws = Object.keys(WORKLOADS).filter((w) => data.medians.some((m) => m.workload === w));
+  const header = ["workload", ...cols];
+  process.stdout.write(`\n${textTable(header, tableRows(cols, ws, data.medians))}\n\n`);
+  for (const m of data.medians) {
+    if (m.failed)
+      process.stdout.write(
+        `FAILED ${m.impl} ${m.workload}: ${m.errors.join(" | ").slice(0, 500)}\n`,
+      );
+    if (m.na) process.stdout.write(`n/a    ${m.impl} ${m.workload}: ${m.reason}\n`);
+  }
+  process.stdout.write(
+    data.quick
+      ? "\nTargets (issues 2 and 7) — QUICK MODE: small n and one repetition, so these ratios mean little:\n"
+      : "\nTargets (issues 2 and 7):\n",
+  );
+  for (const x of targets)
+    process.stdout.write(`  ${x.status.padEnd(7)} ${x.w.padEnd(3)} ${x.target}: ${x.value}\n`);
+  const env = data.env;
+  process.stdout.write(
+    `\n${data.reps} rep(s), ${data.total_seconds.toFixed(0)} s; ${env.cpu}, ${env.cores} cores; node ${env.node}, python ${env.python}\n`,
+  );
+  if (WRITE_DOCS) {
+    const docs = path.join(root, "docs");
+    mkdirSync(docs, { recursive: true });
+    writeFileSync(path.join(docs, "benchmarks.md"), docsMarkdown(data, targets));
+    writeFileSync(
+      path.join(docs, "benchmarks.svg"),
+      renderChart(data, { workloads: WORKLOADS, impls: IMPLS, fmtRate }),
+    );
+    process.stdout.write("wrote docs/benchmarks.md and docs/benchmarks.svg\n");
+  }
+}
+
+/** Runs asyncio-ts's M with a heap snapshot and prints where the memory of a sleeping task goes. */
+function heap() {
+  const errors = build();
+  if (errors.asyncio_ts) throw new Error(errors.asyncio_ts);
+  const r = spawnSync(
+    "node",
+    ["--expose-gc", path.join(distDir, "asyncio_ts.mjs"), "M", "--n", flag("n", "100000")],
+    { cwd: root, encoding: "utf8", env: { ...process.env, BENCH_HEAP_SUMMARY: "1" } },
+  );
+  process.stdout.write(r.stdout + r.stderr);
+}
+
+function main() {
+  if (PROFILE) return profile(PROFILE);
+  if (has("heap")) return heap();
+  if (FROM) return writeOutputs(JSON.parse(readFileSync(path.resolve(FROM), "utf8")));
+  return runAll();
+}
+
+function runAll() {
+  const started = Date.now();
+  const loadavgStart = os.loadavg().map((x) => +x.toFixed(2));
+  const buildErrors = build();
+  for (const [k, e] of Object.entries(buildErrors))
+    process.stderr.write(`build of ${k} FAILED: ${e}\n`);
+  const unknownW = ONLY_W.filter((w) => !(w in WORKLOADS));
+  const unknownI = ONLY.filter((i) => !IMPLS.some((x) => x.id === i));
+  if (unknownW.length || unknownI.length)
+    throw new Error(`unknown workload(s) or impl(s): ${[...unknownW, ...unknownI].join(", ")}`);
+  const impls = IMPLS.filter((i) => ONLY.length === 0 || ONLY.includes(i.id));
+  const order = Object.keys(WORKLOADS);
+  const plan = order.flatMap((w) =>
+    ONLY_W.length === 0 || ONLY_W.includes(w)
+      ? impls.filter((i) => i.workloads.includes(w)).map((impl) => ({ impl, w }))
+      : [],
+  );
+  const runs = [];
+  for (let rep = 1; rep <= REPS; rep++) {
+    for (const { impl, w } of plan) {
+      if (rep > (ONE_REP.includes(w) ? 1 : REPS)) continue;
+      const rec = runOnce(impl, w, buildErrors);
+      rec.rep = rep;
+      runs.push(rec);
+      const status = rec.na
+        ? rec.check
+        : rec.ok
+          ? `${rec.seconds.toFixed(3)} s  ${fmtRate(rec.rate)}  ${rec.check}`
+          : `FAILED ${rec.error ?? rec.check}`;
+      process.stderr.write(
+        `[${rep}/${REPS}] ${impl.id.padEnd(16)} ${w.padEnd(5)} ${status.slice(0, 160)}\n`,
+      );
+    }
+  }
+  const medians = summarise(plan, runs);
+  const data = {
+    date: new Date().toISOString(),
+    quick: QUICK,
+    reps: REPS,
+    total_seconds: (Date.now() - started) / 1000,
+    loadavg_start: loadavgStart,
+    env: versions(),
+    workloads: WORKLOADS,
+    medians,
+    runs,
+  };
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(
+    path.join(resultsDir, QUICK ? "quick.json" : "latest.json"),
+    `${JSON.stringify(data, null, 2)}\n`,
+  );
+  writeOutputs(data);
+  if (medians.some((m) => m.failed)) process.exitCode = 1;
+}
+
+try {
+  main();
+} finally {
+  // The bundles are only needed while the run lasts; removing them keeps `biome check .`
+  // and editors from reading 10,000 lines of generated code (`--keep-dist` keeps them).
+  if (!has("keep-dist")) rmSync(distDir, { recursive: true, force: true });
+}
