@@ -17,11 +17,12 @@
 
 import { type AsyncContextManager, asyncWith } from "./contextlib.js";
 import type { BaseEventLoop } from "./core/base_events.js";
-import { type Context, copyContext } from "./core/contextvars.js";
+
 import { type Coroutine, iscoroutine } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { CancelledError, KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Future } from "./core/futures.js";
+import type { Runnable } from "./core/readyqueue.js";
 import { _markAwaited, type Task, type TaskOptions } from "./core/tasks.js";
 import { _noteTaskGroup } from "./debug/graph.js";
 import { BaseExceptionGroup } from "./exceptiongroups.js";
@@ -78,9 +79,12 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
   private _baseError: unknown = null;
   private _onCompletedFut: Future<boolean> | null = null;
   private _cancelOnEnter = false;
-  /** One context for every child's done-callback, instead of a copy per child. */
-  private _callbackContext: { context: Context } | null = null;
-  private readonly _onTaskDone = (task: Task<unknown>): void => this._taskDone(task);
+  /**
+   * Told when each child is done, through the ready queue like a done-callback (so in
+   * order with the others), but as an internal waiter: no Handle, argument array or
+   * context per child, as gather does.
+   */
+  private readonly _childDone: Runnable = { _run: (task) => this._taskDone(task as Task<unknown>) };
 
   /**
    * Enters the group (`async with`): binds it to the running loop and the current task.
@@ -96,7 +100,6 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     this._parentTask = parent;
     // The call graph shows the group's children as awaited by the parent task.
     _noteTaskGroup(this);
-    this._callbackContext = { context: copyContext() };
     this._entered = true;
     if (this._cancelOnEnter) this.cancel();
     return this;
@@ -198,7 +201,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     // Added even when an eager task is already done: its done-callback then runs later,
     // through the loop, so an eager failure aborts the group at a well-defined point.
     this._tasks.add(task);
-    task.addDoneCallback(this._onTaskDone, this._callbackContext as { context: Context });
+    task._addWaiter(this._childDone);
     return task;
   }
 

@@ -883,3 +883,25 @@ describe("eagerStart", () => {
     loop.close();
   });
 });
+
+describe("a cancellation caught on the must-cancel path (regression)", () => {
+  it("leaves no CancelledError behind: the task finishes with its own value", async () => {
+    function* swallow() {
+      try {
+        yield* asyncio.sleep(0); // suspended by a bare reschedule: cancel() sets must-cancel
+      } catch (e) {
+        if (!(e instanceof asyncio.CancelledError)) throw e;
+      }
+      return 42;
+    }
+    function* main() {
+      const task = asyncio.createTask(swallow());
+      yield* asyncio.sleep(0); // the task reaches its sleep(0)
+      task.cancel();
+      yield* asyncio.gather(task, { returnExceptions: true });
+      return [task.cancelled(), task.exception(), task.result()];
+    }
+    const { result } = await runVirtual(main());
+    expect(result).toEqual([false, null, 42]);
+  });
+});

@@ -37,7 +37,6 @@ const LOG_TRACEBACK = 2;
  */
 interface FutureExtra {
   cancelMessage: string | undefined;
-  cancelledExc: CancelledError | null;
   settle: (() => void) | null;
   promise: Promise<unknown> | null;
   /** A Task's AbortController (see Task.signal). */
@@ -186,7 +185,6 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (this._extra === null) {
       this._extra = {
         cancelMessage: undefined,
-        cancelledExc: null,
         settle: null,
         promise: null,
         controller: null,
@@ -203,12 +201,16 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (msg !== undefined || this._extra !== null) this._getExtra().cancelMessage = msg;
   }
 
-  /** @internal the CancelledError that a cancelled Task ended with, re-raised as is */
+  /**
+   * @internal The CancelledError a cancelled Future raises, re-raised as is. A cancelled
+   * Future has no exception, so it lives in the exception slot: no side object per
+   * cancelled task. Set just before the state becomes CANCELLED (Task._finishWithException).
+   */
   get _cancelledExc(): CancelledError | null {
-    return this._extra === null ? null : this._extra.cancelledExc;
+    return this._state === CANCELLED ? (this._exception as CancelledError | null) : null;
   }
   set _cancelledExc(exc: CancelledError | null) {
-    if (exc !== null || this._extra !== null) this._getExtra().cancelledExc = exc;
+    this._exception = exc;
   }
 
   /** @internal set as `yield*` yields the Future: tells a Task this came from yield* */
@@ -407,9 +409,13 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** @internal */
   _makeCancelledError(): CancelledError {
-    if (this._cancelledExc !== null) return this._cancelledExc;
-    this._cancelledExc = _schedulerCancelledError(this._cancelMessage);
-    return this._cancelledExc;
+    const cached = this._cancelledExc;
+    if (cached !== null) return cached;
+    const exc = _schedulerCancelledError(this._cancelMessage);
+    // Cached only once cancelled: a pending Task asks for one to throw into its coroutine,
+    // which may catch it and finish normally — the slot must then stay empty.
+    if (this._state === CANCELLED) this._exception = exc;
+    return exc;
   }
 
   /**
