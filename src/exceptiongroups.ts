@@ -26,8 +26,7 @@ import { CancelledError, KeyboardInterrupt } from "./core/exceptions.js";
  * const [ranges, rest] = group.split(cls);
  * ```
  */
-// biome-ignore lint/suspicious/noExplicitAny: constructor parameters are irrelevant to matching
-export type ErrorClass<E> = abstract new (...args: any[]) => E;
+export type ErrorClass<E> = abstract new (...args: never[]) => E;
 
 /**
  * What `split`, `subgroup` and {@link exceptStar} match errors with, as Python's `except*`
