@@ -4,16 +4,10 @@
  * @module
  */
 
-import { type BaseEventLoop, bridgePromise } from "./core/base_events.js";
+import { awaitAny, type BaseEventLoop, bridgePromise } from "./core/base_events.js";
 import type { Context } from "./core/contextvars.js";
 import { copyContext } from "./core/contextvars.js";
-import {
-  type Awaitable,
-  type AwaitableLike,
-  type Coroutine,
-  describe,
-  iscoroutine,
-} from "./core/coroutines.js";
+import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./core/coroutines.js";
 import { _getRunningLoop } from "./core/events.js";
 import { KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Task } from "./core/tasks.js";
@@ -63,10 +57,6 @@ const INITIALIZED = "initialized";
 const CLOSED = "closed";
 type RunnerState = typeof CREATED | typeof INITIALIZED | typeof CLOSED;
 
-function* awaitIt<T>(aw: Awaitable<T>): Coroutine<T> {
-  return yield* aw;
-}
-
 /**
  * Runs several top-level coroutines on one loop, in one shared context, as asyncio's
  * `Runner`. `close()` cancels what is left, closes async generators and the loop.
@@ -113,7 +103,7 @@ export class Runner {
     // (Node would report it as unhandled meanwhile).
     const coro: Coroutine<T> = iscoroutine(main)
       ? (main as Coroutine<T>)
-      : awaitIt(Symbol.iterator in main ? main : bridgePromise(main, loop));
+      : awaitAny(Symbol.iterator in main ? main : bridgePromise(main, loop));
     const context = options.context ?? this._context;
     // The task runs in the runner's context itself, not a copy: what one run sets, the
     // next run sees (asyncio's Runner passes context= to create_task).

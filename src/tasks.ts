@@ -5,12 +5,12 @@
  */
 
 import type { BaseEventLoop } from "./core/base_events.js";
-import { bridgePromise, wrapAwaitable } from "./core/base_events.js";
 import {
   type AwaitableLike,
   type AwaitedResult,
   type Coroutine,
   describe,
+  isAwaitableLike,
   iscoroutine,
 } from "./core/coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./core/events.js";
@@ -82,15 +82,6 @@ export function ensureFuture<T>(aw: AwaitableLike<T>): Future<T> {
     );
   }
   return getRunningLoop()._ensureFuture(aw);
-}
-
-/** Whether `x` can be awaited by the combinators. Arrays and strings are not awaitable. */
-export function isAwaitableLike(x: unknown): x is AwaitableLike<unknown> {
-  if (typeof x !== "object" || x === null) return typeof x === "function" && "then" in x;
-  if (Array.isArray(x) || ArrayBuffer.isView(x) || x instanceof Map || x instanceof Set) {
-    return false;
-  }
-  return Symbol.iterator in x || typeof (x as PromiseLike<unknown>).then === "function";
 }
 
 // ---------------------------------------------------------------- sleep
@@ -278,7 +269,7 @@ export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
       fut = argToFut.get(aw) as Future<unknown>;
     } else {
       seen.add(aw);
-      fut = toFuture(aw as AwaitableLike<unknown>, loop);
+      fut = loop._ensureFuture(aw as AwaitableLike<unknown>);
       unique.push(fut);
       argToFut?.set(aw, fut);
     }
@@ -359,11 +350,4 @@ class GatherWaiter implements Runnable {
   }
 }
 
-function toFuture(aw: AwaitableLike<unknown>, loop: BaseEventLoop): Future<unknown> {
-  if (isfuture(aw)) return aw;
-  if (iscoroutine(aw)) return loop.createTask(aw);
-  if (Symbol.iterator in aw) return loop.createTask(wrapAwaitable(aw, loop));
-  return bridgePromise(aw, loop);
-}
-
-export { Task };
+export { isAwaitableLike, Task };

@@ -18,7 +18,7 @@
  */
 
 import type { AsyncContextManager, NonSuppressingAsyncContextManager } from "./contextlib.js";
-import type { BaseEventLoop } from "./core/base_events.js";
+import { awaitAny, type BaseEventLoop } from "./core/base_events.js";
 import { type AwaitableLike, type Coroutine, describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { CancelledError, RuntimeError, TimeoutError } from "./core/exceptions.js";
@@ -26,7 +26,6 @@ import type { Future } from "./core/futures.js";
 import type { Handle } from "./core/handles.js";
 import type { Task } from "./core/tasks.js";
 import { BaseExceptionGroup } from "./exceptiongroups.js";
-import { fromPromise } from "./interop.js";
 import { ensureFuture, isAwaitableLike } from "./tasks.js";
 
 // Timeout's states, as asyncio's `_State`; the names are the ones messages show.
@@ -300,11 +299,6 @@ export function timeoutAt(when: number | null): Timeout {
 
 // ---------------------------------------------------------------- waitFor
 
-function* awaitIt<T>(aw: AwaitableLike<T>): Coroutine<T> {
-  if (Symbol.iterator in aw) return yield* aw;
-  return yield* fromPromise(aw);
-}
-
 function releaseWaiter(waiter: Future<unknown>): void {
   if (!waiter.done()) waiter.setResult(undefined);
 }
@@ -337,7 +331,7 @@ function* waitForImpl<T>(aw: AwaitableLike<T>, delay: number | null): Coroutine<
   scope._enter("Timeout");
   let result: T;
   try {
-    result = yield* awaitIt(aw);
+    result = yield* awaitAny(aw);
   } catch (e) {
     yield* scope.aexit(e);
     throw e;

@@ -355,6 +355,22 @@ describe("runUntilComplete", () => {
   });
 });
 
+describe("runUntilComplete with something not awaitable", () => {
+  it("throws a TypeError naming the value, and the loop stays usable", async () => {
+    const { loop } = newLoop();
+    const bad = [5, "text", [asyncio.sleep(0)]] as unknown[];
+    for (const value of bad) {
+      expect(() => loop.runUntilComplete(value as asyncio.AwaitableLike<unknown>)).toThrow(
+        TypeError,
+      );
+    }
+    expect(() => loop.runUntilComplete(5 as unknown as asyncio.AwaitableLike<number>)).toThrow(
+      "An awaitable (coroutine, Future, Task or Promise) is required: received 5",
+    );
+    expect(await loop.runUntilComplete(asyncio.sleep(1, "fine"))).toBe("fine");
+  });
+});
+
 describe("close", () => {
   it("close() while running → RuntimeError", async () => {
     const { loop } = newLoop();

@@ -13,8 +13,14 @@
  */
 
 import { _currentContext, type Context } from "./contextvars.js";
-import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./coroutines.js";
-import { _getRunningLoop, _setRunningLoop } from "./events.js";
+import {
+  type AwaitableLike,
+  type Coroutine,
+  describe,
+  isAwaitableLike,
+  iscoroutine,
+} from "./coroutines.js";
+import { _getRunningLoop, _setRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
 import { Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
@@ -705,25 +711,26 @@ export abstract class BaseEventLoop {
       return aw as Future<T>;
     }
     if (iscoroutine(aw)) return this.createTask(aw as Coroutine<T>);
-    if (!(Symbol.iterator in aw) && typeof (aw as PromiseLike<T>).then === "function") {
-      // Bridged now, not at the task's first step: a rejection would be unhandled meanwhile.
-      return bridgePromise(aw as PromiseLike<T>, this);
+    if (!isAwaitableLike(aw)) {
+      throw new TypeError(
+        `An awaitable (coroutine, Future, Task or Promise) is required: received ${describe(aw)}`,
+      );
     }
-    return this.createTask(wrapAwaitable(aw, this));
+    // A Promise is bridged now, not at a task's first step: its rejection would be
+    // unhandled meanwhile.
+    if (!(Symbol.iterator in aw)) return bridgePromise(aw, this);
+    return this.createTask(awaitAny(aw, this));
   }
 }
 
-/** A coroutine that awaits any awaitable or promise-like value. */
-export function* wrapAwaitable<T>(aw: AwaitableLike<T>, loop: BaseEventLoop): Coroutine<T> {
-  if (typeof aw === "object" && aw !== null && Symbol.iterator in aw && !Array.isArray(aw)) {
-    return yield* aw as unknown as Coroutine<T>;
-  }
-  if (aw !== null && (typeof aw === "object" || typeof aw === "function") && "then" in aw) {
-    return yield* bridgePromise(aw as PromiseLike<T>, loop);
-  }
-  throw new TypeError(
-    `An awaitable (coroutine, Future, Task or Promise) is required: received ${describe(aw)}`,
-  );
+/**
+ * @internal A coroutine that awaits any awaitable (with `yield*`) or promise-like value
+ * (bridged on `loop`, the running loop by default). The one place the combinators, the
+ * runner and the timeouts turn "anything awaitable" into something a Task can drive.
+ */
+export function* awaitAny<T>(aw: AwaitableLike<T>, loop?: BaseEventLoop): Coroutine<T> {
+  if (Symbol.iterator in aw) return yield* aw;
+  return yield* bridgePromise(aw, loop ?? getRunningLoop());
 }
 
 /**

@@ -122,6 +122,15 @@ export function coroutineName(gen: object): string {
   return "coroutine";
 }
 
+/** Whether `x` can be awaited by the combinators. Arrays and strings are not awaitable. */
+export function isAwaitableLike(x: unknown): x is AwaitableLike<unknown> {
+  if (typeof x !== "object" || x === null) return typeof x === "function" && "then" in x;
+  if (Array.isArray(x) || ArrayBuffer.isView(x) || x instanceof Map || x instanceof Set) {
+    return false;
+  }
+  return Symbol.iterator in x || typeof (x as PromiseLike<unknown>).then === "function";
+}
+
 /** A short description of a value for error messages. */
 export function describe(x: unknown): string {
   if (x === null) return "null";
