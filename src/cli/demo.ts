@@ -9,7 +9,7 @@
 
 import type { Example, ExampleModule } from "../../examples/index.js";
 import { ExitCode, reportFailure, runProgram, UsageError } from "./program.js";
-import { packageVersion, parseArgs } from "./usage.js";
+import { answeredHelpOrVersion, parseArgs } from "./usage.js";
 
 /**
  * `asyncio-ts demo --help`.
@@ -101,14 +101,7 @@ async function loadExamples(): Promise<Example[]> {
  */
 export async function demo(argv: string[]): Promise<number> {
   const { flags, rest } = parseArgs(argv, ["virtual", "debug", "list"], "asyncio-ts demo");
-  if (flags.has("help")) {
-    process.stdout.write(demoHelp);
-    return ExitCode.ok;
-  }
-  if (flags.has("version")) {
-    process.stdout.write(`asyncio-ts ${packageVersion()}\n`);
-    return ExitCode.ok;
-  }
+  if (answeredHelpOrVersion(flags, demoHelp)) return ExitCode.ok;
   const all = await loadExamples();
   if (flags.has("list")) {
     const pad = Math.max(...all.map((e) => e.name.length));

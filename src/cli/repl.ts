@@ -34,7 +34,7 @@ import { run } from "../runners.js";
 import { ensureFuture, isAwaitableLike } from "../tasks.js";
 import { ExitCode, UsageError } from "./program.js";
 import { AWAIT_HOOK, rewriteAwaits } from "./repl_await.js";
-import { packageVersion, parseArgs } from "./usage.js";
+import { answeredHelpOrVersion, packageVersion, parseArgs } from "./usage.js";
 
 /**
  * `asyncio-ts repl --help`.
@@ -291,14 +291,7 @@ function* replMain(): Coroutine<number> {
  */
 export async function replCommand(argv: string[]): Promise<number> {
   const { flags, rest } = parseArgs(argv, ["debug"], "asyncio-ts repl");
-  if (flags.has("help")) {
-    process.stdout.write(replHelp);
-    return ExitCode.ok;
-  }
-  if (flags.has("version")) {
-    process.stdout.write(`asyncio-ts ${packageVersion()}\n`);
-    return ExitCode.ok;
-  }
+  if (answeredHelpOrVersion(flags, replHelp)) return ExitCode.ok;
   if (rest.length > 0) {
     throw new UsageError(`repl takes no arguments: received '${rest.join(" ")}'`);
   }

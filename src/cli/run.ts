@@ -17,7 +17,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import type { Coroutine } from "../core/coroutines.js";
 import { isGeneratorFunction } from "../core/coroutines.js";
 import { ExitCode, runProgram, UsageError } from "./program.js";
-import { packageVersion, parseArgs } from "./usage.js";
+import { answeredHelpOrVersion, parseArgs } from "./usage.js";
 
 /**
  * `asyncio-ts run --help`.
@@ -117,14 +117,7 @@ export function findCoroutineFunction(
  */
 export async function runCommand(argv: string[]): Promise<number> {
   const { flags, rest } = parseArgs(argv, ["debug", "virtual"], "asyncio-ts run");
-  if (flags.has("help")) {
-    process.stdout.write(runHelp);
-    return ExitCode.ok;
-  }
-  if (flags.has("version")) {
-    process.stdout.write(`asyncio-ts ${packageVersion()}\n`);
-    return ExitCode.ok;
-  }
+  if (answeredHelpOrVersion(flags, runHelp)) return ExitCode.ok;
   const [file, ...args] = rest;
   if (file === undefined) throw new UsageError("missing FILE (see 'asyncio-ts run --help')");
   const path = resolvePath(file);

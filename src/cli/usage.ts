@@ -75,3 +75,19 @@ export function packageVersion(): string {
     dir = parent;
   }
 }
+
+/**
+ * Answers `--help` (with `help`) or `--version` on stdout. Returns true when it answered,
+ * so the subcommand ends there with exit code 0.
+ *
+ * @example
+ * ```ts
+ * if (answeredHelpOrVersion(flags, runHelp)) return ExitCode.ok;
+ * ```
+ */
+export function answeredHelpOrVersion(flags: ReadonlySet<string>, help: string): boolean {
+  if (flags.has("help")) process.stdout.write(help);
+  else if (flags.has("version")) process.stdout.write(`asyncio-ts ${packageVersion()}\n`);
+  else return false;
+  return true;
+}
