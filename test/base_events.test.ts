@@ -4,6 +4,7 @@
  * exception handler and argument checks.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { _addCloseHook } from "../src/core/base_events.js";
 import * as asyncio from "../src/index.js";
 
 const loops: asyncio.BaseEventLoop[] = [];
@@ -567,5 +568,48 @@ describe("bad arguments", () => {
     );
     expect(loop._timers.size).toBe(0);
     expect(loop._ready.length).toBe(0);
+  });
+});
+
+describe("close hooks", () => {
+  it("run when a loop closes; one that throws is reported and close() still completes", () => {
+    const { loop, reports } = newLoop();
+    const seen: asyncio.BaseEventLoop[] = [];
+    _addCloseHook((l) => {
+      if (l === loop) seen.push(l);
+    });
+    _addCloseHook((l) => {
+      if (l === loop) throw new RangeError("hook failed");
+    });
+    loop.close();
+    expect(seen).toEqual([loop]);
+    expect(loop.isClosed()).toBe(true);
+    expect(reports.map((r) => [r.message, (r.exception as Error).message])).toEqual([
+      ["Error while closing the event loop", "hook failed"],
+    ]);
+  });
+});
+
+describe("shutdownAsyncgens", () => {
+  it("closes unfinished generators concurrently and reports one whose cleanup fails", async () => {
+    const { loop, reports } = newLoop();
+    const closed: string[] = [];
+    const gen = (name: string, fails: boolean): asyncio.AsyncGenLike => ({
+      *aclose() {
+        yield* asyncio.sleep(1); // cleanup that awaits
+        closed.push(name);
+        if (fails) throw new RangeError(`${name} cleanup failed`);
+      },
+    });
+    loop._asyncgens.add(gen("a", false));
+    loop._asyncgens.add(gen("b", true));
+    const start = loop.time();
+    await loop.runUntilComplete(loop.shutdownAsyncgens());
+    expect(closed).toEqual(["a", "b"]);
+    expect(loop.time() - start).toBe(1); // both cleanups at once, not 2 s one after the other
+    expect(loop._asyncgens.size).toBe(0);
+    expect(reports.map((r) => [r.message, (r.exception as Error).message])).toEqual([
+      ["an error occurred during closing of asynchronous generator", "b cleanup failed"],
+    ]);
   });
 });

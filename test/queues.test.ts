@@ -473,16 +473,20 @@ describe("Queue: shutdown", () => {
   });
 
   it("shutdown(true) wakes a blocked join() when nothing was taken", async () => {
-    await runVirtual(
+    const { result, elapsed } = await runVirtual(
       (function* () {
         const q = new Queue<number>();
         q.putNowait(1);
         const joiner = spawn(q.join());
         yield* ticks();
-        q.shutdown(true);
-        yield* joiner;
+        const blockedBefore = !joiner.done();
+        q.shutdown(true); // drops the item and its unfinished-task count
+        yield* ticks();
+        return [blockedBefore, joiner.done(), q.qsize(), yield* joiner];
       })(),
     );
+    expect(result).toEqual([true, true, 0, undefined]);
+    expect(elapsed).toBe(0);
   });
 
   it("shutdown() rejects a non-boolean", () => {
