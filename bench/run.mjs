@@ -24,6 +24,39 @@ const resultsDir = path.join(here, "results");
 // ---------------------------------------------------------------- arguments
 
 const argv = process.argv.slice(2);
+const USAGE = `usage: node bench/run.mjs [--quick] [--reps N] [--only impl,impl] [--workloads W1,W2]
+                         [--docs | --no-docs] [--from results.json] [--keep-dist]
+                         [--profile W [--n N] [--top K] [coro]] [--heap [--n N]]
+See bench/README.md.`;
+const BOOLEAN_OPTIONS = new Set([
+  "--quick",
+  "--docs",
+  "--no-docs",
+  "--keep-dist",
+  "--heap",
+  "coro",
+]);
+const VALUE_OPTIONS = new Set([
+  "--reps",
+  "--only",
+  "--workloads",
+  "--from",
+  "--profile",
+  "--n",
+  "--top",
+]);
+if (argv.includes("--help") || argv.includes("-h")) {
+  console.log(USAGE);
+  process.exit(0);
+}
+for (let i = 0; i < argv.length; i++) {
+  const a = argv[i];
+  if (VALUE_OPTIONS.has(a) && i + 1 < argv.length) i++;
+  else if (!BOOLEAN_OPTIONS.has(a)) {
+    console.error(`bench: unknown or incomplete option ${JSON.stringify(a)}\n${USAGE}`);
+    process.exit(2);
+  }
+}
 const has = (name) => argv.includes(`--${name}`);
 const flag = (name, dflt) => {
   const i = argv.indexOf(`--${name}`);

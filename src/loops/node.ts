@@ -31,13 +31,13 @@ export class NodeEventLoop extends BaseEventLoop {
 
   private readonly _onImmediate = (): void => {
     this._immediate = null;
-    this._tick();
+    this._tickSoon();
   };
 
   private readonly _onTimer = (): void => {
     this._timer = null;
     this._timerWhen = Number.NaN;
-    this._tick();
+    this._tickSoon();
   };
 
   /**

@@ -60,13 +60,13 @@ export class VirtualEventLoop extends BaseEventLoop {
   private readonly _onImmediate = (): void => {
     this._immediate = null;
     this._clearPatience();
-    this._tick();
+    this._tickSoon();
   };
 
   private readonly _onPatienceExhausted = (): void => {
     this._patienceTimer = null;
     this._jumpAnyway = true;
-    this._tick();
+    this._tickSoon();
   };
 
   constructor(options: VirtualEventLoopOptions = {}) {
