@@ -185,6 +185,78 @@ describe("context and tasks", () => {
     expect(result).toBe("none");
   });
 
+  // A task keeps only the mapping it copied until someone asks for its Context object; these
+  // pin that the object, once handed out, is the task's context in both directions.
+  it("getContext() of a running task is its live context: sets seen both ways, tokens survive", async () => {
+    function* child() {
+      const token = requestId.set("before getContext");
+      const task = asyncio.currentTask() as asyncio.Task<unknown>;
+      yield* asyncio.sleep(1);
+      const ctx = task.getContext(); // made now, inside the task
+      expect(task.getContext()).toBe(ctx);
+      const seenByCtx = ctx.get(requestId);
+      requestId.set("after getContext");
+      const afterSet = ctx.get(requestId);
+      yield* asyncio.sleep(1);
+      requestId.reset(token); // a token from before the Context existed
+      return {
+        seenByCtx,
+        afterSet,
+        afterReset: requestId.get(),
+        ctxAfterReset: ctx.get(requestId),
+      };
+    }
+    function* main() {
+      requestId.set("main");
+      const r = yield* asyncio.createTask(child());
+      return { ...r, mine: requestId.get() };
+    }
+    const { result } = await runVirtual(main());
+    expect(result).toEqual({
+      seenByCtx: "before getContext",
+      afterSet: "after getContext",
+      afterReset: "main",
+      ctxAfterReset: "main",
+      mine: "main",
+    });
+  });
+
+  it("getContext() from outside, between steps: a set through ctx.run() reaches the task", async () => {
+    const task: { t: asyncio.Task<string> | null } = { t: null };
+    function* child() {
+      yield* asyncio.sleep(2);
+      return requestId.get();
+    }
+    function* main() {
+      task.t = asyncio.createTask(child());
+      yield* asyncio.sleep(1);
+      const ctx = task.t.getContext();
+      ctx.run(() => requestId.set("from outside"));
+      return yield* task.t;
+    }
+    const { result } = await runVirtual(main());
+    expect(result).toBe("from outside");
+  });
+
+  it("a token from one task cannot reset in another, even after both handed out contexts", async () => {
+    function* main() {
+      const token = requestId.set("main");
+      (asyncio.currentTask() as asyncio.Task<unknown>).getContext();
+      function* other() {
+        (asyncio.currentTask() as asyncio.Task<unknown>).getContext();
+        try {
+          requestId.reset(token);
+          return "reset";
+        } catch (e) {
+          return (e as Error).message;
+        }
+      }
+      return yield* asyncio.createTask(other());
+    }
+    const { result } = await runVirtual(main());
+    expect(result).toBe("Token was created in a different Context");
+  });
+
   it("an async generator runs in the context of the task consuming it", async () => {
     const gen = asyncio.asyncGenerator(function* () {
       yield requestId.get();

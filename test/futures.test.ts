@@ -127,6 +127,29 @@ describe("Future states", () => {
     expect((r as Error).name).toBe("CancelledError");
   });
 
+  it("asyncio error classes take their name from the class, subclasses too; name stays assignable", () => {
+    class StopWorker extends asyncio.CancelledError {}
+    const e = new asyncio.CancelledError("bye");
+    expect(e.name).toBe("CancelledError");
+    expect(String(e)).toBe("CancelledError: bye");
+    expect(e.stack?.startsWith("CancelledError: bye\n")).toBe(true);
+    expect(Object.keys(e)).toEqual([]);
+    expect(new asyncio.TimeoutError().name).toBe("TimeoutError");
+    expect(new asyncio.IncompleteReadError(new Uint8Array(1), 4).name).toBe("IncompleteReadError");
+    const s = new StopWorker("x");
+    expect(s.name).toBe("StopWorker");
+    expect(String(s)).toBe("StopWorker: x");
+    s.name = "Renamed";
+    expect(String(s)).toBe("Renamed: x");
+    expect(e.name).toBe("CancelledError"); // the other instances are untouched
+    // A cancellation delivered by the scheduler carries the name too.
+    const { loop } = newLoop();
+    const fut = loop.createFuture<number>();
+    fut.cancel("why");
+    const r = thrown(() => fut.result()) as Error;
+    expect([r.name, String(r)]).toEqual(["CancelledError", "CancelledError: why"]);
+  });
+
   it("new Future() with no running loop → RuntimeError; inside a loop it binds the running loop", async () => {
     const e = thrown(() => new asyncio.Future());
     expect(e).toBeInstanceOf(asyncio.RuntimeError);

@@ -12,7 +12,7 @@
  * @module
  */
 
-import { _currentContext, type Context } from "./contextvars.js";
+import { _currentVars, Context } from "./contextvars.js";
 import {
   type AwaitableLike,
   type Coroutine,
@@ -180,7 +180,7 @@ export abstract class BaseEventLoop {
   callSoon<A extends unknown[]>(callback: (...args: A) => unknown, ...args: A): Handle {
     this._checkCallback(callback, "callSoon");
     this._checkClosed();
-    return this._callSoonWithContext(callback, args, _currentContext().copy());
+    return this._callSoonWithContext(callback, args, new Context(_currentVars()));
   }
 
   /**
@@ -231,7 +231,7 @@ export abstract class BaseEventLoop {
       callback as (...args: never[]) => unknown,
       args,
       this,
-      _currentContext().copy(),
+      new Context(_currentVars()),
     );
     this._pushTimer(h);
     return h;

@@ -11,8 +11,22 @@
 
 import { RuntimeError } from "./exceptions.js";
 
-type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
+/** @internal A context's mapping: never mutated, replaced by each set(). */
+export type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
 const EMPTY: Vars = new Map();
+
+/**
+ * @internal What can be the current context: a {@link Context}, or a Task that has not
+ * materialised its Context object. A Task starts with only the mapping it copied (a Context
+ * object per task is 40 bytes, and most tasks never hand theirs out); it answers `_vars`
+ * itself, and creates the object the first time `getContext()` asks for it, then forwards
+ * to it.
+ */
+export interface ContextHolder {
+  _vars: Vars;
+  /** The object that identifies this context for tokens: the Context, once there is one. */
+  _contextIdentity(): object;
+}
 
 /**
  * A mapping of context variables to values. Tasks and callbacks run inside one.
@@ -25,13 +39,18 @@ const EMPTY: Vars = new Map();
  * console.log(user.get(), ctx.get(user)); // "nobody" "alice"
  * ```
  */
-export class Context {
+export class Context implements ContextHolder {
   /** @internal */
   _vars: Vars;
   private entered = false;
 
   constructor(vars: Vars = EMPTY) {
     this._vars = vars;
+  }
+
+  /** @internal */
+  _contextIdentity(): object {
+    return this;
   }
 
   /** A shallow copy: same values, independent from now on. */
@@ -73,21 +92,21 @@ export class Context {
   }
 }
 
-let current: Context = new Context();
+let current: ContextHolder = new Context();
 
 /**
  * @internal Makes `ctx` current and returns the previous one. The loop calls this around
  * every callback and task step; it is the allocation-free form of `ctx.run`.
  */
-export function _enterContext(ctx: Context): Context {
+export function _enterContext(ctx: ContextHolder): ContextHolder {
   const prev = current;
   current = ctx;
   return prev;
 }
 
-/** @internal */
-export function _currentContext(): Context {
-  return current;
+/** @internal The current mapping (what a new Task or callback copies). */
+export function _currentVars(): Vars {
+  return current._vars;
 }
 
 /**
@@ -100,7 +119,7 @@ export function _currentContext(): Context {
  * ```
  */
 export function copyContext(): Context {
-  return current.copy();
+  return new Context(current._vars);
 }
 
 /**
@@ -176,7 +195,11 @@ export class ContextVar<T> {
     }
     if (token.used) throw new RuntimeError("Token has already been used once");
     if (token.var !== this) throw new RangeError("Token was created by a different ContextVar");
-    if (token._ctx !== current) throw new RangeError("Token was created in a different Context");
+    // Identities, not holders: a Task's mapping and the Context it hands out later are one
+    // context.
+    if (token._ctx._contextIdentity() !== current._contextIdentity()) {
+      throw new RangeError("Token was created in a different Context");
+    }
     const next = new Map(current._vars);
     if (token.oldValue === MISSING) next.delete(this as ContextVar<unknown>);
     else next.set(this as ContextVar<unknown>, token.oldValue);
@@ -204,14 +227,14 @@ export class Token<T> {
   /** The variable this token restores. */
   readonly var: ContextVar<T>;
   /** @internal */
-  readonly _ctx: Context;
+  readonly _ctx: ContextHolder;
   /** The value before the set, or `Token.MISSING` if the variable had none. */
   readonly oldValue: T | typeof MISSING;
   /** Marks "no value" in {@link oldValue}. */
   static readonly MISSING: typeof MISSING = MISSING;
 
   /** @internal */
-  constructor(v: ContextVar<T>, ctx: Context, oldValue: T | typeof MISSING) {
+  constructor(v: ContextVar<T>, ctx: ContextHolder, oldValue: T | typeof MISSING) {
     this.var = v;
     this._ctx = ctx;
     this.oldValue = oldValue;

@@ -12,7 +12,7 @@
  */
 
 import type { BaseEventLoop } from "./base_events.js";
-import { _currentContext, type Context } from "./contextvars.js";
+import { _currentVars, Context } from "./contextvars.js";
 import type { Awaitable, Suspend } from "./coroutines.js";
 import { describe } from "./coroutines.js";
 import { getRunningLoop } from "./events.js";
@@ -329,7 +329,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (typeof fn !== "function") {
       throw new TypeError(`addDoneCallback(): 'fn' must be a function: received ${describe(fn)}`);
     }
-    const context = options.context ?? _currentContext().copy();
+    const context = options.context ?? new Context(_currentVars());
     if (this._state !== PENDING) {
       this._loop._callSoonWithContext(fn, [this], context);
       return;

@@ -19,7 +19,13 @@
  */
 
 import type { BaseEventLoop } from "./base_events.js";
-import { _currentContext, _enterContext, type Context } from "./contextvars.js";
+import {
+  _currentVars,
+  _enterContext,
+  Context,
+  type ContextHolder,
+  type Vars,
+} from "./contextvars.js";
 import {
   COROUTINE_FUNCTION,
   type Coroutine,
@@ -266,7 +272,7 @@ function annotate(e: unknown, frame: Coroutine): void {
  * }
  * ```
  */
-export class Task<T> extends Future<T> implements Runnable {
+export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   /** @internal the innermost frame: the generator the next step resumes */
   _top: Coroutine | null;
   /** @internal the frames below `_top`, outermost first; null while there is one frame */
@@ -275,8 +281,12 @@ export class Task<T> extends Future<T> implements Runnable {
   _coro: Coroutine<T>;
   /** @internal the name, or the task's number until a name is asked for (most never are) */
   _name: string | number;
-  /** @internal */
-  _context: Context;
+  /**
+   * @internal The context: the Context object once there is one (given by the creator,
+   * or made by getContext()), until then only the mapping copied at creation. While the
+   * task runs, the Task itself is the current context holder (see ContextHolder).
+   */
+  _context: Context | Vars;
   /** @internal links in the loop's list of pending tasks */
   _prevTask: Task<unknown> | null = null;
   /** @internal */
@@ -333,7 +343,7 @@ export class Task<T> extends Future<T> implements Runnable {
     this._coro = coro;
     this._top = coro;
     this._name = options.name ?? ++taskCounter;
-    this._context = options.context ?? _currentContext().copy();
+    this._context = options.context ?? _currentVars();
     if (options.eagerStart === true && loop.isRunning()) {
       this._run();
       if (this._state === PENDING) loop._tasks.add(this);
@@ -361,7 +371,28 @@ export class Task<T> extends Future<T> implements Runnable {
 
   /** The context the task runs in. */
   getContext(): Context {
-    return this._context;
+    const c = this._context;
+    if (c instanceof Context) return c;
+    const ctx = new Context(c);
+    this._context = ctx;
+    return ctx;
+  }
+
+  /** @internal The current mapping, when this task is the current context holder. */
+  get _vars(): Vars {
+    const c = this._context;
+    return c instanceof Context ? c._vars : c;
+  }
+  set _vars(vars: Vars) {
+    const c = this._context;
+    if (c instanceof Context) c._vars = vars;
+    else this._context = vars;
+  }
+
+  /** @internal */
+  _contextIdentity(): object {
+    const c = this._context;
+    return c instanceof Context ? c : this;
   }
 
   /**
@@ -487,7 +518,7 @@ export class Task<T> extends Future<T> implements Runnable {
     const loop = this._loop;
     const prevTask = loop._currentTask;
     loop._currentTask = this;
-    const prevContext = _enterContext(this._context);
+    const prevContext = _enterContext(this);
     try {
       this._drive(mode, value);
     } finally {

@@ -17,7 +17,7 @@
 
 import { constants } from "node:os";
 import type { BaseEventLoop } from "../core/base_events.js";
-import { _currentContext } from "../core/contextvars.js";
+import { _currentVars, Context } from "../core/contextvars.js";
 import { describe, isGeneratorFunction } from "../core/coroutines.js";
 import { RuntimeError } from "../core/exceptions.js";
 
@@ -87,7 +87,7 @@ export function addSignalHandler<A extends unknown[]>(
   const { name, signo } = resolveSignal(sig, "addSignalHandler");
   loop._checkClosed();
   if (UNCATCHABLE.has(name)) throw new RuntimeError(`sig ${signo} cannot be caught`);
-  const context = _currentContext().copy();
+  const context = new Context(_currentVars());
   const fn = callback as (...args: never[]) => unknown;
   const listener = (): void => {
     // A signal can arrive after the loop closed but before close() removed us (another
