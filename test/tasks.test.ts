@@ -547,6 +547,43 @@ describe("cancellation", () => {
     expect(await run(main())).toEqual([1, 0, 0, true]);
   });
 
+  it("cancelling() counts past 262,143 requests (where the count leaves the flag bits) and back", async () => {
+    const N = 300_000;
+    function* main() {
+      const t = asyncio.createTask(forever());
+      yield* asyncio.sleep(0);
+      const at: number[] = [];
+      for (let i = 1; i <= N; i++) {
+        t.cancel();
+        if (i === 262_142 || i === 262_143 || i === 262_144 || i === N) at.push(t.cancelling());
+      }
+      const down: number[] = [];
+      for (let i = N - 1; i >= 0; i--) {
+        const left = t.uncancel();
+        if (left !== i) throw new Error(`uncancel() returned ${left}, expected ${i}`);
+        if (i === 262_143 || i === 262_142 || i === 0) down.push(left);
+      }
+      // Other flags survive the count crossing their neighbourhood.
+      const state = [t.done(), t.cancelling()];
+      t.cancel();
+      yield* catchAll(t);
+      return [...at, ...down, ...state, t.cancelled(), t.cancelling()];
+    }
+    expect(await run(main())).toEqual([
+      262_142,
+      262_143,
+      262_144,
+      N,
+      262_143,
+      262_142,
+      0,
+      false,
+      0,
+      true,
+      1,
+    ]);
+  });
+
   it("uncancel() reaching 0 withdraws a cancellation not yet delivered (3.13)", async () => {
     function* selfCancel() {
       const me = asyncio.currentTask() as asyncio.Task<unknown>;

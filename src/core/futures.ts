@@ -41,6 +41,10 @@ interface FutureExtra {
   promise: Promise<unknown> | null;
   /** A Task's AbortController (see Task.signal). */
   controller: AbortController | null;
+  /** A Task's frames below the innermost, outermost first (coroutine()-marked calls). */
+  frames: Generator<unknown, unknown, unknown>[] | null;
+  /** A Task's cancel requests beyond what its flags can count (see Task). */
+  cancelsOver: number;
 }
 
 /** The Future a Task is resuming after waiting on it; consumed by FUTURE_ITER. */
@@ -167,12 +171,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal */
   _loop: BaseEventLoop;
   /**
-   * @internal The first done-callback when it is an internal Runnable registered before any
-   * other callback (a waiting Task: the common case). Everything else goes to `_callbacks`.
+   * @internal The done-callbacks. A lone internal Runnable (a waiting Task: the common case)
+   * is stored as is; anything more is an array of (callback, tag) pairs, tag INTERNAL or a
+   * Context. One field instead of two: Futures and Tasks are the objects there are most of.
    */
-  _cb0: Runnable | null = null;
-  /** @internal later callbacks, as (callback, tag) pairs: tag INTERNAL or a Context */
-  _callbacks: unknown[] | null = null;
+  _callbacks: Runnable | unknown[] | null = null;
   /** @internal rarely used fields */
   _extra: FutureExtra | null = null;
 
@@ -188,6 +191,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
         settle: null,
         promise: null,
         controller: null,
+        frames: null,
+        cancelsOver: 0,
       };
     }
     return this._extra;
@@ -339,14 +344,16 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** @internal */
   _pushCallback(cb: unknown, tag: Context | null): void {
-    if (this._callbacks === null) this._callbacks = [cb, tag];
-    else this._callbacks.push(cb, tag);
+    const cbs = this._callbacks;
+    if (cbs === null) this._callbacks = [cb, tag];
+    else if (Array.isArray(cbs)) cbs.push(cb, tag);
+    else this._callbacks = [cbs, INTERNAL, cb, tag];
   }
 
   /** Removes every registration of `fn`; returns how many were removed. */
   removeDoneCallback(fn: (future: this) => void): number {
     const cbs = this._callbacks;
-    if (cbs === null) return 0;
+    if (!Array.isArray(cbs)) return 0; // none, or a lone internal waiter
     const kept: unknown[] = [];
     let removed = 0;
     for (let i = 0; i < cbs.length; i += 2) {
@@ -425,7 +432,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
    */
   _addWaiter(r: Runnable): void {
     if (this._state !== PENDING) this._loop._readyPush(r, this);
-    else if (this._cb0 === null && this._callbacks === null) this._cb0 = r;
+    else if (this._callbacks === null) this._callbacks = r;
     else this._pushCallback(r, INTERNAL);
   }
 
@@ -443,17 +450,14 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 
   private _scheduleCallbacks(): void {
-    // _cb0, when set, was registered before everything in _callbacks.
-    const cb0 = this._cb0;
-    if (cb0 !== null) {
-      this._cb0 = null;
-      this._loop._readyPush(cb0, this);
-    }
     const cbs = this._callbacks;
     if (cbs !== null) {
       this._callbacks = null;
-      for (let i = 0; i < cbs.length; i += 2) {
-        this._runCallback(cbs[i], cbs[i + 1] as Context | null);
+      if (!Array.isArray(cbs)) this._loop._readyPush(cbs, this);
+      else {
+        for (let i = 0; i < cbs.length; i += 2) {
+          this._runCallback(cbs[i], cbs[i + 1] as Context | null);
+        }
       }
     }
     const extra = this._extra;

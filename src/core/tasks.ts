@@ -219,6 +219,11 @@ const THROW = 1;
 const LISTED = 1 << 8;
 const MUST_CANCEL = 1 << 9;
 const RESCHEDULED = 1 << 10;
+/** The cancel-request count lives in `_flags` from this bit up (18 bits, staying a Smi). */
+const CANCELS_SHIFT = 12;
+const LOW_FLAGS = (1 << CANCELS_SHIFT) - 1;
+/** The largest count the flags hold; from it on, the rest is in `_extra.cancelsOver`. */
+const CANCELS_MAX = (1 << 18) - 1;
 /** Sleep's state after its first next(): the only one a Task may wait on. */
 const SLEEP_YIELDED = 1;
 
@@ -275,8 +280,16 @@ function annotate(e: unknown, frame: Coroutine): void {
 export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   /** @internal the innermost frame: the generator the next step resumes */
   _top: Coroutine | null;
-  /** @internal the frames below `_top`, outermost first; null while there is one frame */
-  _frames: Coroutine[] | null = null;
+  /**
+   * @internal The frames below `_top`, outermost first; null while there is one frame.
+   * Kept in the side object: only tasks running coroutine()-marked calls have any.
+   */
+  get _frames(): Coroutine[] | null {
+    return this._extra === null ? null : (this._extra.frames as Coroutine[] | null);
+  }
+  set _frames(frames: Coroutine[] | null) {
+    if (frames !== null || this._extra !== null) this._getExtra().frames = frames;
+  }
   /** @internal */
   _coro: Coroutine<T>;
   /** @internal the name, or the task's number until a name is asked for (most never are) */
@@ -295,8 +308,25 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   /** @internal */
   _futWaiter: Future<unknown> | Sleep<unknown> | null = null;
 
-  /** @internal */
-  _numCancelsRequested = 0;
+  /**
+   * @internal cancel() calls minus uncancel() calls. Counted in the high bits of `_flags`
+   * (no field of its own: see Future's size note); a count too large for them keeps the
+   * rest in the side object.
+   */
+  get _numCancelsRequested(): number {
+    const n = this._flags >>> CANCELS_SHIFT;
+    return n < CANCELS_MAX ? n : CANCELS_MAX + (this._extra as { cancelsOver: number }).cancelsOver;
+  }
+  set _numCancelsRequested(n: number) {
+    const low = this._flags & LOW_FLAGS;
+    if (n < CANCELS_MAX) {
+      this._flags = low | (n << CANCELS_SHIFT);
+      if (this._extra !== null) this._extra.cancelsOver = 0;
+    } else {
+      this._flags = low | (CANCELS_MAX << CANCELS_SHIFT);
+      this._getExtra().cancelsOver = n - CANCELS_MAX;
+    }
+  }
   /** @internal in the loop's list of pending tasks */
   get _listed(): boolean {
     return (this._flags & LISTED) !== 0;
