@@ -24,6 +24,10 @@ const WAITING = 2;
 const FIRED = 3;
 const CANCELLED = 4;
 const DONE = 5;
+/** The state is the low bits of `_bits`; the two timer-heap flags sit above it. */
+const STATE_MASK = 7;
+const HEAP_CANCELLED = 8;
+const HEAP_SCHEDULED = 16;
 
 /** @internal See the module comment. */
 export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
@@ -31,12 +35,11 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   _when: number;
   /** @internal */
   _seq = 0;
-  /** @internal the timer-heap sense: the heap may drop this entry */
-  _cancelled = false;
-  /** @internal */
-  _scheduled = false;
-  /** @internal */
-  _state = CREATED;
+  /**
+   * @internal The state and the two timer-heap flags in one Smi: a Sleep per sleeping task
+   * is one of the three objects that make up its memory, so each field counts.
+   */
+  _bits = CREATED;
   /** @internal the task sleeping here, once armed */
   _task: Task<unknown> | null = null;
   /** @internal the result to return; after a cancel, the cancel message */
@@ -45,6 +48,30 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   constructor(delay: number, result: T) {
     this._when = delay;
     this._value = result;
+  }
+
+  /** @internal CREATED … DONE (see the module comment). */
+  get _state(): number {
+    return this._bits & STATE_MASK;
+  }
+  set _state(state: number) {
+    this._bits = (this._bits & ~STATE_MASK) | state;
+  }
+
+  /** @internal the timer-heap sense: the heap may drop this entry */
+  get _cancelled(): boolean {
+    return (this._bits & HEAP_CANCELLED) !== 0;
+  }
+  set _cancelled(on: boolean) {
+    this._bits = on ? this._bits | HEAP_CANCELLED : this._bits & ~HEAP_CANCELLED;
+  }
+
+  /** @internal in the timer heap */
+  get _scheduled(): boolean {
+    return (this._bits & HEAP_SCHEDULED) !== 0;
+  }
+  set _scheduled(on: boolean) {
+    this._bits = on ? this._bits | HEAP_SCHEDULED : this._bits & ~HEAP_SCHEDULED;
   }
 
   [Symbol.iterator](): Iterator<Suspend, T, unknown> {
