@@ -208,19 +208,29 @@ describe("asyncio.coroutine() marker", () => {
       yield* asyncio.sleep(10);
     }
     function* main() {
-      const t = asyncio.createTask(top());
+      const coro = top();
+      const t = asyncio.createTask(coro);
       const p = asyncio.createTask(plainTop());
       const before = t.getStack();
       yield* asyncio.sleep(1);
       const during = t.getStack();
       const plainStack = p.getStack();
+      // getCoro() is the outermost coroutine however deep the task is, and after it ends.
+      const coroDuring = t.getCoro() === coro;
       t.cancel();
       p.cancel();
       yield* catchAll(t);
       yield* catchAll(p);
-      return [before, during, plainStack, t.getStack()];
+      return [before, during, plainStack, t.getStack(), coroDuring, t.getCoro() === coro];
     }
-    expect(await run(main())).toEqual([["top"], ["top", "middle", "leaf"], ["coroutine"], []]);
+    expect(await run(main())).toEqual([
+      ["top"],
+      ["top", "middle", "leaf"],
+      ["coroutine"],
+      [],
+      true,
+      true,
+    ]);
   });
 
   it('errors crossing marked frames get an "at yield* name" line per frame', async () => {

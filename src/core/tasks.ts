@@ -278,8 +278,12 @@ function annotate(e: unknown, frame: Coroutine): void {
  * ```
  */
 export class Task<T> extends Future<T> implements Runnable, ContextHolder {
-  /** @internal the innermost frame: the generator the next step resumes */
-  _top: Coroutine | null;
+  /**
+   * @internal The innermost frame: the generator the next step resumes. Once the task is
+   * done it is the outermost (every frame above it has returned or thrown), so it also
+   * keeps the coroutine for `getCoro()` and the repr, without a field of its own.
+   */
+  _top: Coroutine;
   /**
    * @internal The frames below `_top`, outermost first; null while there is one frame.
    * Kept in the side object: only tasks running coroutine()-marked calls have any.
@@ -290,8 +294,11 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   set _frames(frames: Coroutine[] | null) {
     if (frames !== null || this._extra !== null) this._getExtra().frames = frames;
   }
-  /** @internal */
-  _coro: Coroutine<T>;
+  /** @internal The coroutine the task was created with: the outermost frame. */
+  get _coro(): Coroutine<T> {
+    const frames = this._frames;
+    return (frames !== null && frames.length > 0 ? frames[0] : this._top) as Coroutine<T>;
+  }
   /** @internal the name, or the task's number until a name is asked for (most never are) */
   _name: string | number;
   /**
@@ -370,7 +377,6 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       );
     }
     _markAwaited(coro);
-    this._coro = coro;
     this._top = coro;
     this._name = options.name ?? ++taskCounter;
     this._context = options.context ?? _currentVars();
@@ -431,7 +437,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
    * chain shows as its outermost frame.
    */
   getStack(): string[] {
-    if (this._top === null) return [];
+    if (this._state !== PENDING) return [];
     const frames = this._frames === null ? [] : this._frames.map(coroutineName);
     frames.push(coroutineName(this._top));
     return frames;
@@ -676,7 +682,6 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   }
 
   private _release(): void {
-    this._top = null;
     this._frames = null;
     this._loop._tasks.delete(this);
   }

@@ -263,7 +263,7 @@ class AwaiterIndex {
 
 /** Frames of a task, outermost first. */
 function framesOf(future: Future<unknown>): FrameCallGraphEntry[] {
-  if (!(future instanceof Task) || future._top === null) return [];
+  if (!(future instanceof Task) || future.done()) return [];
   const gens = future._frames === null ? [future._top] : [...future._frames, future._top];
   return gens.map((frame) => ({
     frame,
