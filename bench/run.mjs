@@ -556,7 +556,17 @@ function evaluateTargets(medians) {
       }
     );
   });
-  add("W2", "≥ 10× CPython asyncio", vsPy(10));
+  add("W2", "≥ 10× CPython asyncio", (o) => {
+    const r = vsPy(10)(o);
+    const l = get(medians, "L_ystar", "W2");
+    const p = py("W2");
+    // The bare yield* trampoline is the most code written this way can do: say when the
+    // target sits at (or past) it.
+    if (r && !r.ok && l && p) {
+      r.value += `; L_ystar, the bare trampoline, is ${(l.rate / p.rate).toFixed(1)}× CPython here, and asyncio-ts runs at ${((100 * o.rate) / l.rate).toFixed(0)}% of it`;
+    }
+    return r;
+  });
   add("W2", "ahead of every JS peer", aheadOf(["js", "micro"], ""));
   add("W2", "peak RSS ≤ raw Promises' (js_raw)", (o) => {
     const j = get(medians, "js_raw", "W2");
@@ -700,7 +710,9 @@ function docsMarkdown(data, targets) {
   out.push("");
   out.push("## Targets");
   out.push("");
-  out.push("The targets of issues 2 and 7, evaluated on this run's medians.");
+  out.push(
+    "The targets of issues 2 and 7, evaluated on this run's medians. What limits the missed ones, with the measurements behind it: [bench/README.md, Missed targets](../bench/README.md#missed-targets).",
+  );
   out.push("");
   out.push(
     markdownTable(
