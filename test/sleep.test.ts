@@ -169,7 +169,7 @@ describe("sleep(delay)", () => {
       const loop = asyncio.getRunningLoop();
       const t = asyncio.createTask(asyncio.sleep(3600, "never"));
       yield* asyncio.sleep(0);
-      const armed = loop._nextTimer()?._when;
+      const armed = loop._nextTimerWhen();
       t.cancel("wake");
       let err: unknown;
       try {
@@ -181,7 +181,7 @@ describe("sleep(delay)", () => {
         err instanceof asyncio.CancelledError,
         (err as Error).message,
         armed,
-        loop._nextTimer() === undefined,
+        loop._nextTimerWhen() === undefined,
         loop.time(),
       ];
     }

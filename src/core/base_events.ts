@@ -233,14 +233,17 @@ export abstract class BaseEventLoop {
       this,
       new Context(_currentVars()),
     );
-    this._pushTimer(h);
+    this._pushTimer(h, when);
     return h;
   }
 
-  /** @internal Adds a timer entry to the heap, re-arming the host wake-up if needed. */
-  _pushTimer(entry: TimerEntry): void {
+  /**
+   * @internal Adds a timer entry due at loop time `when` to the heap, re-arming the host
+   * wake-up if needed.
+   */
+  _pushTimer(entry: TimerEntry, when: number): void {
     entry._scheduled = true;
-    this._timers.push(entry);
+    this._timers.push(entry, when);
     if (!this._inTick && this._running) this._arm();
   }
 
@@ -651,18 +654,21 @@ export abstract class BaseEventLoop {
         this._cancelledTimers--;
         continue;
       }
-      if (h._when > now) break;
+      if (timers.peekWhen() > now) break;
       timers.pop();
       h._scheduled = false;
       this._ready.push(h);
     }
   }
 
-  /** @internal The earliest live timer, dropping cancelled ones from the top. */
-  _nextTimer(): TimerEntry | undefined {
+  /**
+   * @internal The deadline of the earliest live timer (undefined when there is none; a
+   * timer may be due at `Infinity`), dropping cancelled ones from the top.
+   */
+  _nextTimerWhen(): number | undefined {
     const timers = this._timers;
     for (let h = timers.peek(); h !== undefined; h = timers.peek()) {
-      if (!h._cancelled) return h;
+      if (!h._cancelled) return timers.peekWhen();
       timers.pop();
       h._scheduled = false;
       this._cancelledTimers--;
@@ -672,8 +678,8 @@ export abstract class BaseEventLoop {
 
   private _timerDue(): boolean {
     if (this._timers.size === 0) return false;
-    const h = this._nextTimer();
-    return h !== undefined && h._when <= this.time();
+    const next = this._nextTimerWhen();
+    return next !== undefined && next <= this.time();
   }
 
   /** @internal Asks the host for the next wake-up: now if work is ready, else at the next timer. */
@@ -682,8 +688,8 @@ export abstract class BaseEventLoop {
       this._requestImmediate();
       return;
     }
-    const next = this._nextTimer();
-    if (next !== undefined) this._requestTimer(next._when);
+    const next = this._nextTimerWhen();
+    if (next !== undefined) this._requestTimer(next);
     else this._cancelWakeups();
   }
 

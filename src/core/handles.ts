@@ -20,8 +20,6 @@ export interface HandleOwner {
  * is its own timer).
  */
 export interface TimerEntry extends Runnable {
-  readonly _when: number;
-  readonly _seq: number;
   /** The heap may drop this entry when it reaches the top. */
   _cancelled: boolean;
   /** In the heap. */
@@ -124,13 +122,6 @@ export class Handle implements Runnable {
   }
 }
 
-let timerSeq = 0;
-
-/** @internal Insertion order for timers: the tie-break between equal deadlines. */
-export function nextTimerSeq(): number {
-  return timerSeq++;
-}
-
 /**
  * A callback scheduled for a time with `loop.callLater()` / `loop.callAt()`.
  *
@@ -141,8 +132,6 @@ export function nextTimerSeq(): number {
  * ```
  */
 export class TimerHandle extends Handle implements TimerEntry {
-  /** @internal insertion order: the tie-break between equal deadlines, for determinism */
-  readonly _seq = timerSeq++;
   /** @internal set while the handle sits in the loop's timer heap */
   _scheduled = false;
 

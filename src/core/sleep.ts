@@ -15,7 +15,7 @@
 
 import type { Suspend } from "./coroutines.js";
 import { _schedulerCancelledError, RuntimeError } from "./exceptions.js";
-import { nextTimerSeq, type TimerEntry } from "./handles.js";
+import type { TimerEntry } from "./handles.js";
 import type { Task } from "./tasks.js";
 
 const CREATED = 0;
@@ -31,10 +31,11 @@ const HEAP_SCHEDULED = 16;
 
 /** @internal See the module comment. */
 export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
-  /** @internal the delay until armed, then the deadline in loop time */
-  _when: number;
-  /** @internal */
-  _seq = 0;
+  /**
+   * @internal The delay in seconds. The deadline is kept by the timer heap, beside the
+   * entry: on the object it would be a boxed double (16 bytes more per sleeping task).
+   */
+  readonly _delay: number;
   /**
    * @internal The state and the two timer-heap flags in one Smi: a Sleep per sleeping task
    * is one of the three objects that make up its memory, so each field counts.
@@ -46,7 +47,7 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   _value: unknown;
 
   constructor(delay: number, result: T) {
-    this._when = delay;
+    this._delay = delay;
     this._value = result;
   }
 
@@ -117,9 +118,7 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     const loop = task._loop;
     this._state = WAITING;
     this._task = task;
-    this._when = loop.time() + this._when;
-    this._seq = nextTimerSeq();
-    loop._pushTimer(this);
+    loop._pushTimer(this, loop.time() + this._delay);
   }
 
   /** @internal The timer fired: wake the task (it runs at the next iteration, as asyncio's). */
@@ -152,6 +151,6 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
 
   toString(): string {
     const names = ["created", "yielded", "waiting", "fired", "cancelled", "done"];
-    return `<sleep ${names[this._state]}${this._state === WAITING ? ` until ${this._when.toFixed(3)}` : ""}>`;
+    return `<sleep ${this._delay}s ${names[this._state]}>`;
   }
 }

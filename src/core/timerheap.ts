@@ -1,5 +1,11 @@
 /**
- * The loop's timer queue: a binary min-heap of TimerEntrys ordered by (when, seq).
+ * The loop's timer queue: a binary min-heap of TimerEntrys ordered by (deadline, seq),
+ * where seq is the order of arrival, so equal deadlines fire first-come first-served.
+ *
+ * The keys live beside the entries, in two Float64Arrays, not on the entries. A deadline
+ * stored on an object is a boxed double (a 16-byte HeapNumber per timer), and 1,000,000
+ * sleeping tasks are 1,000,000 timers; comparisons also read flat memory instead of
+ * following a pointer per entry.
  *
  * Cancelled timers are dropped lazily, when they reach the top; the loop compacts the heap
  * when most of it is cancelled, so a program that arms and cancels many long timers (every
@@ -10,24 +16,36 @@
 
 import type { TimerEntry } from "./handles.js";
 
-const before = (a: TimerEntry, b: TimerEntry): boolean =>
-  a._when < b._when || (a._when === b._when && a._seq < b._seq);
+const INITIAL_CAPACITY = 64;
+/** Key arrays larger than this shrink by half once a quarter full (after a burst of timers). */
+const SHRINK_ABOVE = 4096;
 
 export class TimerHeap {
-  private readonly items: TimerEntry[] = [];
+  private items: TimerEntry[] = [];
+  private whens = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private nextSeq = 0;
 
   get size(): number {
     return this.items.length;
   }
 
+  /** The entry with the earliest deadline, or undefined when empty. */
   peek(): TimerEntry | undefined {
     return this.items[0];
   }
 
-  push(h: TimerEntry): void {
-    const items = this.items;
-    items.push(h);
-    this.up(items.length - 1);
+  /** The earliest deadline; `Infinity` when empty. */
+  peekWhen(): number {
+    return this.items.length > 0 ? (this.whens[0] as number) : Number.POSITIVE_INFINITY;
+  }
+
+  /** Adds `h` due at loop time `when`, after every entry already due at that time. */
+  push(h: TimerEntry, when: number): void {
+    const i = this.items.length;
+    if (i === this.whens.length) this.grow();
+    this.items.push(h);
+    this.up(i, h, when, this.nextSeq++);
   }
 
   pop(): TimerEntry | undefined {
@@ -35,54 +53,110 @@ export class TimerHeap {
     const top = items[0];
     const last = items.pop();
     if (top === undefined || last === undefined) return undefined;
-    if (items.length > 0) {
-      items[0] = last;
-      this.down(0);
-    }
+    const n = items.length;
+    if (n > 0) this.down(0, last, this.whens[n] as number, this.seqs[n] as number);
+    if (n < this.whens.length >> 2 && this.whens.length > SHRINK_ABOVE)
+      this.resize(this.whens.length >> 1);
     return top;
   }
 
-  /** Removes every cancelled handle and restores the heap, in O(n). */
+  /** Removes every cancelled entry and restores the heap, in O(n). */
   compact(isCancelled: (h: TimerEntry) => boolean): void {
-    const kept = this.items.filter((h) => !isCancelled(h));
-    this.items.length = 0;
-    for (const h of kept) this.items.push(h);
-    for (let i = (this.items.length >> 1) - 1; i >= 0; i--) this.down(i);
+    const { items, whens, seqs } = this;
+    let k = 0;
+    for (let i = 0; i < items.length; i++) {
+      const h = items[i] as TimerEntry;
+      if (isCancelled(h)) continue;
+      items[k] = h;
+      whens[k] = whens[i] as number;
+      seqs[k] = seqs[i] as number;
+      k++;
+    }
+    items.length = k;
+    while (k < this.whens.length >> 2 && this.whens.length > SHRINK_ABOVE) {
+      this.resize(this.whens.length >> 1);
+    }
+    for (let i = (k >> 1) - 1; i >= 0; i--) {
+      this.down(i, items[i] as TimerEntry, this.whens[i] as number, this.seqs[i] as number);
+    }
   }
 
   /** Removes and returns everything (for close()). */
   clear(): TimerEntry[] {
+    this.whens = new Float64Array(INITIAL_CAPACITY);
+    this.seqs = new Float64Array(INITIAL_CAPACITY);
     return this.items.splice(0);
   }
 
-  private up(i: number): void {
-    const items = this.items;
-    const h = items[i] as TimerEntry;
+  /** Each entry's deadline, for debugging output (O(n)). */
+  deadlines(): Map<TimerEntry, number> {
+    const out = new Map<TimerEntry, number>();
+    this.items.forEach((h, i) => {
+      out.set(h, this.whens[i] as number);
+    });
+    return out;
+  }
+
+  private grow(): void {
+    this.resize(this.whens.length * 2);
+  }
+
+  /** New key arrays of `capacity` slots (at least the number of entries), keys copied. */
+  private resize(capacity: number): void {
+    const n = this.items.length;
+    const whens = new Float64Array(capacity);
+    whens.set(this.whens.subarray(0, n));
+    this.whens = whens;
+    const seqs = new Float64Array(capacity);
+    seqs.set(this.seqs.subarray(0, n));
+    this.seqs = seqs;
+  }
+
+  /** Places (h, when, seq) at slot i or above it. */
+  private up(i: number, h: TimerEntry, when: number, seq: number): void {
+    const { items, whens, seqs } = this;
     while (i > 0) {
       const p = (i - 1) >> 1;
-      const parent = items[p] as TimerEntry;
-      if (!before(h, parent)) break;
-      items[i] = parent;
+      const pw = whens[p] as number;
+      if (pw < when || (pw === when && (seqs[p] as number) < seq)) break;
+      items[i] = items[p] as TimerEntry;
+      whens[i] = pw;
+      seqs[i] = seqs[p] as number;
       i = p;
     }
     items[i] = h;
+    whens[i] = when;
+    seqs[i] = seq;
   }
 
-  private down(i: number): void {
-    const items = this.items;
+  /** Places (h, when, seq) at slot i or below it. */
+  private down(i: number, h: TimerEntry, when: number, seq: number): void {
+    const { items, whens, seqs } = this;
     const n = items.length;
-    const h = items[i] as TimerEntry;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
-      const r = l + 1;
       let c = l;
-      if (r < n && before(items[r] as TimerEntry, items[l] as TimerEntry)) c = r;
-      const child = items[c] as TimerEntry;
-      if (!before(child, h)) break;
-      items[i] = child;
+      let cw = whens[l] as number;
+      let cs = seqs[l] as number;
+      const r = l + 1;
+      if (r < n) {
+        const rw = whens[r] as number;
+        const rs = seqs[r] as number;
+        if (rw < cw || (rw === cw && rs < cs)) {
+          c = r;
+          cw = rw;
+          cs = rs;
+        }
+      }
+      if (when < cw || (when === cw && seq < cs)) break;
+      items[i] = items[c] as TimerEntry;
+      whens[i] = cw;
+      seqs[i] = cs;
       i = c;
     }
     items[i] = h;
+    whens[i] = when;
+    seqs[i] = seq;
   }
 }

@@ -565,7 +565,7 @@ export function printCallGraph(future?: unknown, options?: unknown): void {
 
 // ---------------------------------------------------------------- every task (`ps`)
 
-function waitingOn(task: Task<unknown>): string {
+function waitingOn(task: Task<unknown>, deadlines: () => Map<unknown, number>): string {
   if (task._loop._currentTask === task) return "running";
   const w = task._futWaiter;
   if (w === null) return "ready to run";
@@ -574,7 +574,8 @@ function waitingOn(task: Task<unknown>): string {
     return `gather(${w._children.length} children, ${pending} pending)`;
   }
   if (w instanceof Future) return w.done() ? `${label(w)} (done, waking up)` : label(w);
-  return `sleep until t=${w._when.toFixed(3)}`;
+  const when = deadlines().get(w);
+  return when === undefined ? `sleep(${w._delay})` : `sleep until t=${when.toFixed(3)}`;
 }
 
 /** Await cycles among tasks, each listed once, starting from its earliest task. */
@@ -687,8 +688,14 @@ export function formatAllTasks(options?: AllTasksOptions): string {
   const tasks = [...loop._tasks];
   const index = new AwaiterIndex(loop);
   const lines: string[] = [`${tasks.length} pending task${tasks.length === 1 ? "" : "s"}`];
+  // Deadlines live in the timer heap: collect them once, and only if a task sleeps.
+  let deadlineMap: Map<unknown, number> | null = null;
+  const deadlines = () => {
+    deadlineMap ??= loop._timers.deadlines();
+    return deadlineMap;
+  };
   for (const task of tasks) {
-    lines.push("", `* ${label(task)}`, `  + Waiting on: ${waitingOn(task)}`);
+    lines.push("", `* ${label(task)}`, `  + Waiting on: ${waitingOn(task, deadlines)}`);
     const stack = truncate(framesOf(task), limit);
     if (stack.length > 0) {
       lines.push("  + Call stack:");

@@ -47,7 +47,7 @@ export class NodeEventLoop extends BaseEventLoop {
    * unsettled. Say which tasks are stuck, and where, before it does.
    */
   private readonly _onBeforeExit = (): void => {
-    if (!this.isRunning() || this._ready.length > 0 || this._nextTimer() !== undefined) return;
+    if (!this.isRunning() || this._ready.length > 0 || this._nextTimerWhen() !== undefined) return;
     this.callExceptionHandler({
       message:
         `Event loop deadlock: the process is exiting because nothing can wake the loop, ` +

@@ -109,9 +109,9 @@ export class VirtualEventLoop extends BaseEventLoop {
   protected override _idleJump(): boolean {
     if (this._externalPending > 0 && !this._jumpAnyway) return false;
     this._jumpAnyway = false;
-    const next = this._nextTimer();
+    const next = this._nextTimerWhen();
     if (next === undefined) return false;
-    if (next._when > this._now) this._now = next._when;
+    if (next > this._now) this._now = next;
     return true;
   }
 
