@@ -12,6 +12,9 @@ export interface Runnable {
   _run(arg: unknown): void;
 }
 
+const MIN_CAPACITY = 1024;
+const SHRINK_ABOVE = 65_536;
+
 export class ReadyQueue {
   private items: Array<Runnable | undefined>;
   private args: unknown[];
@@ -19,7 +22,7 @@ export class ReadyQueue {
   private mask: number;
   length = 0;
 
-  constructor(capacity = 1024) {
+  constructor(capacity = MIN_CAPACITY) {
     this.items = new Array<Runnable | undefined>(capacity);
     this.args = new Array<unknown>(capacity);
     this.mask = capacity - 1;
@@ -66,10 +69,31 @@ export class ReadyQueue {
     while (this.length > 0) this.shift();
   }
 
+  /** The number of slots (a power of two). */
+  get capacity(): number {
+    return this.items.length;
+  }
+
+  /**
+   * Gives back memory after a burst: a queue that grew past 65,536 slots and is now
+   * under an eighth full halves until it is at least a quarter full (never below 1,024). The
+   * loop calls this once per iteration, not per item.
+   */
+  shrinkIfSparse(): void {
+    let n = this.items.length;
+    if (n <= SHRINK_ABOVE || this.length >= n >> 3) return;
+    while (n > MIN_CAPACITY && this.length < n >> 2) n >>= 1;
+    this.resize(n);
+  }
+
   private grow(): void {
+    this.resize(this.items.length * 2);
+  }
+
+  /** Moves the items, in order, to new arrays of `n` slots (`n` ≥ length, a power of two). */
+  private resize(n: number): void {
     const oldItems = this.items;
     const oldArgs = this.args;
-    const n = oldItems.length * 2;
     const items = new Array<Runnable | undefined>(n);
     const args = new Array<unknown>(n);
     for (let k = 0; k < this.length; k++) {
