@@ -127,6 +127,27 @@ describe("Future states", () => {
     expect((r as Error).name).toBe("CancelledError");
   });
 
+  it("a result that is an Error is a result, not an exception (both ways to read it agree)", async () => {
+    const { loop } = newLoop();
+    const err = new Error("a value");
+    const ok = loop.createFuture<Error>();
+    ok.setResult(err);
+    expect([ok.result(), ok.exception(), ok.cancelled(), ok.done()]).toEqual([
+      err,
+      null,
+      false,
+      true,
+    ]);
+    expect(String(ok)).toBe("<Future finished result=Error: a value>");
+    await expect(Promise.resolve(ok)).resolves.toBe(err);
+    const bad = loop.createFuture<number>();
+    bad.setException(err);
+    expect(bad.exception()).toBe(err);
+    expect(thrown(() => bad.result())).toBe(err);
+    expect(String(bad)).toBe('<Future finished exception=Error("a value")>');
+    await expect(Promise.resolve(bad)).rejects.toBe(err);
+  });
+
   it("asyncio error classes take their name from the class, subclasses too; name stays assignable", () => {
     class StopWorker extends asyncio.CancelledError {}
     const e = new asyncio.CancelledError("bye");

@@ -30,6 +30,8 @@ const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
 /** Bits of `Future._flags` (Task adds its own from bit 8 on). */
 const BLOCKING = 1;
 const LOG_TRACEBACK = 2;
+/** Finished with an exception: `_value` is the exception, not the result. */
+const FAILED = 4;
 
 /**
  * The rarely used parts of a Future, allocated on first use: a Future costs 8 bytes a field
@@ -162,12 +164,14 @@ export interface FutureOptions {
 export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /** @internal */
   _state: number = PENDING;
-  /** @internal BLOCKING, LOG_TRACEBACK, and the Task's bits */
+  /** @internal BLOCKING, LOG_TRACEBACK, FAILED, and the Task's bits */
   _flags = 0;
-  /** @internal */
-  _result: T | undefined = undefined;
-  /** @internal the exception, or null when there is none */
-  _exception: unknown = null;
+  /**
+   * @internal What the Future ended with: the result; the exception when FAILED is set;
+   * once cancelled, the CancelledError it raises (or undefined until one is made). One
+   * slot for the three: a Future ends only one way.
+   */
+  _value: unknown = undefined;
   /** @internal */
   _loop: BaseEventLoop;
   /**
@@ -208,14 +212,26 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /**
    * @internal The CancelledError a cancelled Future raises, re-raised as is. A cancelled
-   * Future has no exception, so it lives in the exception slot: no side object per
+   * Future has no result or exception, so it lives in the value slot: no side object per
    * cancelled task. Set just before the state becomes CANCELLED (Task._finishWithException).
    */
   get _cancelledExc(): CancelledError | null {
-    return this._state === CANCELLED ? (this._exception as CancelledError | null) : null;
+    return this._state === CANCELLED ? ((this._value ?? null) as CancelledError | null) : null;
   }
   set _cancelledExc(exc: CancelledError | null) {
-    this._exception = exc;
+    this._value = exc;
+  }
+
+  /** @internal The result, once finished without an exception; undefined otherwise. */
+  get _result(): T | undefined {
+    return this._state === FINISHED && (this._flags & FAILED) === 0
+      ? (this._value as T)
+      : undefined;
+  }
+
+  /** @internal The exception it finished with, or null (also when pending or cancelled). */
+  get _exception(): unknown {
+    return (this._flags & FAILED) !== 0 ? this._value : null;
   }
 
   /** @internal set as `yield*` yields the Future: tells a Task this came from yield* */
@@ -257,8 +273,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (this._state === CANCELLED) throw this._makeCancelledError();
     if (this._state === PENDING) throw new InvalidStateError("Result is not ready.");
     this._retrieved();
-    if (this._exception !== null) throw this._exception;
-    return this._result as T;
+    if ((this._flags & FAILED) !== 0) throw this._value;
+    return this._value as T;
   }
 
   /**
@@ -280,7 +296,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (this._state !== PENDING) {
       throw new InvalidStateError(`${STATE_NAMES[this._state]}: ${this}`);
     }
-    this._result = result;
+    this._value = result;
     this._state = FINISHED;
     this._scheduleCallbacks();
   }
@@ -298,7 +314,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
         `setException(): 'exception' must be an error value: received ${describe(exception)}`,
       );
     }
-    this._exception = exception;
+    this._value = exception;
+    this._flags |= FAILED;
     this._state = FINISHED;
     this._logTraceback = true;
     // V8 keeps an error's stack frames, receivers included, until `.stack` is first read:
@@ -421,7 +438,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     const exc = _schedulerCancelledError(this._cancelMessage);
     // Cached only once cancelled: a pending Task asks for one to throw into its coroutine,
     // which may catch it and finish normally — the slot must then stay empty.
-    if (this._state === CANCELLED) this._exception = exc;
+    if (this._state === CANCELLED) this._value = exc;
     return exc;
   }
 
@@ -471,10 +488,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
         extra.settle = () => {
           extra.settle = null;
           if (this._state === CANCELLED) reject(this._makeCancelledError());
-          else if (this._exception !== null) {
+          else if ((this._flags & FAILED) !== 0) {
             this._retrieved();
-            reject(this._exception);
-          } else resolve(this._result as T);
+            reject(this._value);
+          } else resolve(this._value as T);
         };
       });
       if (this._state !== PENDING) extra.settle?.();
