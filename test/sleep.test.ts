@@ -164,6 +164,30 @@ describe("sleep(delay)", () => {
     ]);
   });
 
+  it("a sleep's repr shows its delay and state; a waiting task's repr shows the sleep", async () => {
+    function* main() {
+      const s = asyncio.sleep(2.5, "x");
+      const created = String(s);
+      const t = asyncio.createTask(
+        (function* () {
+          return yield* s;
+        })(),
+        { name: "sleeper" },
+      );
+      yield* asyncio.sleep(0);
+      const waiting = [String(s), String(t)];
+      const r = yield* t;
+      return [created, ...waiting, String(s), r];
+    }
+    expect(await run(main())).toEqual([
+      "<sleep 2.5s created>",
+      "<sleep 2.5s waiting>",
+      "<Task pending name='sleeper' coro=<coroutine> wait_for=<sleep 2.5s waiting>>",
+      "<sleep 2.5s done>",
+      "x",
+    ]);
+  });
+
   it("a cancelled sleep raises CancelledError(msg) and cancels its timer", async () => {
     function* main() {
       const loop = asyncio.getRunningLoop();
