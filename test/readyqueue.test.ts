@@ -27,6 +27,23 @@ describe("ReadyQueue", () => {
     expect(q.capacity).toBeGreaterThanOrEqual(1024);
   });
 
+  it("items pushed without an argument, then with, then without, keep their own across growth", () => {
+    const q = new ReadyQueue();
+    const log: unknown[] = [];
+    const r = recorder(log);
+    const expected: unknown[] = [];
+    for (let i = 0; i < 5000; i++) {
+      const arg = i < 1500 || i >= 4000 ? undefined : i; // the argument array appears mid-way
+      q.push(r, arg);
+      expected.push(arg);
+      if (i % 7 === 0) {
+        q.runHead();
+      }
+    }
+    while (q.length > 0) q.runHead();
+    expect(log).toEqual(expected);
+  });
+
   it("shrinkIfSparse() gives back a burst's slots, keeping what is queued in order", () => {
     const q = new ReadyQueue();
     const log: unknown[] = [];

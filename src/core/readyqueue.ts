@@ -17,14 +17,18 @@ const SHRINK_ABOVE = 65_536;
 
 export class ReadyQueue {
   private items: Array<Runnable | undefined>;
-  private args: unknown[];
+  /**
+   * Arguments, parallel to `items`; made at the first push that has one. Most pushes have
+   * none (a Task's step), and a burst of 1,000,000 of those should not pay for a second
+   * million-slot array.
+   */
+  private args: unknown[] | null = null;
   private head = 0;
   private mask: number;
   length = 0;
 
   constructor(capacity = MIN_CAPACITY) {
     this.items = new Array<Runnable | undefined>(capacity);
-    this.args = new Array<unknown>(capacity);
     this.mask = capacity - 1;
   }
 
@@ -32,7 +36,10 @@ export class ReadyQueue {
     if (this.length === this.items.length) this.grow();
     const i = (this.head + this.length) & this.mask;
     this.items[i] = item;
-    this.args[i] = arg;
+    if (arg !== undefined) {
+      if (this.args === null) this.args = new Array<unknown>(this.items.length);
+      this.args[i] = arg;
+    } else if (this.args !== null) this.args[i] = undefined;
     this.length++;
   }
 
@@ -40,9 +47,13 @@ export class ReadyQueue {
   runHead(): void {
     const i = this.head;
     const item = this.items[i] as Runnable;
-    const arg = this.args[i];
     this.items[i] = undefined;
-    this.args[i] = undefined;
+    let arg: unknown;
+    const args = this.args;
+    if (args !== null) {
+      arg = args[i];
+      args[i] = undefined;
+    }
     this.head = (i + 1) & this.mask;
     this.length--;
     item._run(arg);
@@ -53,7 +64,7 @@ export class ReadyQueue {
     const i = this.head;
     const item = this.items[i] as Runnable;
     this.items[i] = undefined;
-    this.args[i] = undefined;
+    if (this.args !== null) this.args[i] = undefined;
     this.head = (i + 1) & this.mask;
     this.length--;
     return item;
@@ -95,11 +106,11 @@ export class ReadyQueue {
     const oldItems = this.items;
     const oldArgs = this.args;
     const items = new Array<Runnable | undefined>(n);
-    const args = new Array<unknown>(n);
+    const args = oldArgs === null ? null : new Array<unknown>(n);
     for (let k = 0; k < this.length; k++) {
       const j = (this.head + k) & this.mask;
       items[k] = oldItems[j];
-      args[k] = oldArgs[j];
+      if (args !== null) args[k] = (oldArgs as unknown[])[j];
     }
     this.items = items;
     this.args = args;
