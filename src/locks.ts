@@ -38,7 +38,7 @@ import type { Awaitable, Coroutine, Suspend } from "./core/coroutines.js";
 import { describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { BrokenBarrierError, CancelledError, RuntimeError } from "./core/exceptions.js";
-import { CANCELLED, type Future, PENDING } from "./core/futures.js";
+import { _resumedFrom, _suspendOn, CANCELLED, type Future, PENDING } from "./core/futures.js";
 
 // ------------------------------------------------------------------ the waiter queue
 
@@ -413,8 +413,8 @@ export class Lock {
 
 /**
  * `lock.acquire()`: the hot path of a contended lock, so written as a small state machine
- * rather than a generator. It awaits its waiter Future through the Future's own iterator,
- * exactly as `yield* fut` would. If the wait fails (cancellation) while the lock is free,
+ * rather than a generator. It awaits its waiter Future with the two steps of `yield* fut`
+ * (`_suspendOn`, `_resumedFrom`), without the Future's iterator and its extra result object. If the wait fails (cancellation) while the lock is free,
  * it wakes the head waiter: we may have been woken ourselves, and the wakeup must not be
  * lost.
  */
@@ -422,32 +422,27 @@ class LockAcquire<R> implements Coroutine<R> {
   /** 0: not started, 1: waiting on `_fut`, 2: finished. */
   private _step = 0;
   private _fut: Future<boolean> | null = null;
-  private _it: Iterator<Suspend, unknown, unknown> | null = null;
 
   constructor(
     private readonly _lock: Lock,
     private readonly _result: R,
   ) {}
 
-  next(value?: unknown): IteratorResult<Suspend, R> {
+  next(_value?: unknown): IteratorResult<Suspend, R> {
     const lock = this._lock;
     if (this._step === 0) {
       this._step = 2;
       if (lock._tryAcquire()) return { done: true, value: this._result };
       const fut = lock._waiters.park(lock);
-      const it = fut[Symbol.iterator]();
-      const r = it.next();
       this._fut = fut;
-      this._it = it;
       this._step = 1;
-      return r as IteratorResult<Suspend, R>;
+      return _suspendOn(fut);
     }
     if (this._step === 1) {
       const fut = this._fut as Future<boolean>;
-      const it = this._it as Iterator<Suspend, unknown, unknown>;
       this._finish();
       try {
-        it.next(value);
+        _resumedFrom(fut);
       } catch (e) {
         lock._waiters.remove(fut);
         if (!lock._locked) lock._waiters.wakeHead();
@@ -483,7 +478,6 @@ class LockAcquire<R> implements Coroutine<R> {
   private _finish(): void {
     this._step = 2;
     this._fut = null;
-    this._it = null;
   }
 
   /** Leaves the queue without the lock; a wakeup we had goes to the next waiter. */

@@ -60,6 +60,28 @@ export function _resumeFrom(fut: Future<unknown>): void {
 }
 
 /**
+ * @internal `yield* fut`'s first step for a pending Future, for a hand-written coroutine
+ * that awaits a Future without going through its iterator (Lock.acquire's state machine):
+ * returns what to yield to the Task. Resume with {@link _resumedFrom}.
+ */
+export function _suspendOn(fut: Future<unknown>): IteratorResult<Suspend, never> {
+  fut._flags |= BLOCKING;
+  return { done: false, value: fut as unknown as Suspend };
+}
+
+/**
+ * @internal The step after {@link _suspendOn}: takes the Task's resume marker and
+ * evaluates to the Future's result, or throws its exception or CancelledError.
+ */
+export function _resumedFrom<T>(fut: Future<T>): T {
+  if (resumedFuture === fut) resumedFuture = null;
+  if (fut._state === PENDING) {
+    throw new InvalidStateError("yield* was resumed before the Future was done");
+  }
+  return fut.result();
+}
+
+/**
  * The iterator behind every `yield* future`. It is stateless and shared (no generator per
  * await): `[Symbol.iterator]` records which Future is being awaited, the first `next()`
  * yields it (or completes at once when it is already done), and the `next()` reached when
