@@ -9,6 +9,45 @@ function spawn<T>(coro: asyncio.Coroutine<T>, name?: string): asyncio.Task<T> {
 }
 
 describe("Lock", () => {
+  it("an acquire() driven by hand and resumed before its turn throws, leaving no waiter behind", async () => {
+    function* main() {
+      yield* asyncio.sleep(0);
+      const lock = new Lock();
+      const first = lock.acquire();
+      const got = first.next(); // free: acquired at once
+      const second = lock.acquire();
+      const parked = second.next(); // queued behind the holder
+      const queued = String(lock);
+      let error: unknown = null;
+      try {
+        second.next(); // a resume with the waiter Future still pending: misuse
+      } catch (e) {
+        error = e;
+      }
+      const after = String(lock);
+      lock.release();
+      return [
+        got.done,
+        parked.done,
+        queued,
+        error instanceof asyncio.InvalidStateError,
+        (error as Error).message,
+        after,
+        lock.locked(),
+      ];
+    }
+    const { result } = await runVirtual(main());
+    expect(result).toEqual([
+      true,
+      false,
+      "<Lock [locked, waiters:1]>",
+      true,
+      "yield* was resumed before the Future was done",
+      "<Lock [locked]>",
+      false,
+    ]);
+  });
+
   it("acquires an unlocked lock without suspending", async () => {
     await runVirtual(
       (function* () {
