@@ -60,9 +60,10 @@ export function _resumeFrom(fut: Future<unknown>): void {
 }
 
 /**
- * @internal `yield* fut`'s first step for a pending Future, for a hand-written coroutine
- * that awaits a Future without going through its iterator (Lock.acquire's state machine):
- * returns what to yield to the Task. Resume with {@link _resumedFrom}.
+ * @internal `yield* fut`'s first step for a pending Future: returns what to yield to the
+ * Task. FUTURE_ITER takes it, and so does a hand-written coroutine that awaits a Future
+ * without the Future's iterator (Lock.acquire's state machine). Resume with
+ * {@link _resumedFrom}.
  */
 export function _suspendOn(fut: Future<unknown>): IteratorResult<Suspend, never> {
   fut._flags |= BLOCKING;
@@ -89,20 +90,11 @@ export function _resumedFrom<T>(fut: Future<T>): T {
  */
 const FUTURE_ITER: Iterator<Suspend, unknown, unknown> = {
   next(): IteratorResult<Suspend, unknown> {
-    let fut = resumedFuture;
-    if (fut !== null) {
-      resumedFuture = null;
-    } else {
-      fut = iteratedFuture as Future<unknown>;
-      iteratedFuture = null;
-      if (fut._state === PENDING) {
-        fut._flags |= BLOCKING;
-        return { done: false, value: fut as unknown as Suspend };
-      }
-    }
-    if (fut._state === PENDING) {
-      throw new InvalidStateError("yield* was resumed before the Future was done");
-    }
+    const resumed = resumedFuture;
+    if (resumed !== null) return { done: true, value: _resumedFrom(resumed) };
+    const fut = iteratedFuture as Future<unknown>;
+    iteratedFuture = null;
+    if (fut._state === PENDING) return _suspendOn(fut);
     return { done: true, value: fut.result() };
   },
   throw(e?: unknown): IteratorResult<Suspend, unknown> {
