@@ -628,6 +628,24 @@ describe("formatAllTasks", () => {
     );
   });
 
+  it("a task whose sleep has fired but who has not resumed yet is shown waking up", async () => {
+    let text = "";
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      asyncio.createTask(asyncio.sleep(2.5), { name: "sleeper" });
+      yield* asyncio.sleep(0); // the sleeper arms its timer
+      // Due at the same time and armed later, so it runs right after the sleep's timer
+      // has woken the task, before the task resumes.
+      loop.callLater(2.5, () => {
+        text = asyncio.formatAllTasks();
+      });
+      yield* asyncio.sleep(3);
+    }
+    await runVirtual(main());
+    expect(text).toContain("* Task(name='sleeper'");
+    expect(text).toContain("  + Waiting on: sleep(2.5) (done, waking up)");
+  });
+
   it("reports await cycles, and takes an explicit loop and a limit", async () => {
     let text = "";
     const main = asyncio.coroutine(function* main() {

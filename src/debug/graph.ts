@@ -575,7 +575,10 @@ function waitingOn(task: Task<unknown>, deadlines: () => Map<unknown, number>): 
   }
   if (w instanceof Future) return w.done() ? `${label(w)} (done, waking up)` : label(w);
   const when = deadlines().get(w);
-  return when === undefined ? `sleep(${w._delay})` : `sleep until t=${when.toFixed(3)}`;
+  // Out of the heap: the timer fired (or the sleep was cancelled) and the task is queued.
+  return when === undefined
+    ? `sleep(${w._delay}) (done, waking up)`
+    : `sleep until t=${when.toFixed(3)}`;
 }
 
 /** Await cycles among tasks, each listed once, starting from its earliest task. */
