@@ -256,3 +256,197 @@ describe("sleep(delay)", () => {
     expect(elapsed).toBe(0);
   });
 });
+
+describe("sleep(delay > 0): the task is its own timer", () => {
+  function* nap(d: number): Co<void> {
+    yield* asyncio.sleep(d);
+  }
+
+  it("nothing but the task stays alive while it sleeps: the sleep() object is collectable", async () => {
+    let sleepRef: WeakRef<object> | undefined;
+    function made(): asyncio.Coroutine<undefined> {
+      const s = asyncio.sleep(5);
+      sleepRef = new WeakRef(s);
+      return s;
+    }
+    function* sleeper() {
+      yield* made(); // not held in a local of the coroutine, which would keep it
+      return "woke";
+    }
+    function* main() {
+      const t = asyncio.createTask(sleeper());
+      yield* asyncio.sleep(0);
+      yield* asyncio.fromPromise(collectGarbage());
+      const collected = sleepRef?.deref() === undefined;
+      return [collected, yield* t, asyncio.getRunningLoop().time()];
+    }
+    expect(await run(main())).toEqual([true, "woke", 5]);
+  });
+
+  it("the task's repr shows the sleep waiting, then fired until the task resumes", async () => {
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      const t = asyncio.createTask(nap(2.5), {
+        name: "napper",
+      });
+      yield* asyncio.sleep(0);
+      const waiting = String(t);
+      let fired = "";
+      loop.callLater(2.5, () => {
+        fired = String(t);
+      });
+      yield* t;
+      return [waiting, fired];
+    }
+    const [waiting, fired] = await run(main());
+    expect(waiting).toMatch(/^<Task pending name='napper' .* wait_for=<sleep 2\.5s waiting>>$/);
+    expect(fired).toMatch(/^<Task pending name='napper' .* wait_for=<sleep 2\.5s fired>>$/);
+  });
+
+  it("cancel() raises CancelledError(msg) at the sleep, drops the timer, and counts once", async () => {
+    function* sleeper() {
+      try {
+        yield* asyncio.sleep(3600);
+        return "slept";
+      } catch (e) {
+        return [(e as Error).constructor.name, (e as Error).message];
+      }
+    }
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      const t = asyncio.createTask(sleeper());
+      yield* asyncio.sleep(0);
+      const armed = loop._nextTimerWhen();
+      t.cancel("stop");
+      const repr = String(t);
+      const caught = yield* t;
+      return [caught, armed, loop._nextTimerWhen(), t.cancelling(), repr];
+    }
+    const { result, elapsed } = await runVirtual(main());
+    expect(result.slice(0, 4)).toEqual([["CancelledError", "stop"], 3600, undefined, 1]);
+    expect(result[4]).toMatch(/wait_for=<sleep 3600s cancelled>>$/);
+    expect(elapsed).toBe(0);
+  });
+
+  it("cancel() then uncancel() before the task runs still delivers the CancelledError", async () => {
+    // As asyncio: the cancel already reached the sleep; uncancel() only lowers the count.
+    function* sleeper() {
+      try {
+        yield* asyncio.sleep(10);
+        return "slept";
+      } catch (e) {
+        return `caught ${(e as Error).constructor.name}`;
+      }
+    }
+    function* main() {
+      const t = asyncio.createTask(sleeper());
+      yield* asyncio.sleep(0);
+      t.cancel();
+      const left = t.uncancel();
+      return [left, yield* t, asyncio.getRunningLoop().time()];
+    }
+    expect(await run(main())).toEqual([0, "caught CancelledError", 0]);
+  });
+
+  it("cancel() after its own timer fired but before it resumed still cancels it (CPython)", async () => {
+    function* sleeper() {
+      try {
+        yield* asyncio.sleep(1);
+        return "woke";
+      } catch (e) {
+        return `cancelled: ${(e as Error).message}`;
+      }
+    }
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      const t = asyncio.createTask(sleeper());
+      yield* asyncio.sleep(0); // t's timer is armed first: it fires first at t=1
+      loop.callLater(1, () => t.cancel("just in time"));
+      return yield* t;
+    }
+    const { result, elapsed } = await runVirtual(main());
+    expect(result).toBe("cancelled: just in time");
+    expect(elapsed).toBe(1);
+  });
+
+  it("after a cancelled sleep, the stale timer entry never wakes the task early", async () => {
+    // The cancelled sleep's entry (due at t=10) stays in the heap until it reaches the top;
+    // the task sleeps again meanwhile, around it and across it.
+    function* sleeper(log: unknown[]) {
+      const loop = asyncio.getRunningLoop();
+      try {
+        yield* asyncio.sleep(10);
+      } catch (e) {
+        log.push(["cancelled", loop.time(), e instanceof asyncio.CancelledError]);
+        asyncio.currentTask()?.uncancel();
+      }
+      yield* asyncio.sleep(5);
+      log.push(["woke", loop.time()]);
+      yield* asyncio.sleep(15); // across the stale deadline at t=10
+      log.push(["woke", loop.time()]);
+      yield* asyncio.sleep(1);
+      log.push(["woke", loop.time()]);
+    }
+    function* main() {
+      const log: unknown[] = [];
+      const t = asyncio.createTask(sleeper(log));
+      yield* asyncio.sleep(0);
+      t.cancel();
+      yield* t;
+      return log;
+    }
+    const { result, elapsed } = await runVirtual(main());
+    expect(result).toEqual([
+      ["cancelled", 0, true],
+      ["woke", 5],
+      ["woke", 20],
+      ["woke", 21],
+    ]);
+    expect(elapsed).toBe(21);
+  });
+
+  it("many cancelled sleepers: the heap compacts their stale entries and lets the tasks go", async () => {
+    let firstRef: WeakRef<object> | undefined;
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      (() => {
+        const tasks = Array.from({ length: 300 }, () => asyncio.createTask(nap(3600)));
+        firstRef = new WeakRef(tasks[0] as object);
+        loop.callSoon(() => {
+          for (const t of tasks) t.cancel();
+        });
+      })();
+      yield* asyncio.sleep(0);
+      const before = loop._timers.size;
+      yield* asyncio.sleep(0);
+      yield* asyncio.sleep(0);
+      const after = loop._timers.size;
+      yield* asyncio.fromPromise(collectGarbage());
+      return [before, after, firstRef?.deref() === undefined, loop._nextTimerWhen()];
+    }
+    const { result, elapsed } = await runVirtual(main());
+    expect(result).toEqual([300, 0, true, undefined]);
+    expect(elapsed).toBe(0);
+  });
+
+  it("a sleep() driven directly as a task's coroutine is its own timer entry", async () => {
+    function* main() {
+      const t = asyncio.createTask(asyncio.sleep(2));
+      yield* asyncio.sleep(0);
+      const repr = String(t);
+      return [yield* t, asyncio.getRunningLoop().time(), repr];
+    }
+    const [value, time, repr] = await run(main());
+    expect([value, time]).toEqual([undefined, 2]);
+    expect(repr).toMatch(/wait_for=<sleep 2s waiting>>$/);
+  });
+
+  it("the shared sleep iterator resumed without a wake-up raises RuntimeError", () => {
+    const it = asyncio.sleep(1)[Symbol.iterator]();
+    const first = it.next();
+    expect(first.done).toBe(false);
+    expect(() => it.next()).toThrow(
+      new asyncio.RuntimeError("yield* asyncio.sleep(…) was resumed before the sleep ended"),
+    );
+  });
+});

@@ -643,8 +643,10 @@ export abstract class BaseEventLoop {
       this._cancelledTimers > timers.size * CANCELLED_FRACTION_TO_COMPACT
     ) {
       timers.compact((h) => {
-        if (h._cancelled) h._scheduled = false;
-        return h._cancelled;
+        const drop = h._cancelled;
+        // Leaving the heap clears a Task's stale mark too: read it first.
+        if (drop) h._scheduled = false;
+        return drop;
       });
       this._cancelledTimers = 0;
     }

@@ -1,14 +1,27 @@
 /**
  * The awaitable behind `sleep(delay)` for `delay > 0`.
  *
- * One object is the awaitable `yield*` iterates, the entry in the loop's timer heap, and
- * what the Task waits on. The obvious form — a generator, a Future, the Future's iterator,
- * a TimerHandle with its argument array and a context copy — is six objects (about 600
- * bytes) per sleeping task; 1,000,000 sleeping tasks are a workload we measure.
+ * A sleeping task should cost as little memory as possible: 1,000,000 sleeping tasks are a
+ * workload we measure. The obvious form — a generator, a Future, the Future's iterator, a
+ * TimerHandle with its argument array and a context copy — is six objects (about 600 bytes)
+ * per sleeping task. Here it is none:
+ *
+ * - `yield* sleep(d)` does not iterate the Sleep itself: `[Symbol.iterator]` hands out
+ *   {@link SLEEP_ITER}, one stateless iterator shared by every sleep (as `yield* future`
+ *   does with Futures), so the suspended generator does not keep the Sleep alive.
+ * - The Task reads the delay from the yielded Sleep and becomes the timer-heap entry
+ *   itself (see `Task._sleepOn`). The Sleep is garbage as soon as that step ends.
+ *
+ * Where the Task cannot be its own timer — the sleep has a result to return, the task has
+ * a stale entry still in the heap (a cancelled sleep's), a cancel is already pending, or
+ * the Sleep is driven directly (`createTask(sleep(1))`) — the Sleep is the timer entry and
+ * what the Task waits on, as below. A sleeping task's cancellation also goes through a
+ * Sleep, made in the CANCELLED state.
  *
  * States: CREATED → YIELDED (its first `next()`) → WAITING (the Task armed the timer) →
  * FIRED (the timer ran) → DONE (the `yield*` completed); or WAITING → CANCELLED (the Task
- * was cancelled), whose `next()` throws `CancelledError`.
+ * was cancelled), whose `next()` throws `CancelledError`; or YIELDED → HANDED_OFF (the
+ * Task is its own timer; this object is finished with).
  *
  * @module
  */
@@ -24,22 +37,104 @@ const WAITING = 2;
 const FIRED = 3;
 const CANCELLED = 4;
 const DONE = 5;
-/** The state is the low bits of `_bits`; the two timer-heap flags sit above it. */
+const HANDED_OFF = 6;
+/** The state is the low bits of `_bits`; the flags sit above it. */
 const STATE_MASK = 7;
 const HEAP_CANCELLED = 8;
 const HEAP_SCHEDULED = 16;
+/** Iterated through SLEEP_ITER: no generator holds this object. */
+const DETACHED = 32;
+
+/**
+ * @internal What `yield* sleep(d)` yields to the Task; the Sleep itself is handed over
+ * beside it ({@link _takeYieldedSleep}). Yielding the Sleep would keep it alive: V8's
+ * `yield*` passes the inner result object through, and the suspended generator holds it.
+ */
+export const SLEEP = Symbol("asyncio-ts: sleep") as unknown as Suspend;
+/** The one result object every first step of SLEEP_ITER returns. */
+const SLEEP_YIELD: IteratorResult<Suspend, never> = Object.freeze({ done: false, value: SLEEP });
+
+/** The Sleep whose `[Symbol.iterator]` was just called by `yield*`. */
+let iteratedSleep: Sleep<unknown> | null = null;
+/** The Sleep behind the SLEEP just yielded; taken by the Task at once. */
+let yieldedSleep: Sleep<unknown> | null = null;
+/** The Sleep a Task is resuming after waiting on it; consumed by its next(). */
+let resumedSleep: Sleep<unknown> | null = null;
+/** Set by a Task resuming after its own timer fired: completes the `yield*`. */
+let woken = false;
+
+const WOKEN_RESULT: IteratorResult<Suspend, undefined> = Object.freeze({
+  done: true,
+  value: undefined,
+});
+
+/**
+ * The iterator behind every `yield* sleep(d)` (d > 0). It holds no state: the first
+ * `next()` yields SLEEP for the Sleep recorded by `[Symbol.iterator]`; the `next()` reached when the
+ * Task resumes completes the `yield*`, from what the Task said it resumes from (its own
+ * timer, or a Sleep it waited on). Cancellation arrives either as a cancelled Sleep's
+ * `next()` or as `throw()`, which passes the error on.
+ */
+const SLEEP_ITER: Iterator<Suspend, unknown, unknown> = {
+  next(): IteratorResult<Suspend, unknown> {
+    if (woken) {
+      woken = false;
+      return WOKEN_RESULT;
+    }
+    const resumed = resumedSleep;
+    if (resumed !== null) return resumed.next();
+    const s = iteratedSleep;
+    if (s === null) {
+      throw new RuntimeError("yield* asyncio.sleep(…) was resumed before the sleep ended");
+    }
+    iteratedSleep = null;
+    s._state = YIELDED;
+    yieldedSleep = s;
+    return SLEEP_YIELD;
+  },
+  throw(e?: unknown): IteratorResult<Suspend, unknown> {
+    throw e;
+  },
+  return(value?: unknown): IteratorResult<Suspend, unknown> {
+    return { done: true, value };
+  },
+};
+
+/** @internal The Sleep behind the SLEEP a coroutine just yielded. */
+export function _takeYieldedSleep(): Sleep<unknown> {
+  const s = yieldedSleep as Sleep<unknown>;
+  yieldedSleep = null;
+  return s;
+}
+
+/** @internal Set by a Task just before it resumes a coroutine whose own timer fired. */
+export function _resumeWoken(): void {
+  woken = true;
+}
+
+/** @internal Set by a Task just before it resumes a coroutine that waited on `s`. */
+export function _resumeSleep(s: Sleep<unknown>): void {
+  resumedSleep = s;
+}
+
+/**
+ * @internal A Sleep already CANCELLED with `msg`: what a Task that was its own timer waits
+ * on once cancelled, so the cancellation reaches the coroutine as any cancelled sleep's.
+ */
+export function _cancelledSleep(delay: number, msg: string | undefined): Sleep<unknown> {
+  const s = new Sleep<unknown>(delay, msg);
+  s._bits = CANCELLED | DETACHED;
+  return s;
+}
 
 /** @internal See the module comment. */
 export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   /**
    * @internal The delay in seconds. The deadline is kept by the timer heap, beside the
-   * entry: on the object it would be a boxed double (16 bytes more per sleeping task).
+   * entry: on the object it would be a boxed double.
    */
   readonly _delay: number;
-  /**
-   * @internal The state and the two timer-heap flags in one Smi: a Sleep per sleeping task
-   * is one of the three objects that make up its memory, so each field counts.
-   */
+  /** @internal The state and the flags in one Smi. */
   _bits = CREATED;
   /** @internal the task sleeping here, once armed */
   _task: Task<unknown> | null = null;
@@ -51,12 +146,17 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     this._value = result;
   }
 
-  /** @internal CREATED … DONE (see the module comment). */
+  /** @internal CREATED … HANDED_OFF (see the module comment). */
   get _state(): number {
     return this._bits & STATE_MASK;
   }
   set _state(state: number) {
     this._bits = (this._bits & ~STATE_MASK) | state;
+  }
+
+  /** @internal Iterated through SLEEP_ITER, so the Task may be its own timer. */
+  get _detached(): boolean {
+    return (this._bits & DETACHED) !== 0;
   }
 
   /** @internal the timer-heap sense: the heap may drop this entry */
@@ -79,10 +179,13 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     if (this._state !== CREATED) {
       throw new RuntimeError("cannot reuse already awaited coroutine (a sleep() object)");
     }
-    return this;
+    this._bits |= DETACHED;
+    iteratedSleep = this as Sleep<unknown>;
+    return SLEEP_ITER as Iterator<Suspend, T, unknown>;
   }
 
   next(): IteratorResult<Suspend, T> {
+    if (resumedSleep === (this as Sleep<unknown>)) resumedSleep = null;
     switch (this._state) {
       case CREATED:
         this._state = YIELDED;
@@ -94,6 +197,7 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
         this._state = DONE;
         throw _schedulerCancelledError(this._value as string | undefined);
       case DONE:
+      case HANDED_OFF:
         return { done: true, value: undefined as T };
       default:
         // Resumed while still waiting: keep waiting.
@@ -119,6 +223,11 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     this._state = WAITING;
     this._task = task;
     loop._pushTimer(this, loop.time() + this._delay);
+  }
+
+  /** @internal The Task took the timer over (it is its own timer entry). */
+  _handOff(): void {
+    this._state = HANDED_OFF;
   }
 
   /** @internal The timer fired: wake the task (it runs at the next iteration, as asyncio's). */
@@ -150,7 +259,8 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   }
 
   toString(): string {
-    const names = ["created", "yielded", "waiting", "fired", "cancelled", "done"];
-    return `<sleep ${this._delay}s ${names[this._state]}>`;
+    return `<sleep ${this._delay}s ${STATE_NAMES[this._state]}>`;
   }
 }
+
+const STATE_NAMES = ["created", "yielded", "waiting", "fired", "cancelled", "done", "handed off"];

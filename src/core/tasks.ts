@@ -41,7 +41,14 @@ import { _getRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
 import { _resumeFrom, Future, PENDING } from "./futures.js";
 import type { Runnable } from "./readyqueue.js";
-import { Sleep } from "./sleep.js";
+import {
+  _cancelledSleep,
+  _resumeSleep,
+  _resumeWoken,
+  _takeYieldedSleep,
+  SLEEP,
+  Sleep,
+} from "./sleep.js";
 
 // ---------------------------------------------------------------- frame pushing
 
@@ -215,7 +222,19 @@ export interface TaskConstructorOptions extends TaskOptions {
 const SEND = 0;
 const THROW = 1;
 
-/** Task bits of `_flags` (Future uses the low ones). */
+/** Task bits of `_flags` (Future uses the low three). */
+/**
+ * The task is its own timer-heap entry, asleep in `yield* sleep(d)`: its entry is live.
+ * A sleeping task is run by nothing but that timer, so a step that finds this set is the
+ * timer firing.
+ */
+const SLEEPING = 1 << 3;
+/** Its own timer fired: the next step completes the sleep's `yield*`. */
+const WOKEN = 1 << 4;
+/** The task has an entry in the timer heap (TimerEntry._scheduled) … */
+const IN_HEAP = 1 << 5;
+/** … which the heap is to drop (TimerEntry._cancelled): its sleep was cancelled. */
+const STALE = 1 << 6;
 const LISTED = 1 << 8;
 const MUST_CANCEL = 1 << 9;
 const RESCHEDULED = 1 << 10;
@@ -312,8 +331,28 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   /** @internal */
   _nextTask: Task<unknown> | null = null;
 
-  /** @internal */
-  _futWaiter: Future<unknown> | Sleep<unknown> | null = null;
+  /**
+   * @internal What the task waits on: a Future, a Sleep, or — when the task is its own
+   * timer (SLEEPING) — the sleep's delay, kept for reprs.
+   */
+  _futWaiter: Future<unknown> | Sleep<unknown> | number | null = null;
+
+  /** @internal TimerEntry: the task has an entry in the timer heap */
+  get _scheduled(): boolean {
+    return (this._flags & IN_HEAP) !== 0;
+  }
+  set _scheduled(on: boolean) {
+    // Out of the heap, no entry is stale any more.
+    this._flags = on ? this._flags | IN_HEAP : this._flags & ~(IN_HEAP | STALE);
+  }
+
+  /** @internal TimerEntry: the heap may drop the task's entry (its sleep was cancelled) */
+  get _cancelled(): boolean {
+    return (this._flags & STALE) !== 0;
+  }
+  set _cancelled(on: boolean) {
+    this._flags = on ? this._flags | STALE : this._flags & ~STALE;
+  }
 
   /**
    * @internal cancel() calls minus uncancel() calls. Counted in the high bits of `_flags`
@@ -471,7 +510,14 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     if (this._controller !== null && !this._controller.signal.aborted) {
       this._controller.abort(new CancelledError(msg));
     }
-    if (this._futWaiter?.cancel(msg)) {
+    const waiter = this._futWaiter;
+    if (typeof waiter === "number") {
+      if ((this._flags & (SLEEPING | IN_HEAP)) === (SLEEPING | IN_HEAP)) {
+        this._cancelSleep(waiter, msg);
+        return true;
+      }
+      // Its timer fired and the wake-up is queued: the cancel is delivered at that step.
+    } else if (waiter?.cancel(msg)) {
       // The waiter may be a Task that ignores its cancellation: keep it, so a later
       // cancel() reaches it again.
       return true;
@@ -513,7 +559,13 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
 
   override toString(): string {
     const coro = coroutineName(this._coro);
-    const waiting = this._futWaiter !== null ? ` wait_for=${this._futWaiter}` : "";
+    const w = this._futWaiter;
+    const waiting =
+      w === null
+        ? ""
+        : typeof w === "number"
+          ? ` wait_for=<sleep ${w}s ${(this._flags & IN_HEAP) !== 0 ? "waiting" : "fired"}>`
+          : ` wait_for=${w}`;
     // asyncio's order: state, name, coro, then the result or exception.
     const text = this._stateText();
     const sp = text.indexOf(" ");
@@ -536,20 +588,32 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       });
       return;
     }
+    const flags = this._flags;
+    if ((flags & SLEEPING) !== 0) {
+      // Its own timer fired. The task wakes at the next iteration, as a task woken by a
+      // sleep() Future's callback does in asyncio.
+      this._flags = (flags & ~SLEEPING) | WOKEN;
+      this._loop._readyPush(this);
+      return;
+    }
     let mode = SEND;
     let value: unknown;
     const waited = this._futWaiter;
     this._futWaiter = null;
-    const flags = this._flags;
     if ((flags & MUST_CANCEL) !== 0) {
-      this._flags = flags & ~(MUST_CANCEL | RESCHEDULED);
+      this._flags = flags & ~(MUST_CANCEL | RESCHEDULED | WOKEN);
       mode = THROW;
       value = this._makeCancelledError();
     } else if ((flags & RESCHEDULED) !== 0) {
       this._flags = flags & ~RESCHEDULED;
       resumingAfterReschedule = true;
+    } else if ((flags & WOKEN) !== 0) {
+      this._flags = flags & ~WOKEN;
+      _resumeWoken();
     } else if (waited instanceof Future) {
       _resumeFrom(waited);
+    } else if (waited instanceof Sleep) {
+      _resumeSleep(waited);
     }
     const loop = this._loop;
     const prevTask = loop._currentTask;
@@ -610,6 +674,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         value = undefined;
         continue;
       }
+      if (y === SLEEP) {
+        this._sleepOn(_takeYieldedSleep());
+        return;
+      }
       if (y instanceof Future) {
         const error = this._waitOn(y);
         if (error === null) return;
@@ -619,9 +687,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       }
       if (y instanceof Sleep) {
         if (y._state === SLEEP_YIELDED) {
-          y._arm(this);
-          this._futWaiter = y;
-          if (this._mustCancel && y.cancel(this._cancelMessage)) this._mustCancel = false;
+          this._sleepOn(y);
           return;
         }
         mode = THROW;
@@ -633,6 +699,41 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       mode = THROW;
       value = badYield(this, y);
     }
+  }
+
+  /**
+   * Starts sleeping in `yield* s`. The task becomes its own timer-heap entry and keeps
+   * only the delay, so nothing else stays alive while it sleeps (see core/sleep.ts). The
+   * Sleep is the entry instead when it has a result to return, when it is driven directly
+   * (no SLEEP_ITER), when a cancel is already pending, or when the task still has a stale
+   * entry in the heap: one task, one entry.
+   */
+  private _sleepOn(s: Sleep<unknown>): void {
+    if (s._detached && s._value === undefined && (this._flags & (IN_HEAP | MUST_CANCEL)) === 0) {
+      s._handOff();
+      const loop = this._loop;
+      this._futWaiter = s._delay;
+      this._flags |= SLEEPING;
+      loop._pushTimer(this, loop.time() + s._delay);
+      return;
+    }
+    s._arm(this);
+    this._futWaiter = s;
+    if (this._mustCancel && s.cancel(this._cancelMessage)) this._mustCancel = false;
+  }
+
+  /**
+   * The task, its own timer, is cancelled while asleep: its heap entry goes stale (dropped
+   * when it reaches the top, or by compaction) and the task wakes on a cancelled Sleep,
+   * whose `next()` raises the CancelledError in the coroutine.
+   */
+  private _cancelSleep(delay: number, msg: string | undefined): void {
+    const loop = this._loop;
+    this._flags = (this._flags & ~SLEEPING) | STALE;
+    loop._timerHandleCancelled(this);
+    const s = _cancelledSleep(delay, msg);
+    this._futWaiter = s;
+    loop._readyPush(this, s);
   }
 
   /** Starts waiting on `fut`; returns the error to throw into the coroutine, or null. */
@@ -743,14 +844,14 @@ export class TaskList implements Iterable<Task<unknown>> {
  * @internal Whether `y`, a value a coroutine yielded, is a suspension token for its Task
  * (as opposed to anything else, which a Task rejects and an async generator emits as an
  * item): a Future yielded by `yield*` (its BLOCKING flag set), a `sleep()` in its
- * just-yielded state, RESCHEDULE or PUSH. Kept beside `_drive`, which must agree with it.
+ * just-yielded state, SLEEP, RESCHEDULE or PUSH. Kept beside `_drive`, which must agree with it.
  */
 export function _isSuspendToken(y: unknown): boolean {
   if (typeof y === "object") {
     if (y instanceof Future) return y._blocking;
     return y instanceof Sleep && y._state === SLEEP_YIELDED;
   }
-  return y === RESCHEDULE || y === PUSH;
+  return y === SLEEP || y === RESCHEDULE || y === PUSH;
 }
 
 function badYield(task: Task<unknown>, y: unknown): Error {

@@ -574,6 +574,13 @@ function waitingOn(task: Task<unknown>, deadlines: () => Map<unknown, number>): 
     return `gather(${w._children.length} children, ${pending} pending)`;
   }
   if (w instanceof Future) return w.done() ? `${label(w)} (done, waking up)` : label(w);
+  if (typeof w === "number") {
+    // The task is its own timer (see core/sleep.ts); w is the sleep's delay.
+    const when = deadlines().get(task);
+    return when === undefined
+      ? `sleep(${w}) (done, waking up)`
+      : `sleep until t=${when.toFixed(3)}`;
+  }
   const when = deadlines().get(w);
   // Out of the heap: the timer fired (or the sleep was cancelled) and the task is queued.
   return when === undefined
