@@ -27,11 +27,15 @@ export const CANCELLED = 1;
 export const FINISHED = 2;
 const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
 
-/** Bits of `Future._flags` (Task adds its own from bit 8 on). */
-const BLOCKING = 1;
-const LOG_TRACEBACK = 2;
+/**
+ * Bits of `Future._flags`: the state (PENDING, CANCELLED, FINISHED) in the lowest two,
+ * then the flags below (Task adds its own from bit 5 on).
+ */
+const STATE_MASK = 3;
+const BLOCKING = 1 << 2;
+const LOG_TRACEBACK = 1 << 3;
 /** Finished with an exception: `_value` is the exception, not the result. */
-const FAILED = 4;
+const FAILED = 1 << 4;
 
 /**
  * The rarely used parts of a Future, allocated on first use: a Future costs 8 bytes a field
@@ -176,10 +180,11 @@ export interface FutureOptions {
  * ```
  */
 export class Future<T> implements Awaitable<T>, PromiseLike<T> {
-  /** @internal */
-  _state: number = PENDING;
-  /** @internal BLOCKING, LOG_TRACEBACK, FAILED, and the Task's bits */
-  _flags = 0;
+  /**
+   * @internal The state and BLOCKING, LOG_TRACEBACK, FAILED, and the Task's bits, in one
+   * Smi: Futures and Tasks are the objects there are most of, so each field counts.
+   */
+  _flags = PENDING;
   /**
    * @internal What the Future ended with: the result; the exception when FAILED is set;
    * once cancelled, the CancelledError it raises (or undefined until one is made). One
@@ -199,6 +204,14 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   constructor(options?: FutureOptions) {
     this._loop = options?.loop ?? getRunningLoop();
+  }
+
+  /** @internal PENDING, CANCELLED or FINISHED */
+  get _state(): number {
+    return this._flags & STATE_MASK;
+  }
+  set _state(state: number) {
+    this._flags = (this._flags & ~STATE_MASK) | state;
   }
 
   /** @internal */

@@ -222,22 +222,22 @@ export interface TaskConstructorOptions extends TaskOptions {
 const SEND = 0;
 const THROW = 1;
 
-/** Task bits of `_flags` (Future uses the low three). */
+/** Task bits of `_flags` (Future uses bits 0–4). */
 /**
  * The task is its own timer-heap entry, asleep in `yield* sleep(d)`: its entry is live.
  * A sleeping task is run by nothing but that timer, so a step that finds this set is the
  * timer firing.
  */
-const SLEEPING = 1 << 3;
+const SLEEPING = 1 << 5;
 /** Its own timer fired: the next step completes the sleep's `yield*`. */
-const WOKEN = 1 << 4;
+const WOKEN = 1 << 6;
 /** The task has an entry in the timer heap (TimerEntry._scheduled) … */
-const IN_HEAP = 1 << 5;
-/** … which the heap is to drop (TimerEntry._cancelled): its sleep was cancelled. */
-const STALE = 1 << 6;
+const IN_HEAP = 1 << 7;
 const LISTED = 1 << 8;
 const MUST_CANCEL = 1 << 9;
 const RESCHEDULED = 1 << 10;
+/** … which the heap is to drop (TimerEntry._cancelled): its sleep was cancelled. */
+const STALE = 1 << 11;
 /** The cancel-request count lives in `_flags` from this bit up (18 bits, staying a Smi). */
 const CANCELS_SHIFT = 12;
 const LOW_FLAGS = (1 << CANCELS_SHIFT) - 1;
@@ -333,9 +333,17 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
 
   /**
    * @internal What the task waits on: a Future, a Sleep, or — when the task is its own
-   * timer (SLEEPING) — the sleep's delay, kept for reprs.
+   * timer (SLEEPING) — the sleep's delay, kept for reprs. It shares the value slot: a
+   * pending task has no result, and a done one waits on nothing.
    */
-  _futWaiter: Future<unknown> | Sleep<unknown> | number | null = null;
+  get _futWaiter(): Future<unknown> | Sleep<unknown> | number | null {
+    return this._state === PENDING
+      ? ((this._value ?? null) as Future<unknown> | Sleep<unknown> | number | null)
+      : null;
+  }
+  set _futWaiter(w: Future<unknown> | Sleep<unknown> | number | null) {
+    this._value = w;
+  }
 
   /** @internal TimerEntry: the task has an entry in the timer heap */
   get _scheduled(): boolean {
@@ -756,6 +764,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
 
   private _finishWithResult(result: T): void {
     this._release();
+    this._value = undefined; // the waiter slot, now the outcome's
     if (this._mustCancel) {
       // cancel() was called during this very step, after the last suspension: the task
       // still ends cancelled, as in asyncio.
