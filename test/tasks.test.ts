@@ -126,6 +126,30 @@ describe("names, getCoro, currentTask, allTasks", () => {
     expect(await run(main())).toBe(true);
   });
 
+  it("a name survives the task growing its side object (signal, cancel message, frames)", async () => {
+    // The name shares a slot with the side object until there is one.
+    function* main() {
+      const a = asyncio.createTask(asyncio.sleep(1));
+      const b = asyncio.createTask(asyncio.sleep(1));
+      const bNumber = Number(/^Task-(\d+)$/.exec(b.getName())?.[1]);
+      void a.signal; // a's number is still unformatted when its side object is made
+      const c = asyncio.createTask(asyncio.sleep(1), { name: "named" });
+      c.cancel("with a message");
+      b.setName("renamed");
+      void b.signal;
+      b.setName("renamed again");
+      const names = [a.getName(), b.getName(), c.getName()];
+      a.cancel();
+      b.cancel();
+      yield* asyncio.gather(a, b, c, { returnExceptions: true });
+      return { bNumber, names, after: [a.getName(), b.getName(), c.getName()] };
+    }
+    const { bNumber, names, after } = await run(main());
+    const expected = [`Task-${bNumber - 1}`, "renamed again", "named"];
+    expect(names).toEqual(expected);
+    expect(after).toEqual(expected);
+  });
+
   it("toString shows the state, the name and what the task waits for", async () => {
     function* main() {
       const fut = asyncio.getRunningLoop().createFuture<number>();

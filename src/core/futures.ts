@@ -51,6 +51,8 @@ interface FutureExtra {
   frames: Generator<unknown, unknown, unknown>[] | null;
   /** A Task's cancel requests beyond what its flags can count (see Task). */
   cancelsOver: number;
+  /** A Task's name (or number), moved here from the slot when the side object is made. */
+  name: string | number | null;
 }
 
 /** The Future a Task is resuming after waiting on it; consumed by FUTURE_ITER. */
@@ -199,8 +201,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
    * Context. One field instead of two: Futures and Tasks are the objects there are most of.
    */
   _callbacks: Runnable | unknown[] | null = null;
-  /** @internal rarely used fields */
-  _extra: FutureExtra | null = null;
+  /**
+   * @internal The side object of rarely used fields, once made. Until then a Task keeps
+   * its name (or number) here, so the name needs no field of its own (see Task._name).
+   */
+  _slot: FutureExtra | string | number | null = null;
 
   constructor(options?: FutureOptions) {
     this._loop = options?.loop ?? getRunningLoop();
@@ -214,19 +219,27 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     this._flags = (this._flags & ~STATE_MASK) | state;
   }
 
-  /** @internal */
+  /** @internal the side object of rarely used fields, or null until one is needed */
+  get _extra(): FutureExtra | null {
+    const slot = this._slot;
+    return typeof slot === "object" ? slot : null;
+  }
+
+  /** @internal The side object, made on first use. */
   _getExtra(): FutureExtra {
-    if (this._extra === null) {
-      this._extra = {
-        cancelMessage: undefined,
-        settle: null,
-        promise: null,
-        controller: null,
-        frames: null,
-        cancelsOver: 0,
-      };
-    }
-    return this._extra;
+    const slot = this._slot;
+    if (typeof slot === "object" && slot !== null) return slot;
+    const extra: FutureExtra = {
+      cancelMessage: undefined,
+      settle: null,
+      promise: null,
+      controller: null,
+      frames: null,
+      cancelsOver: 0,
+      name: slot,
+    };
+    this._slot = extra;
+    return extra;
   }
 
   /** @internal the message given to cancel() */

@@ -318,8 +318,19 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     const frames = this._frames;
     return (frames !== null && frames.length > 0 ? frames[0] : this._top) as Coroutine<T>;
   }
-  /** @internal the name, or the task's number until a name is asked for (most never are) */
-  _name: string | number;
+  /**
+   * @internal The name, or the task's number until a name is asked for (most never are).
+   * Kept in the side-object slot while the task has no side object (see Future._slot).
+   */
+  get _name(): string | number {
+    const slot = this._slot;
+    return (typeof slot === "object" && slot !== null ? slot.name : slot) as string | number;
+  }
+  set _name(name: string | number) {
+    const slot = this._slot;
+    if (typeof slot === "object" && slot !== null) slot.name = name;
+    else this._slot = name;
+  }
   /**
    * @internal The context: the Context object once there is one (given by the creator,
    * or made by getContext()), until then only the mapping copied at creation. While the
