@@ -124,4 +124,35 @@ describe("TimerHeap", () => {
     expect(heap.peekWhen()).toBe(7);
     expect(heap.pop()).toBe(a);
   });
+
+  it("compact() that cancels everything leaves nothing to peek at", () => {
+    const heap = new TimerHeap();
+    // 100 entries: few enough that compact() keeps its arrays rather than making new ones.
+    const all = Array.from({ length: 100 }, (_, i) => entry(i, i % 17));
+    for (const e of all) heap.push(e, e.when);
+    heap.compact(() => true);
+    expect(heap.size).toBe(0);
+    expect(heap.peek()).toBeUndefined(); // not a stale, cancelled entry left in slot 0
+    expect(heap.peekWhen()).toBe(Number.POSITIVE_INFINITY);
+    expect(heap.pop()).toBeUndefined();
+    expect(heap.deadlines().size).toBe(0);
+    const e = entry(9999, 3);
+    heap.push(e, 3);
+    expect(heap.size).toBe(1);
+    expect(heap.pop()).toBe(e);
+  });
+
+  it("pop() on an empty heap changes nothing; clear() returns exactly the live entries", () => {
+    const heap = new TimerHeap();
+    expect(heap.pop()).toBeUndefined();
+    expect(heap.size).toBe(0);
+    const all = Array.from({ length: 300 }, (_, i) => entry(i, 300 - i));
+    for (const e of all) heap.push(e, e.when);
+    for (let i = 0; i < 100; i++) heap.pop(); // the 100 latest-pushed: deadlines 1 … 100
+    const rest = heap.clear() as Entry[];
+    expect(rest).toHaveLength(200);
+    expect(new Set(rest.map((e) => e.id))).toEqual(new Set(all.slice(0, 200).map((e) => e.id)));
+    expect(heap.size).toBe(0);
+    expect(heap.pop()).toBeUndefined();
+  });
 });

@@ -7,6 +7,12 @@
  * sleeping tasks are 1,000,000 timers; comparisons also read flat memory instead of
  * following a pointer per entry.
  *
+ * The entries array has the same explicit capacity as the key arrays and grows with them, by
+ * doubling. Grown by `push`, V8 would size it 1.5× + 16 on its own schedule, and at a million
+ * timers each step leaves a multi-megabyte array behind in the large-object space; doubling
+ * leaves half as much behind and, at 2^20 slots, fits 1,000,000 timers exactly.
+ * Slots at or past `size` hold `undefined`, so a popped entry is not kept alive.
+ *
  * Cancelled timers are dropped lazily, when they reach the top; the loop compacts the heap
  * when most of it is cancelled, so a program that arms and cancels many long timers (every
  * `waitFor` does) keeps a small heap.
@@ -21,13 +27,15 @@ const INITIAL_CAPACITY = 64;
 const SHRINK_ABOVE = 4096;
 
 export class TimerHeap {
-  private items: TimerEntry[] = [];
+  /** Entries in heap order in slots [0, size); `undefined` beyond. Same length as the keys. */
+  private items = new Array<TimerEntry | undefined>(INITIAL_CAPACITY);
   private whens = new Float64Array(INITIAL_CAPACITY);
   private seqs = new Float64Array(INITIAL_CAPACITY);
+  private n = 0;
   private nextSeq = 0;
 
   get size(): number {
-    return this.items.length;
+    return this.n;
   }
 
   /** The entry with the earliest deadline, or undefined when empty. */
@@ -37,23 +45,25 @@ export class TimerHeap {
 
   /** The earliest deadline; `Infinity` when empty. */
   peekWhen(): number {
-    return this.items.length > 0 ? (this.whens[0] as number) : Number.POSITIVE_INFINITY;
+    return this.n > 0 ? (this.whens[0] as number) : Number.POSITIVE_INFINITY;
   }
 
   /** Adds `h` due at loop time `when`, after every entry already due at that time. */
   push(h: TimerEntry, when: number): void {
-    const i = this.items.length;
+    const i = this.n;
     if (i === this.whens.length) this.grow();
-    this.items.push(h);
+    this.n = i + 1;
     this.up(i, h, when, this.nextSeq++);
   }
 
   pop(): TimerEntry | undefined {
     const items = this.items;
     const top = items[0];
-    const last = items.pop();
-    if (top === undefined || last === undefined) return undefined;
-    const n = items.length;
+    if (top === undefined) return undefined;
+    const n = this.n - 1;
+    this.n = n;
+    const last = items[n] as TimerEntry;
+    items[n] = undefined;
     if (n > 0) this.down(0, last, this.whens[n] as number, this.seqs[n] as number);
     if (n < this.whens.length >> 2 && this.whens.length > SHRINK_ABOVE)
       this.resize(this.whens.length >> 1);
@@ -63,8 +73,9 @@ export class TimerHeap {
   /** Removes every cancelled entry and restores the heap, in O(n). */
   compact(isCancelled: (h: TimerEntry) => boolean): void {
     const { items, whens, seqs } = this;
+    const n = this.n;
     let k = 0;
-    for (let i = 0; i < items.length; i++) {
+    for (let i = 0; i < n; i++) {
       const h = items[i] as TimerEntry;
       if (isCancelled(h)) continue;
       items[k] = h;
@@ -72,28 +83,30 @@ export class TimerHeap {
       seqs[k] = seqs[i] as number;
       k++;
     }
-    items.length = k;
+    items.fill(undefined, k, n);
+    this.n = k;
     while (k < this.whens.length >> 2 && this.whens.length > SHRINK_ABOVE) {
       this.resize(this.whens.length >> 1);
     }
     for (let i = (k >> 1) - 1; i >= 0; i--) {
-      this.down(i, items[i] as TimerEntry, this.whens[i] as number, this.seqs[i] as number);
+      this.down(i, this.items[i] as TimerEntry, this.whens[i] as number, this.seqs[i] as number);
     }
   }
 
   /** Removes and returns everything (for close()). */
   clear(): TimerEntry[] {
+    const out = this.items.slice(0, this.n) as TimerEntry[];
+    this.items = new Array<TimerEntry | undefined>(INITIAL_CAPACITY);
     this.whens = new Float64Array(INITIAL_CAPACITY);
     this.seqs = new Float64Array(INITIAL_CAPACITY);
-    return this.items.splice(0);
+    this.n = 0;
+    return out;
   }
 
   /** Each entry's deadline, for debugging output (O(n)). */
   deadlines(): Map<TimerEntry, number> {
     const out = new Map<TimerEntry, number>();
-    this.items.forEach((h, i) => {
-      out.set(h, this.whens[i] as number);
-    });
+    for (let i = 0; i < this.n; i++) out.set(this.items[i] as TimerEntry, this.whens[i] as number);
     return out;
   }
 
@@ -101,9 +114,13 @@ export class TimerHeap {
     this.resize(this.whens.length * 2);
   }
 
-  /** New key arrays of `capacity` slots (at least the number of entries), keys copied. */
+  /** New entry and key arrays of `capacity` slots (at least `size`), contents copied. */
   private resize(capacity: number): void {
-    const n = this.items.length;
+    const n = this.n;
+    const old = this.items;
+    const items = new Array<TimerEntry | undefined>(capacity);
+    for (let i = 0; i < n; i++) items[i] = old[i];
+    this.items = items;
     const whens = new Float64Array(capacity);
     whens.set(this.whens.subarray(0, n));
     this.whens = whens;
@@ -131,8 +148,7 @@ export class TimerHeap {
 
   /** Places (h, when, seq) at slot i or below it. */
   private down(i: number, h: TimerEntry, when: number, seq: number): void {
-    const { items, whens, seqs } = this;
-    const n = items.length;
+    const { items, whens, seqs, n } = this;
     for (;;) {
       const l = 2 * i + 1;
       if (l >= n) break;
