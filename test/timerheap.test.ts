@@ -155,4 +155,47 @@ describe("TimerHeap", () => {
     expect(heap.size).toBe(0);
     expect(heap.pop()).toBeUndefined();
   });
+
+  it("renumbering arrival order when it runs out keeps ties first-come first-served", () => {
+    // 64 arrival numbers instead of 2^31: renumbered every few dozen pushes, with up to 40
+    // entries live, most of them tied with others (8 distinct deadlines).
+    const heap = new TimerHeap(64);
+    const next = rng(11);
+    let pending: Entry[] = [];
+    let id = 0;
+    for (let step = 0; step < 20_000; step++) {
+      if (pending.length === 0 || (pending.length < 40 && next() < 0.5)) {
+        const e = entry(id++, Math.floor(next() * 8));
+        pending.push(e);
+        heap.push(e, e.when);
+      } else {
+        pending.sort(byDeadline);
+        const want = pending.shift() as Entry;
+        expect((heap.pop() as Entry).id).toBe(want.id);
+      }
+    }
+    pending = pending.sort(byDeadline);
+    expect(drain(heap).map((e) => e.id)).toEqual(pending.map((e) => e.id));
+  });
+
+  it("renumbering amid a run of equal deadlines, then compaction", () => {
+    const heap = new TimerHeap(100);
+    const all: Entry[] = [];
+    const push = (e: Entry) => {
+      all.push(e);
+      heap.push(e, e.when);
+    };
+    for (let i = 0; i < 90; i++) push(entry(i, 5)); // 90 tied entries, seqs 0 … 89
+    // Then one in, one out: 90 live, renumbered every ten pushes; a third tie with the first.
+    for (let i = 90; i < 5090; i++) {
+      push(entry(i, i % 3 === 0 ? 5 : 5 + (i % 7)));
+      const popped = heap.pop() as Entry;
+      expect(popped).toBe([...all].sort(byDeadline)[0]);
+      all.splice(all.indexOf(popped), 1);
+    }
+    for (const e of all) if (e.id % 5 === 0) e._cancelled = true;
+    heap.compact((h) => h._cancelled);
+    const live = all.filter((e) => !e._cancelled).sort(byDeadline);
+    expect(drain(heap).map((e) => e.id)).toEqual(live.map((e) => e.id));
+  });
 });

@@ -2,10 +2,18 @@
  * The loop's timer queue: a binary min-heap of TimerEntrys ordered by (deadline, seq),
  * where seq is the order of arrival, so equal deadlines fire first-come first-served.
  *
- * The keys live beside the entries, in two Float64Arrays, not on the entries. A deadline
- * stored on an object is a boxed double (a 16-byte HeapNumber per timer), and 1,000,000
- * sleeping tasks are 1,000,000 timers; comparisons also read flat memory instead of
- * following a pointer per entry.
+ * The keys live beside the entries, in typed arrays, not on the entries. A deadline stored
+ * on an object is a boxed double (a 16-byte HeapNumber per timer), and 1,000,000 sleeping
+ * tasks are 1,000,000 timers; comparisons also read flat memory instead of following a
+ * pointer per entry.
+ *
+ * Deadlines are Float64; arrival numbers are Int32 (4 bytes a timer less than Float64). An
+ * Int32 runs out after 2^31 pushes, so when the next number would not fit, the live entries
+ * are renumbered 0 … size-1 in their current seq order and numbering continues from size.
+ * That never misorders: only the relative order of seqs is ever compared, renumbering keeps
+ * it among the live entries (so the heap stays a heap, unchanged), and every later push gets
+ * a number above all of them, as it would have before. It costs an O(n log n) sort once per
+ * 2^31 timers.
  *
  * The entries array has the same explicit capacity as the key arrays and grows with them, by
  * doubling. Grown by `push`, V8 would size it 1.5× + 16 on its own schedule, and at a million
@@ -25,14 +33,24 @@ import type { TimerEntry } from "./handles.js";
 const INITIAL_CAPACITY = 64;
 /** Key arrays larger than this shrink by half once a quarter full (after a burst of timers). */
 const SHRINK_ABOVE = 4096;
+/** Arrival numbers are in [0, SEQ_LIMIT): what an Int32Array holds. */
+const SEQ_LIMIT = 2 ** 31;
 
 export class TimerHeap {
   /** Entries in heap order in slots [0, size); `undefined` beyond. Same length as the keys. */
   private items = new Array<TimerEntry | undefined>(INITIAL_CAPACITY);
   private whens = new Float64Array(INITIAL_CAPACITY);
-  private seqs = new Float64Array(INITIAL_CAPACITY);
+  private seqs = new Int32Array(INITIAL_CAPACITY);
   private n = 0;
   private nextSeq = 0;
+
+  /**
+   * @param seqLimit How many arrival numbers there are before a renumbering. Only tests pass
+   *   it, to renumber after a few pushes instead of 2^31. With as many entries live as
+   *   numbers, every push would renumber: still in order, but slow (2^31 entries are more
+   *   than the arrays can hold, so the default never gets there).
+   */
+  constructor(private readonly seqLimit = SEQ_LIMIT) {}
 
   get size(): number {
     return this.n;
@@ -52,8 +70,11 @@ export class TimerHeap {
   push(h: TimerEntry, when: number): void {
     const i = this.n;
     if (i === this.whens.length) this.grow();
+    let seq = this.nextSeq;
+    if (seq >= this.seqLimit) seq = this.renumber();
+    this.nextSeq = seq + 1;
     this.n = i + 1;
-    this.up(i, h, when, this.nextSeq++);
+    this.up(i, h, when, seq);
   }
 
   pop(): TimerEntry | undefined {
@@ -98,7 +119,7 @@ export class TimerHeap {
     const out = this.items.slice(0, this.n) as TimerEntry[];
     this.items = new Array<TimerEntry | undefined>(INITIAL_CAPACITY);
     this.whens = new Float64Array(INITIAL_CAPACITY);
-    this.seqs = new Float64Array(INITIAL_CAPACITY);
+    this.seqs = new Int32Array(INITIAL_CAPACITY);
     this.n = 0;
     return out;
   }
@@ -124,9 +145,22 @@ export class TimerHeap {
     const whens = new Float64Array(capacity);
     whens.set(this.whens.subarray(0, n));
     this.whens = whens;
-    const seqs = new Float64Array(capacity);
+    const seqs = new Int32Array(capacity);
     seqs.set(this.seqs.subarray(0, n));
     this.seqs = seqs;
+  }
+
+  /**
+   * Gives the live entries the arrival numbers 0 … size-1 in the order of their current
+   * ones (which are distinct) and returns size, the next number to give out.
+   */
+  private renumber(): number {
+    const n = this.n;
+    const seqs = this.seqs;
+    const bySeq = Array.from({ length: n }, (_, i) => i);
+    bySeq.sort((a, b) => (seqs[a] as number) - (seqs[b] as number));
+    for (let rank = 0; rank < n; rank++) seqs[bySeq[rank] as number] = rank;
+    return n;
   }
 
   /** Places (h, when, seq) at slot i or above it. */
