@@ -613,7 +613,6 @@ export abstract class BaseEventLoop {
     const ready = this._ready;
     const n = ready.length;
     for (let i = 0; i < n; i++) ready.runHead();
-    ready.shrinkIfSparse();
     return n;
   }
 
@@ -632,7 +631,6 @@ export abstract class BaseEventLoop {
         });
       }
     }
-    ready.shrinkIfSparse();
     return n;
   }
 

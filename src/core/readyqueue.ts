@@ -132,12 +132,6 @@ export class ReadyQueue {
     return (this.chunkCount + this.spareCount) * CHUNK;
   }
 
-  /**
-   * Nothing to do: drained chunks are given back as the head leaves them, so a burst's
-   * memory returns without a pass. Kept because the loop calls it once per iteration.
-   */
-  shrinkIfSparse(): void {}
-
   /** The first argument pushed into the tail chunk: it gets its argument array. */
   private firstArg(i: number, arg: unknown): void {
     const c = this.tail;
