@@ -450,3 +450,64 @@ describe("sleep(delay > 0): the task is its own timer", () => {
     );
   });
 });
+
+describe("resume markers", () => {
+  // A Task tells the shared iterators (sleep(0)'s, sleep(d)'s, a Future's) what it resumes
+  // from just before resuming. If the coroutine was closed from outside meanwhile, nothing
+  // takes that marker; it must not answer the next task's first await of the same kind.
+  type Kind = "sleep0" | "sleep" | "future";
+
+  function* scenario(kind: Kind) {
+    const loop = asyncio.getRunningLoop();
+    const fut1 = loop.createFuture<string>();
+    const victim = (function* () {
+      if (kind === "sleep0") for (;;) yield* asyncio.sleep(0);
+      else if (kind === "sleep") yield* asyncio.sleep(1);
+      else yield* fut1;
+    })();
+    asyncio.createTask(victim);
+    // Registered before the probe's timer: at t=1 the victim is woken first.
+    if (kind === "future") loop.callLater(1, () => fut1.setResult("fut1"));
+    const gate = loop.createFuture<void>();
+    const probe = asyncio.createTask(
+      (function* () {
+        // Resumed right after the victim, by a wake-up of another kind than the victim's.
+        if (kind === "future") yield* asyncio.sleep(1);
+        else yield* gate;
+        const t0 = loop.time();
+        let ranMeanwhile = false;
+        loop.callSoon(() => {
+          ranMeanwhile = true;
+        });
+        if (kind === "sleep0") yield* asyncio.sleep(0);
+        else if (kind === "sleep") yield* asyncio.sleep(2);
+        else {
+          const fut2 = loop.createFuture<string>();
+          loop.callLater(2, () => fut2.setResult("fut2"));
+          return [yield* fut2, loop.time() - t0];
+        }
+        return [ranMeanwhile, loop.time() - t0];
+      })(),
+    );
+    yield* asyncio.sleep(0);
+    if (kind === "sleep") loop.callLater(1, () => gate.setResult());
+    // Close the victim from outside, in the iteration before its wake-up is handled.
+    loop.callLater(kind === "sleep0" ? 0 : 0.5, () => {
+      victim.return(undefined);
+      if (kind === "sleep0") gate.setResult();
+    });
+    return yield* probe;
+  }
+
+  it("sleep(0): a closed coroutine's marker does not skip the next task's sleep(0)", async () => {
+    expect((await runVirtual(scenario("sleep0"))).result).toEqual([true, 0]);
+  });
+
+  it("sleep(d): a closed coroutine's marker does not end the next task's sleep at once", async () => {
+    expect((await runVirtual(scenario("sleep"))).result).toEqual([true, 2]);
+  });
+
+  it("a Future: a closed coroutine's marker does not answer the next task's await", async () => {
+    expect((await runVirtual(scenario("future"))).result).toEqual(["fut2", 2]);
+  });
+});

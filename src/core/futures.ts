@@ -65,6 +65,11 @@ export function _resumeFrom(fut: Future<unknown>): void {
   resumedFuture = fut;
 }
 
+/** @internal Forgets a resume marker nobody took (see `_forgetSleepResume`). */
+export function _forgetFutureResume(): void {
+  resumedFuture = null;
+}
+
 /**
  * @internal `yield* fut`'s first step for a pending Future: returns what to yield to the
  * Task. FUTURE_ITER takes it, and so does a hand-written coroutine that awaits a Future

@@ -116,6 +116,15 @@ export function _takeYieldedSleep(): Sleep<unknown> {
   return s;
 }
 
+/**
+ * @internal Forgets a resume marker nobody took: a Task calls this after each step, so a
+ * coroutine closed from outside while it slept cannot leave one for an unrelated sleep.
+ */
+export function _forgetSleepResume(): void {
+  woken = false;
+  resumedSleep = null;
+}
+
 /** @internal Set by a Task just before it resumes a coroutine whose own timer fired. */
 export function _resumeWoken(): void {
   woken = true;

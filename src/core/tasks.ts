@@ -39,10 +39,11 @@ import {
 } from "./coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
-import { _resumeFrom, Future, PENDING } from "./futures.js";
+import { _forgetFutureResume, _resumeFrom, Future, PENDING } from "./futures.js";
 import type { Runnable } from "./readyqueue.js";
 import {
   _cancelledSleep,
+  _forgetSleepResume,
   _resumeSleep,
   _resumeWoken,
   _takeYieldedSleep,
@@ -222,7 +223,7 @@ export interface TaskConstructorOptions extends TaskOptions {
 const SEND = 0;
 const THROW = 1;
 
-/** Task bits of `_flags` (Future uses bits 0–4). */
+// Task bits of `_flags` (Future uses bits 0–4).
 /**
  * The task is its own timer-heap entry, asleep in `yield* sleep(d)`: its entry is live.
  * A sleeping task is run by nothing but that timer, so a step that finds this set is the
@@ -641,6 +642,11 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     try {
       this._drive(mode, value);
     } finally {
+      // The step's first resume took its marker, unless the coroutine was closed from
+      // outside while it waited: then no stale marker may answer some later await.
+      resumingAfterReschedule = false;
+      _forgetFutureResume();
+      _forgetSleepResume();
       loop._currentTask = prevTask;
       _enterContext(prevContext);
     }
