@@ -214,25 +214,33 @@ describe("sleep(delay)", () => {
     expect(elapsed).toBe(0);
   });
 
-  it("cancel() after the timer fired but before the task resumed still cancels it (CPython)", async () => {
-    function* sleeper() {
-      try {
-        return yield* asyncio.sleep(1, "woke");
-      } catch (e) {
-        return `cancelled: ${(e as Error).message}`;
+  // With a result, the Sleep object is the timer; without, the task is its own timer.
+  it.each([
+    ["a sleep with a result", "woke"],
+    ["a sleep without one", undefined],
+  ])(
+    "cancel() after the timer fired but before the task resumed still cancels it (CPython): %s",
+    async (_label, value) => {
+      function* sleeper() {
+        try {
+          yield* asyncio.sleep(1, value);
+          return "woke";
+        } catch (e) {
+          return `cancelled: ${(e as Error).message}`;
+        }
       }
-    }
-    function* main() {
-      const loop = asyncio.getRunningLoop();
-      const t = asyncio.createTask(sleeper());
-      yield* asyncio.sleep(0); // t's timer is armed first: it fires first at t=1
-      loop.callLater(1, () => t.cancel("just in time"));
-      return yield* t;
-    }
-    const { result, elapsed } = await runVirtual(main());
-    expect(result).toBe("cancelled: just in time");
-    expect(elapsed).toBe(1);
-  });
+      function* main() {
+        const loop = asyncio.getRunningLoop();
+        const t = asyncio.createTask(sleeper());
+        yield* asyncio.sleep(0); // t's timer is armed first: it fires first at t=1
+        loop.callLater(1, () => t.cancel("just in time"));
+        return yield* t;
+      }
+      const { result, elapsed } = await runVirtual(main());
+      expect(result).toBe("cancelled: just in time");
+      expect(elapsed).toBe(1);
+    },
+  );
 
   it("a cancelled sleep's timer no longer holds its result or its task (the heap does not keep it live)", async () => {
     let payloadRef: WeakRef<object> | undefined;
@@ -346,27 +354,6 @@ describe("sleep(delay > 0): the task is its own timer", () => {
       return [left, yield* t, asyncio.getRunningLoop().time()];
     }
     expect(await run(main())).toEqual([0, "caught CancelledError", 0]);
-  });
-
-  it("cancel() after its own timer fired but before it resumed still cancels it (CPython)", async () => {
-    function* sleeper() {
-      try {
-        yield* asyncio.sleep(1);
-        return "woke";
-      } catch (e) {
-        return `cancelled: ${(e as Error).message}`;
-      }
-    }
-    function* main() {
-      const loop = asyncio.getRunningLoop();
-      const t = asyncio.createTask(sleeper());
-      yield* asyncio.sleep(0); // t's timer is armed first: it fires first at t=1
-      loop.callLater(1, () => t.cancel("just in time"));
-      return yield* t;
-    }
-    const { result, elapsed } = await runVirtual(main());
-    expect(result).toBe("cancelled: just in time");
-    expect(elapsed).toBe(1);
   });
 
   it("after a cancelled sleep, the stale timer entry never wakes the task early", async () => {
