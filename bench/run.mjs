@@ -129,6 +129,20 @@ const WORKLOADS = {
  */
 const ONE_REP = ["M"];
 
+/**
+ * Workloads that take a fraction of a second: on a shared 2-core machine their
+ * repetitions differ by up to ±30%, so they get two rounds more than --reps (from 3 on),
+ * and the median has more to stand on.
+ */
+const SHORT = ["W1", "W2", "W3", "W5", "W6"];
+const EXTRA_SHORT_REPS = 2;
+
+/** The repetitions workload `w` gets. */
+function repsFor(w) {
+  if (ONE_REP.includes(w)) return 1;
+  return SHORT.includes(w) && REPS >= 3 ? REPS + EXTRA_SHORT_REPS : REPS;
+}
+
 /** n for --quick (the full n are in bench/peers/common.ts and py_asyncio.py). */
 const QUICK_N = {
   W1: 50_000,
@@ -701,7 +715,7 @@ function docsMarkdown(data, targets) {
     `- Versions: asyncio-ts ${env["asyncio-ts"]}; Node ${env.node}; CPython ${env.python}; Effection ${env.effection}; Effect ${env.effect}; p-queue ${env["p-queue"]}; esbuild ${env.esbuild}`,
   );
   out.push(
-    `- Method: each (implementation, workload) in a fresh process, ${reps} repetition${reps > 1 ? "s" : ""} in rounds that interleave the implementations (M once: it measures memory), the median by wall time; whole run ${total.toFixed(0)} s.${reps < 3 && !quick ? ` Repetitions were lowered from 3 to ${reps} to keep the run short on a machine shared with other work.` : ""} Times are taken inside the program (start-up excluded). RSS is the process's peak resident set (\`getrusage\`), so it includes the runtime's own baseline (Node ~40 MB, CPython ~20 MB).`,
+    `- Method: each (implementation, workload) in a fresh process, ${reps} repetition${reps > 1 ? "s" : ""} in rounds that interleave the implementations (M once: it measures memory${reps >= 3 ? `; W1, W2, W3, W5 and W6, which take a fraction of a second each and vary by up to ±30% from one repetition to the next on this shared machine, ${reps + EXTRA_SHORT_REPS}` : ""}), the median by wall time; whole run ${total.toFixed(0)} s.${reps < 3 && !quick ? ` Repetitions were lowered from 3 to ${reps} to keep the run short on a machine shared with other work.` : ""} Times are taken inside the program (start-up excluded). RSS is the process's peak resident set (\`getrusage\`), so it includes the runtime's own baseline (Node ~40 MB, CPython ~20 MB).`,
   );
   out.push("");
   out.push(
@@ -918,9 +932,10 @@ function runAll() {
       : [],
   );
   const runs = [];
-  for (let rep = 1; rep <= REPS; rep++) {
+  const rounds = Math.max(...plan.map(({ w }) => repsFor(w)), 1);
+  for (let rep = 1; rep <= rounds; rep++) {
     for (const { impl, w } of plan) {
-      if (rep > (ONE_REP.includes(w) ? 1 : REPS)) continue;
+      if (rep > repsFor(w)) continue;
       const rec = runOnce(impl, w, buildErrors);
       rec.rep = rep;
       runs.push(rec);
@@ -930,7 +945,7 @@ function runAll() {
           ? `${rec.seconds.toFixed(3)} s  ${fmtRate(rec.rate)}  ${rec.check}`
           : `FAILED ${rec.error ?? rec.check}`;
       process.stderr.write(
-        `[${rep}/${REPS}] ${impl.id.padEnd(16)} ${w.padEnd(5)} ${status.slice(0, 160)}\n`,
+        `[${rep}/${repsFor(w)}] ${impl.id.padEnd(16)} ${w.padEnd(5)} ${status.slice(0, 160)}\n`,
       );
     }
   }
