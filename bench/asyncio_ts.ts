@@ -11,11 +11,12 @@
 import * as asyncio from "../src/index.js";
 import {
   CONSUMERS,
-  depthOf,
+  depthWorkloads,
   ECHO_CLIENTS,
   echoLine,
   LOCK_TASKS,
   lcgDelaysMs,
+  lockOutcome,
   main,
   nodeLoopProbe,
   type Outcome,
@@ -164,13 +165,7 @@ function* w6Main(n: number): asyncio.Coroutine<Outcome> {
   yield* asyncio.gather(...workers);
   const seconds = (now() - t0) / 1000;
   const expected = perTask * LOCK_TASKS;
-  return {
-    seconds,
-    n: expected,
-    ok: counter === expected,
-    check: `counter=${counter} expected=${expected}`,
-    extra: probe(),
-  };
+  return { ...lockOutcome(seconds, counter, expected), extra: probe() };
 }
 
 // ---------------------------------------------------------------- W7 echo
@@ -312,8 +307,7 @@ const markedLevel = asyncio.coroutine(function* markedLevel(
   return i;
 });
 
-function depthBench(workload: string): (n: number) => Promise<Outcome> {
-  const depth = depthOf(workload);
+function depthBench(depth: number): (n: number) => Promise<Outcome> {
   return (n) =>
     asyncio.run(
       (function* (): asyncio.Coroutine<Outcome> {
@@ -328,12 +322,7 @@ function depthBench(workload: string): (n: number) => Promise<Outcome> {
 await main(
   "asyncio_ts",
   coro
-    ? {
-        D1: depthBench("D1"),
-        D10: depthBench("D10"),
-        D100: depthBench("D100"),
-        D1000: depthBench("D1000"),
-      }
+    ? depthWorkloads(depthBench)
     : {
         W1: (n) => asyncio.run(w1Main(n)),
         W2: (n) => asyncio.run(w2Main(n)),
@@ -346,9 +335,6 @@ await main(
         TG: (n) => asyncio.run(tgMain(n)),
         AC: (n) => asyncio.run(acMain(n)),
         AG: (n) => asyncio.run(agMain(n)),
-        D1: depthBench("D1"),
-        D10: depthBench("D10"),
-        D100: depthBench("D100"),
-        D1000: depthBench("D1000"),
+        ...depthWorkloads(depthBench),
       },
 );

@@ -35,7 +35,7 @@ const maxRssMb = (): number => process.resourceUsage().maxRSS / 1024; // KiB on 
 const BASE_RSS_MB = maxRssMb();
 
 /** The await-chain depth of a D workload ("D100" → 100). */
-export const depthOf = (workload: string): number => Number(workload.slice(1));
+const depthOf = (workload: string): number => Number(workload.slice(1));
 
 export interface Args {
   workload: string;
@@ -148,6 +148,46 @@ export const timerOutcome = (
     extra: { overshoot_ms: +(seconds * 1000 - longest).toFixed(2) },
   };
 };
+
+/** W6's outcome: `counter` must equal `expected`, every increment made under the lock. */
+export const lockOutcome = (seconds: number, counter: number, expected: number): Outcome => ({
+  seconds,
+  n: expected,
+  ok: counter === expected,
+  check: `counter=${counter} expected=${expected}`,
+});
+
+/** The D workloads, one program per depth, from a maker of the program at a depth. */
+export function depthWorkloads<F>(make: (depth: number) => F): Record<DepthWorkload, F> {
+  return {
+    D1: make(depthOf("D1")),
+    D10: make(depthOf("D10")),
+    D100: make(depthOf("D100")),
+    D1000: make(depthOf("D1000")),
+  };
+}
+export type DepthWorkload = "D1" | "D10" | "D100" | "D1000";
+
+// Plain-Node waits, for the peers written on raw Promises (js_raw, p_queue).
+
+/** One trip through Node's loop, as `sleep(0)` is in asyncio. */
+export const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
+export const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
+
+/** Sleep that rejects with the signal's reason when aborted (clears its timer). */
+export function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(resolve, ms);
+    signal.addEventListener(
+      "abort",
+      () => {
+        clearTimeout(timer);
+        reject(signal.reason);
+      },
+      { once: true },
+    );
+  });
+}
 
 /**
  * The M workload's end: reports RSS with all n tasks asleep, then exits at once (tearing

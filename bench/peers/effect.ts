@@ -6,10 +6,11 @@
 import { Effect, Fiber, Queue, Semaphore } from "effect";
 import {
   CONSUMERS,
-  depthOf,
+  depthWorkloads,
   HOUR_MS,
   LOCK_TASKS,
   lcgDelaysMs,
+  lockOutcome,
   main,
   nodeLoopProbe,
   type Outcome,
@@ -149,12 +150,7 @@ const w6Lock = (n: number) =>
       );
       const seconds = (now() - t0) / 1000;
       const expected = perTask * LOCK_TASKS;
-      return {
-        seconds,
-        n: expected,
-        ok: counter === expected,
-        check: `counter=${counter} expected=${expected}`,
-      } satisfies Outcome;
+      return lockOutcome(seconds, counter, expected);
     }),
   );
 
@@ -204,8 +200,5 @@ await main("effect", {
   W5: w5Cancel,
   W6: w6Lock,
   M: mSleeping,
-  D1: depthBench(depthOf("D1")),
-  D10: depthBench(depthOf("D10")),
-  D100: depthBench(depthOf("D100")),
-  D1000: depthBench(depthOf("D1000")),
+  ...depthWorkloads(depthBench),
 });

@@ -7,10 +7,11 @@
 import { action, all, createQueue, type Operation, run, sleep, spawn, suspend } from "effection";
 import {
   CONSUMERS,
-  depthOf,
+  depthWorkloads,
   HOUR_MS,
   LOCK_TASKS,
   lcgDelaysMs,
+  lockOutcome,
   main,
   type Outcome,
   QUEUE_MAX,
@@ -176,12 +177,7 @@ const w6Lock = (n: number) =>
     yield* all(Array.from({ length: LOCK_TASKS }, worker));
     const seconds = (now() - t0) / 1000;
     const expected = perTask * LOCK_TASKS;
-    return {
-      seconds,
-      n: expected,
-      ok: counter === expected,
-      check: `counter=${counter} expected=${expected}`,
-    };
+    return lockOutcome(seconds, counter, expected);
   });
 
 /** D*: an await chain of `depth` operations (`yield*`); the innermost yields n times. */
@@ -199,10 +195,7 @@ const depthBench = (depth: number) => (n: number) =>
     return { seconds, ok: resumes === n, check: `resumes=${resumes} depth=${depth}` };
   });
 const depths = {
-  D1: depthBench(depthOf("D1")),
-  D10: depthBench(depthOf("D10")),
-  D100: depthBench(depthOf("D100")),
-  D1000: depthBench(depthOf("D1000")),
+  ...depthWorkloads(depthBench),
 };
 
 await main(

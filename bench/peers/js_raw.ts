@@ -6,41 +6,28 @@
 // (a microtask only; W1, W2, W6, D*).
 import net from "node:net";
 import {
+  abortableSleep,
   CONSUMERS,
-  depthOf,
+  depthWorkloads,
   ECHO_CLIENTS,
   echoLine,
   HOUR_MS,
   LOCK_TASKS,
   lcgDelaysMs,
+  lockOutcome,
   main,
   nodeLoopProbe,
   type Outcome,
   QUEUE_MAX,
   reportAsleepAndExit,
+  sleep,
   sum,
   timerOutcome,
   triangular,
+  yieldToLoop,
 } from "./common.js";
 
 const micro = process.argv.includes("micro");
-const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** Sleep that rejects with the signal's reason when aborted (clears its timer). */
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
 
 /** The simplest correct bounded async queue: FIFO, awaits space on put, awaits items on get. */
 class BoundedQueue<T> {
@@ -207,12 +194,7 @@ async function w6Lock(n: number): Promise<Outcome> {
   await Promise.all(Array.from({ length: LOCK_TASKS }, worker));
   const seconds = (performance.now() - t0) / 1000;
   const expected = perTask * LOCK_TASKS;
-  return {
-    seconds,
-    n: expected,
-    ok: counter === expected,
-    check: `counter=${counter} expected=${expected}`,
-  };
+  return lockOutcome(seconds, counter, expected);
 }
 
 /** Line splitter over a socket: readLine() resolves with the next full line (newline kept). */
@@ -342,10 +324,7 @@ function depthBench(depth: number) {
   };
 }
 const depths = {
-  D1: depthBench(depthOf("D1")),
-  D10: depthBench(depthOf("D10")),
-  D100: depthBench(depthOf("D100")),
-  D1000: depthBench(depthOf("D1000")),
+  ...depthWorkloads(depthBench),
 };
 
 await main(

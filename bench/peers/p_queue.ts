@@ -5,31 +5,19 @@
 // own, so W1, W3 and W7 do not apply. Yields are the same setImmediate trip as js_raw.
 import PQueue from "p-queue";
 import {
+  abortableSleep,
   HOUR_MS,
   LOCK_TASKS,
   lcgDelaysMs,
+  lockOutcome,
   main,
   type Outcome,
+  sleep,
   sum,
   timerOutcome,
   triangular,
+  yieldToLoop,
 } from "./common.js";
-
-const yieldToLoop = (): Promise<void> => new Promise((r) => setImmediate(r));
-const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-function abortableSleep(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener(
-      "abort",
-      () => {
-        clearTimeout(timer);
-        reject(signal.reason);
-      },
-      { once: true },
-    );
-  });
-}
 
 async function w2Spawn(n: number): Promise<Outcome> {
   const queue = new PQueue(); // concurrency: Infinity
@@ -117,12 +105,7 @@ async function w6Lock(n: number): Promise<Outcome> {
   await Promise.all(Array.from({ length: LOCK_TASKS }, worker));
   const seconds = (performance.now() - t0) / 1000;
   const expected = perTask * LOCK_TASKS;
-  return {
-    seconds,
-    n: expected,
-    ok: counter === expected,
-    check: `counter=${counter} expected=${expected}`,
-  };
+  return lockOutcome(seconds, counter, expected);
 }
 
 await main("p_queue", { W2: w2Spawn, W4: w4Timers, W5: w5Cancel, W6: w6Lock });

@@ -7,7 +7,7 @@
 // `--variant ystar` writes the user code as asyncio-ts will: every suspension goes
 // through `yield*` into a helper generator (sleep0(), join()), so it also pays for one
 // generator object and one delegation per await.
-import { depthOf, main, type Outcome, sum, triangular } from "./common.js";
+import { depthWorkloads, main, type Outcome, sum, triangular } from "./common.js";
 
 // ---------------------------------------------------------------- the trampoline
 type Coro = Generator<unknown, unknown, unknown>;
@@ -170,10 +170,7 @@ await main(
     ? {
         W1: w1Switch,
         W2: w2Spawn,
-        D1: depthBench(depthOf("D1")),
-        D10: depthBench(depthOf("D10")),
-        D100: depthBench(depthOf("D100")),
-        D1000: depthBench(depthOf("D1000")),
+        ...depthWorkloads(depthBench),
       }
     : { W1: w1Switch, W2: w2Spawn },
 );
