@@ -42,8 +42,6 @@ const HANDED_OFF = 6;
 const STATE_MASK = 7;
 const HEAP_CANCELLED = 8;
 const HEAP_SCHEDULED = 16;
-/** Iterated through SLEEP_ITER: no generator holds this object. */
-const DETACHED = 32;
 
 /**
  * @internal What `yield* sleep(d)` yields to the Task; the Sleep itself is handed over
@@ -141,7 +139,7 @@ export function _resumeSleep(s: Sleep<unknown>): void {
  */
 export function _cancelledSleep(delay: number, msg: string | undefined): Sleep<unknown> {
   const s = new Sleep<unknown>(delay, msg);
-  s._bits = CANCELLED | DETACHED;
+  s._bits = CANCELLED;
   return s;
 }
 
@@ -172,11 +170,6 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     this._bits = (this._bits & ~STATE_MASK) | state;
   }
 
-  /** @internal Iterated through SLEEP_ITER, so the Task may be its own timer. */
-  get _detached(): boolean {
-    return (this._bits & DETACHED) !== 0;
-  }
-
   /** @internal the timer-heap sense: the heap may drop this entry */
   get _cancelled(): boolean {
     return (this._bits & HEAP_CANCELLED) !== 0;
@@ -197,7 +190,6 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     if (this._state !== CREATED) {
       throw new RuntimeError("cannot reuse already awaited coroutine (a sleep() object)");
     }
-    this._bits |= DETACHED;
     iteratedSleep = this as Sleep<unknown>;
     return SLEEP_ITER as Iterator<Suspend, T, unknown>;
   }

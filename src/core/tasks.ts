@@ -700,7 +700,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         continue;
       }
       if (y === SLEEP) {
-        this._sleepOn(_takeYieldedSleep());
+        this._sleepOn(_takeYieldedSleep(), true);
         return;
       }
       if (y instanceof Future) {
@@ -712,7 +712,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       }
       if (y instanceof Sleep) {
         if (y._state === SLEEP_YIELDED) {
-          this._sleepOn(y);
+          this._sleepOn(y, false);
           return;
         }
         mode = THROW;
@@ -730,11 +730,12 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
    * Starts sleeping in `yield* s`. The task becomes its own timer-heap entry and keeps
    * only the delay, so nothing else stays alive while it sleeps (see core/sleep.ts). The
    * Sleep is the entry instead when it has a result to return, when it is driven directly
-   * (no SLEEP_ITER), when a cancel is already pending, or when the task still has a stale
-   * entry in the heap: one task, one entry.
+   * (`detached` false: it was yielded itself, not the SLEEP token of SLEEP_ITER, so the
+   * coroutine's `yield*` still iterates it), when a cancel is already pending, or when the
+   * task still has a stale entry in the heap: one task, one entry.
    */
-  private _sleepOn(s: Sleep<unknown>): void {
-    if (s._detached && s._value === undefined && (this._flags & (IN_HEAP | MUST_CANCEL)) === 0) {
+  private _sleepOn(s: Sleep<unknown>, detached: boolean): void {
+    if (detached && s._value === undefined && (this._flags & (IN_HEAP | MUST_CANCEL)) === 0) {
       s._handOff();
       const loop = this._loop;
       this._futWaiter = s._delay;
