@@ -591,7 +591,7 @@ function evaluateTargets(medians) {
       }
     );
   });
-  add("W2", "peak RSS < 150 MB (issue 2)", (o) => ({
+  add("W2", "peak RSS < 150 MB", (o) => ({
     ok: o.peak_rss_mb < 150,
     value: fmtMb(o.peak_rss_mb),
   }));

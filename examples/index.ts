@@ -20,7 +20,7 @@ export interface Example {
 }
 
 export const examples: Example[] = [
-  // issue 2: the foundation
+  // the foundation
   {
     name: "synchronous",
     about: "three counts with a blocking sleep: the loop is frozen, they run one after the other",
@@ -41,7 +41,7 @@ export const examples: Example[] = [
     about: "chained coroutines: fetch a user, then their posts, for three users at once",
     load: () => import("./chain.js"),
   },
-  // issue 3: structured concurrency
+  // structured concurrency
   {
     name: "create_task",
     about: "two Tasks run concurrently; task.done() tells whether one finished",
@@ -62,7 +62,7 @@ export const examples: Example[] = [
     about: "three failures gathered, raised as an ExceptionGroup, handled with exceptStar",
     load: () => import("./exception_group.js"),
   },
-  // issue 4: queues
+  // queues
   {
     name: "producer_consumer",
     about:
@@ -74,7 +74,7 @@ export const examples: Example[] = [
     about: "the same program stopping its consumers with queue.shutdown() instead of sentinels",
     load: () => import("./producer_consumer_shutdown.js"),
   },
-  // issue 5: async iteration and context managers
+  // async iteration and context managers
   {
     name: "powers_of_two",
     about:
@@ -86,7 +86,7 @@ export const examples: Example[] = [
     about: "async with: check three sites' status at once with fetch, against a local HTTP server",
     load: () => import("./site_status.js"),
   },
-  // issue 6: I/O
+  // I/O
   {
     name: "site_checker",
     about: "the site checker on ClientSession: five local sites checked at once, one timing out",

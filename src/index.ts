@@ -122,7 +122,7 @@ export {
   wait,
 } from "./wait.js";
 
-// issue 6: I/O — network (protocols, transports, servers, streams)
+// I/O — network (protocols, transports, servers, streams)
 import "./io/loop_net.js";
 
 export type {
@@ -178,7 +178,7 @@ export {
   QueueShutDown,
 } from "./queues.js";
 
-// issue 6: I/O — threads, files, DNS, signals, subprocesses, HTTP client
+// I/O — threads, files, DNS, signals, subprocesses, HTTP client
 import "./io/loop_io.js";
 
 export type {

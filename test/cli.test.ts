@@ -172,8 +172,8 @@ describe("asyncio-ts --help / --version", () => {
 });
 
 describe("asyncio-ts demo", () => {
-  /** The programs of issue 2 (named in another order on purpose). */
-  const issue2 = ["chain", "rand", "countasync", "synchronous"];
+  /** The foundation programs (named in another order on purpose). */
+  const foundation = ["chain", "rand", "countasync", "synchronous"];
 
   it("--list names every registered program with what it shows", async () => {
     const r = await cli(["demo", "--list"]);
@@ -183,7 +183,7 @@ describe("asyncio-ts demo", () => {
   });
 
   it("--virtual runs the walkthrough in order, instantly, with elapsed times and the comparison", async () => {
-    const r = await cli(["demo", "--virtual", ...issue2]);
+    const r = await cli(["demo", "--virtual", ...foundation]);
     expect(r.stderr).toBe("");
     expect(r.code).toBe(0);
     const out = r.stdout;

@@ -264,7 +264,7 @@ describe("loop.runInExecutor", () => {
   });
 });
 
-describe("the public API of issue 6's I/O modules", () => {
+describe("the public API of the I/O modules", () => {
   it("is exported by src/index.ts, and importing it installs the loop methods", () => {
     for (const name of [
       "toThread",

@@ -1,5 +1,5 @@
 /**
- * The network examples of issue 6, run on Node's loop over loopback: what each prints.
+ * The network examples, run on Node's loop over loopback: what each prints.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import * as chatServer from "../examples/chat_server.js";

@@ -1,5 +1,5 @@
 /**
- * The I/O programs of issue 6 (threads, files, subprocesses, HTTP client): the site checker
+ * The I/O programs (threads, files, subprocesses, HTTP client): the site checker
  * on ClientSession against its own loopback server (Node's real loop: its timeout is real
  * time), and the subprocess pipeline.
  */
@@ -70,7 +70,7 @@ describe("examples/subprocess_pipeline", () => {
 });
 
 describe("the walkthrough registry", () => {
-  it("lists both programs under issue 6, loadable, each exporting main", async () => {
+  it("lists both programs, loadable, each exporting main", async () => {
     for (const name of ["site_checker", "subprocess_pipeline"]) {
       const entry = examples.find((e) => e.name === name);
       expect(entry, name).toBeDefined();

@@ -1,5 +1,5 @@
 /**
- * The walkthrough's async iteration and `async with` programs (issue 5): powers_of_two on
+ * The walkthrough's async iteration and `async with` programs: powers_of_two on
  * the virtual-time loop, with exact times; site_status on Node's real loop, against the
  * local HTTP server it starts on 127.0.0.1 (loopback only, no network).
  */
@@ -117,7 +117,7 @@ describe("examples/site_status", () => {
 });
 
 describe("examples/index", () => {
-  it("registers both programs under issue 5", async () => {
+  it("registers both programs in the registry", async () => {
     for (const name of ["powers_of_two", "site_status"]) {
       const example = examples.find((e) => e.name === name);
       expect(example, name).toBeDefined();

@@ -22,7 +22,7 @@ afterEach(() => {
   vi.restoreAllMocks();
 });
 
-describe("issue 3 walkthrough examples", () => {
+describe("structured concurrency walkthrough examples", () => {
   it("create_task: two tasks overlap, 2 seconds in all", async () => {
     const { lines, elapsed } = await runExample("create_task");
     expect(lines).toEqual([

@@ -1,5 +1,5 @@
 /**
- * The walkthrough's first programs (issue 2), run on the virtual-time loop: what each one
+ * The walkthrough's first programs, run on the virtual-time loop: what each one
  * prints, in order, at which virtual time, and how long it takes in total.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -166,7 +166,7 @@ describe("examples/chain", () => {
   });
 });
 
-describe("examples/index (issue 2 entries)", () => {
+describe("examples/index: the foundation programs", () => {
   it("registers the four programs in walkthrough order, each loadable", async () => {
     const names = examples.map((e) => e.name);
     expect(names.slice(0, 4)).toEqual(["synchronous", "countasync", "rand", "chain"]);

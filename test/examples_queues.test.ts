@@ -1,5 +1,5 @@
 /**
- * The walkthrough's queue programs (issue 4), run on the virtual-time loop: what each one
+ * The walkthrough's queue programs, run on the virtual-time loop: what each one
  * prints, in order, at which virtual time, and how long it takes in total.
  */
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
@@ -96,7 +96,7 @@ describe("examples/producer_consumer_shutdown", () => {
   });
 });
 
-describe("examples/index (issue 4)", () => {
+describe("examples/index: the queue programs", () => {
   it("registers both queue programs, in order, and each loads a main", async () => {
     const names = examples.map((e) => e.name);
     const i = names.indexOf("producer_consumer");
