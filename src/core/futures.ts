@@ -18,6 +18,7 @@ import { describe } from "./coroutines.js";
 import { getRunningLoop } from "./events.js";
 import { _schedulerCancelledError, type CancelledError, InvalidStateError } from "./exceptions.js";
 import type { Runnable } from "./readyqueue.js";
+import { _awaitFuture } from "./suspend.js";
 
 /** @internal */
 export const PENDING = 0;
@@ -32,7 +33,8 @@ const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
  * then the flags below (Task adds its own from bit 5 on).
  */
 const STATE_MASK = 3;
-const BLOCKING = 1 << 2;
+/** asyncio's `_asyncio_future_blocking`: yielded by `yield*`, not by a slipped `yield`. */
+export const BLOCKING = 1 << 2;
 const LOG_TRACEBACK = 1 << 3;
 /** Finished with an exception: `_value` is the exception, not the result. */
 const FAILED = 1 << 4;
@@ -54,67 +56,6 @@ interface FutureExtra {
   /** A Task's name (or number), moved here from the slot when the side object is made. */
   name: string | number | null;
 }
-
-/** The Future a Task is resuming after waiting on it; consumed by FUTURE_ITER. */
-let resumedFuture: Future<unknown> | null = null;
-/** The Future whose `[Symbol.iterator]` was just called by `yield*`. */
-let iteratedFuture: Future<unknown> | null = null;
-
-/** @internal Set by a Task just before it resumes a coroutine that waited on `fut`. */
-export function _resumeFrom(fut: Future<unknown>): void {
-  resumedFuture = fut;
-}
-
-/** @internal Forgets a resume marker nobody took (see `_forgetSleepResume`). */
-export function _forgetFutureResume(): void {
-  resumedFuture = null;
-}
-
-/**
- * @internal `yield* fut`'s first step for a pending Future: returns what to yield to the
- * Task. FUTURE_ITER takes it, and so does a hand-written coroutine that awaits a Future
- * without the Future's iterator (Lock.acquire's state machine). Resume with
- * {@link _resumedFrom}.
- */
-export function _suspendOn(fut: Future<unknown>): IteratorResult<Suspend, never> {
-  fut._flags |= BLOCKING;
-  return { done: false, value: fut as unknown as Suspend };
-}
-
-/**
- * @internal The step after {@link _suspendOn}: takes the Task's resume marker and
- * evaluates to the Future's result, or throws its exception or CancelledError.
- */
-export function _resumedFrom<T>(fut: Future<T>): T {
-  if (resumedFuture === fut) resumedFuture = null;
-  if (fut._state === PENDING) {
-    throw new InvalidStateError("yield* was resumed before the Future was done");
-  }
-  return fut.result();
-}
-
-/**
- * The iterator behind every `yield* future`. It is stateless and shared (no generator per
- * await): `[Symbol.iterator]` records which Future is being awaited, the first `next()`
- * yields it (or completes at once when it is already done), and the `next()` reached when
- * the Task resumes completes the `yield*` with the result the Task said it resumes from.
- */
-const FUTURE_ITER: Iterator<Suspend, unknown, unknown> = {
-  next(): IteratorResult<Suspend, unknown> {
-    const resumed = resumedFuture;
-    if (resumed !== null) return { done: true, value: _resumedFrom(resumed) };
-    const fut = iteratedFuture as Future<unknown>;
-    iteratedFuture = null;
-    if (fut._state === PENDING) return _suspendOn(fut);
-    return { done: true, value: fut.result() };
-  },
-  throw(e?: unknown): IteratorResult<Suspend, unknown> {
-    throw e;
-  },
-  return(value?: unknown): IteratorResult<Suspend, unknown> {
-    return { done: true, value };
-  },
-};
 
 /** What the unretrieved-exception report keeps: never the Future itself. */
 interface Unretrieved {
@@ -433,8 +374,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** `yield* fut`: suspends until done, then evaluates to the result or throws. */
   [Symbol.iterator](): Iterator<Suspend, T, unknown> {
-    iteratedFuture = this;
-    return FUTURE_ITER as Iterator<Suspend, T, unknown>;
+    return _awaitFuture(this);
   }
 
   /**

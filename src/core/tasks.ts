@@ -33,94 +33,35 @@ import {
   describe,
   iscoroutine,
   isGeneratorFunction,
-  PUSH,
-  RESCHEDULE,
   type Suspend,
 } from "./coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
-import { _forgetFutureResume, _resumeFrom, Future, PENDING } from "./futures.js";
+import { Future, PENDING } from "./futures.js";
 import type { Runnable } from "./readyqueue.js";
+import { _cancelledSleep, Sleep } from "./sleep.js";
 import {
-  _cancelledSleep,
-  _forgetSleepResume,
-  _resumeSleep,
-  _resumeWoken,
-  _takeYieldedSleep,
+  _awaitFrame,
+  _endStep,
+  _handOffKind,
+  _resumeWith,
+  _takeHandOff,
+  FUTURE_DONE,
+  PUSH,
+  RESCHEDULE,
+  RESCHEDULED,
+  RETURNED,
   SLEEP,
-  Sleep,
-} from "./sleep.js";
+  SLEEP_DETACHABLE,
+  SLEEP_DONE,
+  WOKEN,
+} from "./suspend.js";
 
 // ---------------------------------------------------------------- frame pushing
 
-/** The generator a marked coroutine's `[Symbol.iterator]` asked the Task to push. */
-let pendingFrame: Coroutine | null = null;
-/** Set just before a parent frame is resumed with its child's result. */
-let resuming = false;
-
-const PUSH_RESULT: IteratorResult<Suspend, never> = { done: false, value: PUSH };
-
-/**
- * The iterator that `yield* markedCoroutine()` delegates to. Its first `next()` yields
- * PUSH (the Task then pushes the generator recorded in `pendingFrame`); the next `next(v)`,
- * made by the Task when the pushed frame returned `v`, completes the `yield*` with `v`.
- * It holds no state of its own, so one object serves every frame.
- */
-const DELEGATE: Iterator<Suspend, unknown, unknown> = {
-  next(value?: unknown): IteratorResult<Suspend, unknown> {
-    if (resuming) {
-      resuming = false;
-      return { done: true, value };
-    }
-    return PUSH_RESULT;
-  },
-  throw(e?: unknown): IteratorResult<Suspend, unknown> {
-    throw e;
-  },
-  return(value?: unknown): IteratorResult<Suspend, unknown> {
-    return { done: true, value };
-  },
-};
-
-/** Set just before a task that yielded RESCHEDULE is resumed; consumed by YIELD_ONCE. */
-let resumingAfterReschedule = false;
-
-const RESCHEDULE_RESULT: IteratorResult<Suspend, never> = { done: false, value: RESCHEDULE };
-const YIELDED_ONCE: IteratorResult<Suspend, undefined> = Object.freeze({
-  done: true,
-  value: undefined,
-});
-
-/**
- * @internal `sleep(0)`: gives way to the other ready callbacks once. A single stateless
- * object serves every task (no generator per call): its first `next()` yields RESCHEDULE;
- * the Task sets `resumingAfterReschedule` when it resumes a task that yielded RESCHEDULE,
- * and the `next()` that this resume reaches completes the `yield*`.
- */
-export const YIELD_ONCE: Iterator<Suspend, undefined, unknown> &
-  Iterable<Suspend, undefined, unknown> = {
-  [Symbol.iterator]() {
-    return YIELD_ONCE;
-  },
-  next(): IteratorResult<Suspend, undefined> {
-    if (resumingAfterReschedule) {
-      resumingAfterReschedule = false;
-      return YIELDED_ONCE;
-    }
-    return RESCHEDULE_RESULT;
-  },
-  throw(e?: unknown): IteratorResult<Suspend, undefined> {
-    throw e;
-  },
-  return(): IteratorResult<Suspend, undefined> {
-    return YIELDED_ONCE;
-  },
-};
-
 function pushFrame(this: Coroutine): Iterator<Suspend, unknown, unknown> {
-  pendingFrame = this;
   neverAwaited.unregister(this);
-  return DELEGATE;
+  return _awaitFrame(this);
 }
 
 interface NeverAwaited {
@@ -231,12 +172,12 @@ const THROW = 1;
  */
 const SLEEPING = 1 << 5;
 /** Its own timer fired: the next step completes the sleep's `yield*`. */
-const WOKEN = 1 << 6;
+const WOKEN_FLAG = 1 << 6;
 /** The task has an entry in the timer heap (TimerEntry._scheduled) … */
 const IN_HEAP = 1 << 7;
 const LISTED = 1 << 8;
 const MUST_CANCEL = 1 << 9;
-const RESCHEDULED = 1 << 10;
+const RESCHEDULED_FLAG = 1 << 10;
 /** … which the heap is to drop (TimerEntry._cancelled): its sleep was cancelled. */
 const STALE = 1 << 11;
 /** The cancel-request count lives in `_flags` from this bit up (18 bits, staying a Smi). */
@@ -244,8 +185,6 @@ const CANCELS_SHIFT = 12;
 const LOW_FLAGS = (1 << CANCELS_SHIFT) - 1;
 /** The largest count the flags hold; from it on, the rest is in `_extra.cancelsOver`. */
 const CANCELS_MAX = (1 << 18) - 1;
-/** Sleep's state after its first next(): the only one a Task may wait on. */
-const SLEEP_YIELDED = 1;
 
 const NO_OPTIONS: TaskConstructorOptions = Object.freeze({});
 /** Reused to pass the loop to Future's constructor without allocating per task. */
@@ -411,10 +350,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
 
   /** @internal the last step ended with a RESCHEDULE yield (sleep(0)) */
   get _rescheduled(): boolean {
-    return (this._flags & RESCHEDULED) !== 0;
+    return (this._flags & RESCHEDULED_FLAG) !== 0;
   }
   set _rescheduled(on: boolean) {
-    this._flags = on ? this._flags | RESCHEDULED : this._flags & ~RESCHEDULED;
+    this._flags = on ? this._flags | RESCHEDULED_FLAG : this._flags & ~RESCHEDULED_FLAG;
   }
 
   private get _controller(): AbortController | null {
@@ -612,7 +551,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     if ((flags & SLEEPING) !== 0) {
       // Its own timer fired. The task wakes at the next iteration, as a task woken by a
       // sleep() Future's callback does in asyncio.
-      this._flags = (flags & ~SLEEPING) | WOKEN;
+      this._flags = (flags & ~SLEEPING) | WOKEN_FLAG;
       this._loop._readyPush(this);
       return;
     }
@@ -621,19 +560,19 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     const waited = this._futWaiter;
     this._futWaiter = null;
     if ((flags & MUST_CANCEL) !== 0) {
-      this._flags = flags & ~(MUST_CANCEL | RESCHEDULED | WOKEN);
+      this._flags = flags & ~(MUST_CANCEL | RESCHEDULED_FLAG | WOKEN_FLAG);
       mode = THROW;
       value = this._makeCancelledError();
-    } else if ((flags & RESCHEDULED) !== 0) {
-      this._flags = flags & ~RESCHEDULED;
-      resumingAfterReschedule = true;
-    } else if ((flags & WOKEN) !== 0) {
-      this._flags = flags & ~WOKEN;
-      _resumeWoken();
+    } else if ((flags & RESCHEDULED_FLAG) !== 0) {
+      this._flags = flags & ~RESCHEDULED_FLAG;
+      _resumeWith(RESCHEDULED, null);
+    } else if ((flags & WOKEN_FLAG) !== 0) {
+      this._flags = flags & ~WOKEN_FLAG;
+      _resumeWith(WOKEN, null);
     } else if (waited instanceof Future) {
-      _resumeFrom(waited);
+      _resumeWith(FUTURE_DONE, waited);
     } else if (waited instanceof Sleep) {
-      _resumeSleep(waited);
+      _resumeWith(SLEEP_DONE, waited);
     }
     const loop = this._loop;
     const prevTask = loop._currentTask;
@@ -642,11 +581,9 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     try {
       this._drive(mode, value);
     } finally {
-      // The step's first resume took its marker, unless the coroutine was closed from
-      // outside while it waited: then no stale marker may answer some later await.
-      resumingAfterReschedule = false;
-      _forgetFutureResume();
-      _forgetSleepResume();
+      // The step's first resume took its register, unless the coroutine was closed from
+      // outside while it waited: then nothing stale may answer some later await.
+      _endStep();
       loop._currentTask = prevTask;
       _enterContext(prevContext);
     }
@@ -674,7 +611,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         const frames = this._frames;
         if (frames !== null && frames.length > 0) {
           this._top = frames.pop() as Coroutine;
-          resuming = true;
+          _resumeWith(RETURNED, null);
           mode = SEND;
           value = r.value;
           continue;
@@ -690,8 +627,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         return;
       }
       if (y === PUSH) {
-        const child = pendingFrame as Coroutine;
-        pendingFrame = null;
+        const child = _takeHandOff() as Coroutine;
         if (this._frames === null) this._frames = [];
         this._frames.push(gen);
         this._top = child;
@@ -700,7 +636,8 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         continue;
       }
       if (y === SLEEP) {
-        this._sleepOn(_takeYieldedSleep(), true);
+        const detachable = _handOffKind() === SLEEP_DETACHABLE;
+        this._sleepOn(_takeHandOff() as Sleep<unknown>, detachable);
         return;
       }
       if (y instanceof Future) {
@@ -708,17 +645,6 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         if (error === null) return;
         mode = THROW;
         value = error;
-        continue;
-      }
-      if (y instanceof Sleep) {
-        if (y._state === SLEEP_YIELDED) {
-          this._sleepOn(y, false);
-          return;
-        }
-        mode = THROW;
-        value = new TypeError(
-          `yield was used instead of yield* in task ${this.getName()} with ${y}: write 'yield* asyncio.sleep(…)'`,
-        );
         continue;
       }
       mode = THROW;
@@ -730,7 +656,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
    * Starts sleeping in `yield* s`. The task becomes its own timer-heap entry and keeps
    * only the delay, so nothing else stays alive while it sleeps (see core/sleep.ts). The
    * Sleep is the entry instead when it has a result to return, when it is driven directly
-   * (`detached` false: it was yielded itself, not the SLEEP token of SLEEP_ITER, so the
+   * (`detached` false: handed over as SLEEP_BOUND by its own `next()`, not by SLEEP_ITER, so the
    * coroutine's `yield*` still iterates it), when a cancel is already pending, or when the
    * task still has a stale entry in the heap: one task, one entry.
    */
@@ -867,21 +793,12 @@ export class TaskList implements Iterable<Task<unknown>> {
   }
 }
 
-/**
- * @internal Whether `y`, a value a coroutine yielded, is a suspension token for its Task
- * (as opposed to anything else, which a Task rejects and an async generator emits as an
- * item): a Future yielded by `yield*` (its BLOCKING flag set), a `sleep()` in its
- * just-yielded state, SLEEP, RESCHEDULE or PUSH. Kept beside `_drive`, which must agree with it.
- */
-export function _isSuspendToken(y: unknown): boolean {
-  if (typeof y === "object") {
-    if (y instanceof Future) return y._blocking;
-    return y instanceof Sleep && y._state === SLEEP_YIELDED;
-  }
-  return y === SLEEP || y === RESCHEDULE || y === PUSH;
-}
-
 function badYield(task: Task<unknown>, y: unknown): Error {
+  if (y instanceof Sleep) {
+    return new TypeError(
+      `yield was used instead of yield* in task ${task.getName()} with ${y}: write 'yield* asyncio.sleep(…)'`,
+    );
+  }
   const what = describe(y);
   const hint =
     iscoroutine(y) || (typeof y === "object" && y !== null && Symbol.iterator in y)
