@@ -18,6 +18,7 @@ import { describe } from "./coroutines.js";
 import { getRunningLoop } from "./events.js";
 import { _schedulerCancelledError, type CancelledError, InvalidStateError } from "./exceptions.js";
 import type { Runnable } from "./readyqueue.js";
+import { _isFuture, FUTURE_BRAND, PROTOCOL_VERSION } from "./runtime.js";
 import { _awaitFuture } from "./suspend.js";
 
 /** @internal */
@@ -485,6 +486,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 }
 
+// Recognised by brand, not by class: a Future of another copy of the library is a Future
+// too (core/runtime.ts).
+Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: PROTOCOL_VERSION });
+
 /** A one-line description of an error value for reprs. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
@@ -500,5 +505,5 @@ export function describeError(e: unknown): string {
  * ```
  */
 export function isfuture(x: unknown): x is Future<unknown> {
-  return x instanceof Future;
+  return _isFuture(x);
 }

@@ -29,6 +29,7 @@
 import type { Suspend } from "./coroutines.js";
 import { _schedulerCancelledError, RuntimeError } from "./exceptions.js";
 import type { TimerEntry } from "./handles.js";
+import { PROTOCOL_VERSION, SLEEP_BRAND } from "./runtime.js";
 import { _awaitSleep, _resumedSleep, _sleepStep } from "./suspend.js";
 import type { Task } from "./tasks.js";
 
@@ -198,5 +199,8 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     return `<sleep ${this._delay}s ${STATE_NAMES[this._state]}>`;
   }
 }
+
+// Recognised by brand, not by class (core/runtime.ts).
+Object.defineProperty(Sleep.prototype, SLEEP_BRAND, { value: PROTOCOL_VERSION });
 
 const STATE_NAMES = ["created", "yielded", "waiting", "fired", "cancelled", "done", "handed off"];

@@ -43,21 +43,23 @@
 
 import type { Suspend } from "./coroutines.js";
 import { _schedulerCancelledError, InvalidStateError, RuntimeError } from "./exceptions.js";
-import { BLOCKING, Future, PENDING } from "./futures.js";
+import type { Future } from "./futures.js";
+import { BLOCKING, PENDING } from "./futures.js";
+import { _isFuture, runtime } from "./runtime.js";
 import type { Sleep } from "./sleep.js";
 
 // ------------------------------------------------------------------------- tokens
 
 /** @internal `sleep(d)`: the Sleep is handed over beside it (see the module comment). */
-export const SLEEP = Symbol("asyncio-ts: sleep") as unknown as Suspend;
+export const SLEEP = Symbol.for("asyncio-ts.suspend.sleep") as unknown as Suspend;
 /** @internal `sleep(0)`: back of the ready queue. */
-export const RESCHEDULE = Symbol("asyncio-ts: reschedule") as unknown as Suspend;
+export const RESCHEDULE = Symbol.for("asyncio-ts.suspend.reschedule") as unknown as Suspend;
 /** @internal A `coroutine()`-marked generator, handed over beside it, becomes a frame. */
-export const PUSH = Symbol("asyncio-ts: push frame") as unknown as Suspend;
+export const PUSH = Symbol.for("asyncio-ts.suspend.push") as unknown as Suspend;
 
 // ---------------------------------------------------------------------- registers
 
-/** What the `starting` and `handed` registers hold. */
+/** What the `R.starting` and `R.handed` registers hold. */
 const EMPTY = 0;
 /** A Future whose `yield*` is starting (taken by FUTURE_ITER's first `next()`). */
 const FUTURE = 1;
@@ -68,12 +70,14 @@ export const SLEEP_BOUND = 3;
 /** A `coroutine()`-marked generator to push as a frame. */
 const FRAME = 4;
 
-/** The awaitable whose iterator `yield*` just asked for, until its first `next()`. */
-let starting: object | null = null;
-let startingKind = EMPTY;
-/** What the SLEEP or PUSH just yielded hands to the Task, until the Task takes it. */
-let handed: object | null = null;
-let handedKind = EMPTY;
+/**
+ * The registers are fields of the realm's shared runtime (core/runtime.ts), so that a Task
+ * of one copy of the library can resume a coroutine awaiting through another copy's
+ * iterators. `R.starting`: the awaitable whose iterator `yield*` just asked for, until its
+ * first `next()`. `R.handed`: what the SLEEP or PUSH just yielded hands to the Task, until
+ * the Task takes it. `R.resuming`: what the Task resumes a coroutine from (below).
+ */
+const R = runtime;
 
 /** What the Task resumes a coroutine from. */
 export const NOTHING = 0;
@@ -88,13 +92,10 @@ export const RESCHEDULED = 4;
 /** The frame it pushed returned; the value is `next()`'s argument. */
 export const RETURNED = 5;
 
-let resuming = NOTHING;
-let resumingFrom: object | null = null;
-
 /** @internal Said by a Task just before it resumes a coroutine with `next()`. */
 export function _resumeWith(kind: number, from: object | null): void {
-  resuming = kind;
-  resumingFrom = from;
+  R.resuming = kind;
+  R.resumingFrom = from;
 }
 
 /**
@@ -102,29 +103,29 @@ export function _resumeWith(kind: number, from: object | null): void {
  * a Sleep. Read it before {@link _takeHandOff}.
  */
 export function _handOffKind(): number {
-  return handedKind;
+  return R.handedKind;
 }
 
 /** @internal What the SLEEP or PUSH just yielded hands over: the Sleep or the frame. */
 export function _takeHandOff(): object {
-  const x = handed as object;
-  handed = null;
-  handedKind = EMPTY;
+  const x = R.handed as object;
+  R.handed = null;
+  R.handedKind = EMPTY;
   return x;
 }
 
 /** @internal Called by a Task after each step: forgets whatever nobody took. */
 export function _endStep(): void {
-  resuming = NOTHING;
-  resumingFrom = null;
-  starting = null;
-  startingKind = EMPTY;
-  handed = null;
-  handedKind = EMPTY;
+  R.resuming = NOTHING;
+  R.resumingFrom = null;
+  R.starting = null;
+  R.startingKind = EMPTY;
+  R.handed = null;
+  R.handedKind = EMPTY;
 }
 
 function start(x: object, kind: number): void {
-  if (startingKind !== EMPTY) {
+  if (R.startingKind !== EMPTY) {
     // yield* asks for an iterator and steps it at once: only an iterator taken by hand
     // and kept unstepped gets here. It keeps the register (it still answers for its own
     // awaitable), and this one is refused rather than answered for the wrong one.
@@ -133,26 +134,26 @@ function start(x: object, kind: number): void {
         "await asyncio-ts awaitables with yield*, one at a time",
     );
   }
-  starting = x;
-  startingKind = kind;
+  R.starting = x;
+  R.startingKind = kind;
 }
 
-/** The first step of a shared iterator: takes `starting`, which must be of `kind`. */
+/** The first step of a shared iterator: takes `R.starting`, which must be of `kind`. */
 function take(kind: number, what: string): object {
-  if (startingKind !== kind) {
+  if (R.startingKind !== kind) {
     throw new RuntimeError(
       `${what} was stepped outside yield* or after it suspended (a shared iterator answers only the await that asked for it, once)`,
     );
   }
-  const x = starting as object;
-  starting = null;
-  startingKind = EMPTY;
+  const x = R.starting as object;
+  R.starting = null;
+  R.startingKind = EMPTY;
   return x;
 }
 
 function handOver(x: object, kind: number): void {
-  handed = x;
-  handedKind = kind;
+  R.handed = x;
+  R.handedKind = kind;
 }
 
 const DONE_UNDEFINED: IteratorResult<Suspend, undefined> = Object.freeze({
@@ -177,9 +178,9 @@ export function _suspendOn(fut: Future<unknown>): IteratorResult<Suspend, never>
  * the Future's result, or throws its exception or CancelledError.
  */
 export function _resumedFrom<T>(fut: Future<T>): T {
-  if (resuming === FUTURE_DONE && resumingFrom === fut) {
-    resuming = NOTHING;
-    resumingFrom = null;
+  if (R.resuming === FUTURE_DONE && R.resumingFrom === fut) {
+    R.resuming = NOTHING;
+    R.resumingFrom = null;
   }
   if (fut._state === PENDING) {
     throw new InvalidStateError("yield* was resumed before the Future was done");
@@ -189,15 +190,15 @@ export function _resumedFrom<T>(fut: Future<T>): T {
 
 /**
  * The iterator behind every `yield* future`, shared and stateless: its first `next()` takes
- * the Future from `starting` and yields it (or completes at once when it is done); the
+ * the Future from `R.starting` and yields it (or completes at once when it is done); the
  * `next()` the Task's resume reaches completes the `yield*` with the Future's result.
  */
 const FUTURE_ITER: Iterator<Suspend, unknown, unknown> = {
   next(): IteratorResult<Suspend, unknown> {
-    if (resuming === FUTURE_DONE) {
-      const fut = resumingFrom as Future<unknown>;
-      resuming = NOTHING;
-      resumingFrom = null;
+    if (R.resuming === FUTURE_DONE) {
+      const fut = R.resumingFrom as Future<unknown>;
+      R.resuming = NOTHING;
+      R.resumingFrom = null;
       return { done: true, value: fut.result() };
     }
     const fut = take(FUTURE, "yield* future") as Future<unknown>;
@@ -232,15 +233,15 @@ const SLEEP_YIELD: IteratorResult<Suspend, never> = Object.freeze({ done: false,
  */
 const SLEEP_ITER: Iterator<Suspend, unknown, unknown> = {
   next(): IteratorResult<Suspend, unknown> {
-    const kind = resuming;
+    const kind = R.resuming;
     if (kind === WOKEN) {
-      resuming = NOTHING;
+      R.resuming = NOTHING;
       return DONE_UNDEFINED;
     }
     if (kind === SLEEP_DONE) {
-      const s = resumingFrom as Sleep<unknown>;
-      resuming = NOTHING;
-      resumingFrom = null;
+      const s = R.resumingFrom as Sleep<unknown>;
+      R.resuming = NOTHING;
+      R.resumingFrom = null;
       if (s._isCancelled()) {
         // Raised here rather than in a Sleep method: a throw costs more for every frame it
         // unwinds, and cancelling many sleeping tasks is a workload we measure.
@@ -281,9 +282,9 @@ export function _sleepStep(s: Sleep<unknown>): IteratorResult<Suspend, never> {
  * takes the resume.
  */
 export function _resumedSleep(s: Sleep<unknown>): boolean {
-  if (resuming !== SLEEP_DONE || resumingFrom !== s) return false;
-  resuming = NOTHING;
-  resumingFrom = null;
+  if (R.resuming !== SLEEP_DONE || R.resumingFrom !== s) return false;
+  R.resuming = NOTHING;
+  R.resumingFrom = null;
   return true;
 }
 
@@ -305,8 +306,8 @@ export const YIELD_ONCE: Iterator<Suspend, undefined, unknown> &
     return YIELD_ONCE;
   },
   next(): IteratorResult<Suspend, undefined> {
-    if (resuming === RESCHEDULED) {
-      resuming = NOTHING;
+    if (R.resuming === RESCHEDULED) {
+      R.resuming = NOTHING;
       return DONE_UNDEFINED;
     }
     return RESCHEDULE_YIELD;
@@ -332,8 +333,8 @@ const PUSH_YIELD: IteratorResult<Suspend, never> = Object.freeze({ done: false, 
  */
 const DELEGATE: Iterator<Suspend, unknown, unknown> = {
   next(value?: unknown): IteratorResult<Suspend, unknown> {
-    if (resuming === RETURNED) {
-      resuming = NOTHING;
+    if (R.resuming === RETURNED) {
+      R.resuming = NOTHING;
       return { done: true, value };
     }
     handOver(take(FRAME, "yield* of a coroutine() function's call"), FRAME);
@@ -361,6 +362,7 @@ export function _awaitFrame(gen: object): Iterator<Suspend, unknown, unknown> {
  * item). Kept beside the tokens, and agreeing with what `Task._drive` accepts.
  */
 export function _isSuspendToken(y: unknown): boolean {
-  if (typeof y === "object") return y instanceof Future && (y._flags & BLOCKING) !== 0;
+  if (typeof y === "object")
+    return _isFuture(y) && ((y as Future<unknown>)._flags & BLOCKING) !== 0;
   return y === SLEEP || y === RESCHEDULE || y === PUSH;
 }

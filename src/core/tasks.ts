@@ -39,7 +39,8 @@ import { _getRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
 import { Future, PENDING } from "./futures.js";
 import type { Runnable } from "./readyqueue.js";
-import { _cancelledSleep, Sleep } from "./sleep.js";
+import { _foreignCopy, _isFuture, _isSleep, runtime } from "./runtime.js";
+import { _cancelledSleep, type Sleep } from "./sleep.js";
 import {
   _awaitFrame,
   _endStep,
@@ -125,8 +126,6 @@ export function _markAwaited(gen: object): void {
 }
 
 // ---------------------------------------------------------------- Task
-
-let taskCounter = 0;
 
 /**
  * Options of `createTask()` and the {@link Task} constructor.
@@ -376,7 +375,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     }
     _markAwaited(coro);
     this._top = coro;
-    this._name = options.name ?? ++taskCounter;
+    this._name = options.name ?? ++runtime.taskCounter;
     this._context = options.context ?? _currentVars();
     if (options.eagerStart === true && loop.isRunning()) {
       this._run();
@@ -569,10 +568,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     } else if ((flags & WOKEN_FLAG) !== 0) {
       this._flags = flags & ~WOKEN_FLAG;
       _resumeWith(WOKEN, null);
-    } else if (waited instanceof Future) {
-      _resumeWith(FUTURE_DONE, waited);
-    } else if (waited instanceof Sleep) {
-      _resumeWith(SLEEP_DONE, waited);
+    } else if (_isFuture(waited)) {
+      _resumeWith(FUTURE_DONE, waited as object);
+    } else if (_isSleep(waited)) {
+      _resumeWith(SLEEP_DONE, waited as object);
     }
     const loop = this._loop;
     const prevTask = loop._currentTask;
@@ -640,8 +639,8 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         this._sleepOn(_takeHandOff() as Sleep<unknown>, detachable);
         return;
       }
-      if (y instanceof Future) {
-        const error = this._waitOn(y);
+      if (_isFuture(y)) {
+        const error = this._waitOn(y as Future<unknown>);
         if (error === null) return;
         mode = THROW;
         value = error;
@@ -794,7 +793,11 @@ export class TaskList implements Iterable<Task<unknown>> {
 }
 
 function badYield(task: Task<unknown>, y: unknown): Error {
-  if (y instanceof Sleep) {
+  const foreign = _foreignCopy(y);
+  if (foreign !== null) {
+    return new TypeError(`Task ${task.getName()} cannot await ${describe(y)}: ${foreign}`);
+  }
+  if (_isSleep(y)) {
     return new TypeError(
       `yield was used instead of yield* in task ${task.getName()} with ${y}: write 'yield* asyncio.sleep(…)'`,
     );
