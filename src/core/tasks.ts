@@ -445,13 +445,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     this._top = coro;
     this._name = options.name ?? ++taskCounter;
     this._context = options.context ?? _currentVars();
-    if (options.eagerStart === true && loop.isRunning()) {
-      this._run();
-      if (this._state === PENDING) loop._tasks.add(this);
-    } else {
-      loop._tasks.add(this);
-      loop._readyPush(this);
-    }
+    // Listed before an eager first step too (3.12+): the step may ask allTasks().
+    loop._tasks.add(this);
+    if (options.eagerStart === true && loop.isRunning()) this._run();
+    else loop._readyPush(this);
   }
 
   /** The task's name. */
