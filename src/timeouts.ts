@@ -239,10 +239,30 @@ export class Timeout extends ScopeCore implements NonSuppressingAsyncContextMana
     return undefined;
   }
 
+  /** asyncio's repr: the deadline only while active, `None` when there is none. */
   override toString(): string {
-    const when = this._when === null ? "" : ` when=${this._when}`;
-    return `<Timeout [${this._stateName()}]${when}>`;
+    const state = this._stateName();
+    if (this._state !== ENTERED) return `<Timeout [${state}]>`;
+    const when = this._when === null ? "None" : roundedFloatRepr(this._when);
+    return `<Timeout [${state}] when=${when}>`;
   }
+}
+
+/**
+ * Python's `repr(round(x, 3))` for a float: ties at the third place go to even, an
+ * integral value keeps its `.0`, infinities read `inf`.
+ */
+function roundedFloatRepr(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const scaled = x * 1000;
+  let r = Number(x.toFixed(3));
+  // An exact tie (x * 1000 ends in .5 exactly): toFixed rounds away from zero, Python to even.
+  if (Math.abs(scaled % 1) === 0.5 && Number.isSafeInteger(scaled * 2)) {
+    const down = Math.floor(scaled);
+    r = (down % 2 === 0 ? down : down + 1) / 1000;
+  }
+  if (Math.abs(r) >= 1e16) return r.toExponential();
+  return Number.isInteger(r) ? `${r}.0` : String(r);
 }
 
 function checkWhen(when: unknown, fn: string, arg: string): void {

@@ -186,6 +186,43 @@ describe("names, getCoro, currentTask, allTasks", () => {
     ]);
   });
 
+  it("toString reads 'cancelling' while a cancel is pending, as asyncio's repr", async () => {
+    // CPython 3.13:
+    // <Task pending name='kid' coro=<child() …> wait_for=<Future pending cb=[…]>>
+    // <Task cancelling name='kid' coro=<child() …> wait_for=<Future cancelled>>
+    // <Task cancelled name='kid' coro=<child() …>>
+    // <Task cancelling name='k2' coro=<child() …>>   (cancelled before its first step)
+    function* main() {
+      const fut = asyncio.getRunningLoop().createFuture<number>();
+      const kid = asyncio.createTask(
+        (function* () {
+          return yield* fut;
+        })(),
+        { name: "kid" },
+      );
+      yield* asyncio.sleep(0);
+      const out = [String(kid)];
+      kid.cancel();
+      out.push(String(kid));
+      yield* catchAll(kid);
+      out.push(String(kid));
+      const k2 = asyncio.createTask(asyncio.sleep(1), { name: "k2" });
+      k2.cancel();
+      out.push(String(k2));
+      k2.uncancel();
+      out.push(String(k2));
+      yield* catchAll(k2);
+      return out;
+    }
+    expect(await run(main())).toEqual([
+      "<Task pending name='kid' coro=<coroutine> wait_for=<Future pending>>",
+      "<Task cancelling name='kid' coro=<coroutine> wait_for=<Future cancelled>>",
+      "<Task cancelled name='kid' coro=<coroutine>>",
+      "<Task cancelling name='k2' coro=<coroutine>>",
+      "<Task pending name='k2' coro=<coroutine>>",
+    ]);
+  });
+
   it("getCoro returns the coroutine object", async () => {
     function* child() {
       return 1;

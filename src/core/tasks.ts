@@ -592,7 +592,13 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     // asyncio's order: state, name, coro, then the result or exception.
     const text = this._stateText();
     const sp = text.indexOf(" ");
-    const state = sp < 0 ? text : text.slice(0, sp);
+    // A pending task with a cancel requested reads 'cancelling', as asyncio's repr.
+    const state =
+      this._state === PENDING && this._numCancelsRequested > 0
+        ? "cancelling"
+        : sp < 0
+          ? text
+          : text.slice(0, sp);
     const outcome = sp < 0 ? "" : text.slice(sp);
     return `<Task ${state} name='${this.getName()}' coro=<${coro}>${outcome}${waiting}>`;
   }
