@@ -28,6 +28,9 @@ import type { Task } from "./core/tasks.js";
 import { BaseExceptionGroup } from "./exceptiongroups.js";
 import { ensureFuture, isAwaitableLike } from "./tasks.js";
 
+/** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 // Timeout's states, as asyncio's `_State`; the names are the ones messages show.
 const CREATED = 0;
 const ENTERED = 1;
@@ -130,6 +133,11 @@ export abstract class ScopeCore {
   /** @internal */
   _stateName(): string {
     return STATE_NAMES[this._state] as string;
+  }
+
+  /** console.log shows the repr, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 
