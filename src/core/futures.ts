@@ -55,6 +55,9 @@ interface FutureExtra {
   name: string | number | null;
 }
 
+/** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 /** The Future a Task is resuming after waiting on it; consumed by FUTURE_ITER. */
 let resumedFuture: Future<unknown> | null = null;
 /** The Future whose `[Symbol.iterator]` was just called by `yield*`. */
@@ -461,6 +464,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   toString(): string {
     return `<${this._kind()} ${this._stateText()}>`;
+  }
+
+  /** console.log shows the repr, not the internals (Tasks too). */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** @internal */

@@ -31,6 +31,9 @@ import { _schedulerCancelledError, RuntimeError } from "./exceptions.js";
 import type { TimerEntry } from "./handles.js";
 import type { Task } from "./tasks.js";
 
+/** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 const CREATED = 0;
 const YIELDED = 1;
 const WAITING = 2;
@@ -270,6 +273,11 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
 
   toString(): string {
     return `<sleep ${this._delay}s ${STATE_NAMES[this._state]}>`;
+  }
+
+  /** console.log shows the repr, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 
