@@ -28,6 +28,9 @@ import type { Task } from "./core/tasks.js";
 import { BaseExceptionGroup } from "./exceptiongroups.js";
 import { ensureFuture, isAwaitableLike } from "./tasks.js";
 
+/** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 // Timeout's states, as asyncio's `_State`; the names are the ones messages show.
 const CREATED = 0;
 const ENTERED = 1;
@@ -130,6 +133,11 @@ export abstract class ScopeCore {
   /** @internal */
   _stateName(): string {
     return STATE_NAMES[this._state] as string;
+  }
+
+  /** console.log shows the repr, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 
@@ -239,10 +247,30 @@ export class Timeout extends ScopeCore implements NonSuppressingAsyncContextMana
     return undefined;
   }
 
+  /** asyncio's repr: the deadline only while active, `None` when there is none. */
   override toString(): string {
-    const when = this._when === null ? "" : ` when=${this._when}`;
-    return `<Timeout [${this._stateName()}]${when}>`;
+    const state = this._stateName();
+    if (this._state !== ENTERED) return `<Timeout [${state}]>`;
+    const when = this._when === null ? "None" : roundedFloatRepr(this._when);
+    return `<Timeout [${state}] when=${when}>`;
   }
+}
+
+/**
+ * Python's `repr(round(x, 3))` for a float: ties at the third place go to even, an
+ * integral value keeps its `.0`, infinities read `inf`.
+ */
+function roundedFloatRepr(x: number): string {
+  if (!Number.isFinite(x)) return Number.isNaN(x) ? "nan" : x > 0 ? "inf" : "-inf";
+  const scaled = x * 1000;
+  let r = Number(x.toFixed(3));
+  // An exact tie (x * 1000 ends in .5 exactly): toFixed rounds away from zero, Python to even.
+  if (Math.abs(scaled % 1) === 0.5 && Number.isSafeInteger(scaled * 2)) {
+    const down = Math.floor(scaled);
+    r = (down % 2 === 0 ? down : down + 1) / 1000;
+  }
+  if (Math.abs(r) >= 1e16) return r.toExponential();
+  return Number.isInteger(r) ? `${r}.0` : String(r);
 }
 
 function checkWhen(when: unknown, fn: string, arg: string): void {

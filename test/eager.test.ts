@@ -7,7 +7,7 @@ function* immediate<T>(v: T): asyncio.Coroutine<T> {
 }
 
 describe("eagerTaskFactory", () => {
-  it("a coroutine that does not suspend comes back done and is never in allTasks()", async () => {
+  it("a coroutine that does not suspend comes back done, no longer in allTasks()", async () => {
     function* main() {
       asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
       const t = asyncio.createTask(immediate(42));
@@ -40,6 +40,53 @@ describe("eagerTaskFactory", () => {
       "done",
       "eager-child",
     ]);
+  });
+
+  it("is in allTasks() during its eager first step, whether it then finishes or blocks", async () => {
+    // CPython 3.13: "eager in all_tasks: True False" / "True False" (done, not listed);
+    // "eager in all_tasks: True True" / "False True" (blocked, still listed)
+    function* child(block: boolean, seen: boolean[]) {
+      seen.push(asyncio.allTasks().has(asyncio.currentTask() as asyncio.Task<unknown>));
+      if (block) yield* asyncio.sleep(0);
+      return 1;
+    }
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
+      const out: boolean[][] = [];
+      for (const block of [false, true]) {
+        const seen: boolean[] = [];
+        const t = asyncio.createTask(child(block, seen));
+        out.push([...seen, t.done(), asyncio.allTasks().has(t)]);
+        yield* t;
+      }
+      return out;
+    }
+    expect((await runVirtual(main())).result).toEqual([
+      [true, true, false],
+      [true, false, true],
+    ]);
+  });
+
+  it("an eager task cancelled during its first step is listed, then gone once cancelled", async () => {
+    function* child(seen: boolean[]) {
+      const me = asyncio.currentTask() as asyncio.Task<unknown>;
+      me.cancel("self");
+      seen.push(asyncio.allTasks().has(me));
+      yield* asyncio.sleep(1);
+    }
+    function* main() {
+      asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
+      const seen: boolean[] = [];
+      const t = asyncio.createTask(child(seen));
+      const listedAfterStep = asyncio.allTasks().has(t);
+      try {
+        yield* t;
+      } catch (e) {
+        seen.push(e instanceof asyncio.CancelledError, asyncio.allTasks().has(t));
+      }
+      return [...seen, listedAfterStep];
+    }
+    expect((await runVirtual(main())).result).toEqual([true, true, false, true]);
   });
 
   it("a createTask() call can still ask for eagerStart: false", async () => {

@@ -3,6 +3,7 @@
  * messages, done-callbacks scheduled (never inline) in registration order, the Promise side,
  * and "exception was never retrieved" reports.
  */
+import { inspect } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
 import { collectGarbage, runVirtual } from "./helpers.js";
@@ -523,5 +524,33 @@ describe("exception never retrieved", () => {
     await loop.runUntilComplete(main());
     await collectGarbage();
     expect(reports).toEqual([]);
+  });
+});
+
+describe("Node's inspection (console.log) prints the repr", () => {
+  it("a Future, a Task, a Handle, a sleep() and a Timeout inspect as their toString()", async () => {
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      const fut = loop.createFuture<number>();
+      const task = asyncio.createTask(asyncio.sleep(1), { name: "sleeper" });
+      const handle = loop.callLater(5, () => {});
+      const sleep = asyncio.sleep(2);
+      const out: [string, string][] = [];
+      yield* asyncio.asyncWith(asyncio.timeout(3), function* (cm) {
+        for (const x of [fut, task, handle, sleep, cm]) out.push([inspect(x), String(x)]);
+      });
+      handle.cancel();
+      task.cancel();
+      yield* asyncio.sleep(0);
+      out.push([inspect({ task }), `{ task: ${task} }`]);
+      fut.setResult(7);
+      out.push([inspect([fut]), `[ ${fut} ]`]);
+      return out;
+    }
+    const out = (await runVirtual(main())).result;
+    expect(out.map(([shown]) => shown.split("\n").length)).toEqual([1, 1, 1, 1, 1, 1, 1]);
+    for (const [shown, repr] of out) expect(shown).toBe(repr);
+    expect(out[1]?.[0]).toMatch(/^<Task pending name='sleeper'/);
+    expect(out[6]?.[0]).toBe("[ <Future finished result=7> ]");
   });
 });

@@ -121,7 +121,7 @@ describe("sleep(delay)", () => {
     );
   });
 
-  it("`yield sleep(...)` instead of `yield*` fails at once with a message that says yield*", async () => {
+  it("`yield sleep(...)` instead of `yield*` fails at its next step with a message that says yield*", async () => {
     function* slip(d: number) {
       yield asyncio.sleep(d) as unknown as asyncio.Suspend;
       return "continued";
@@ -495,5 +495,125 @@ describe("resume markers", () => {
 
   it("a Future: a closed coroutine's marker does not answer the next task's await", async () => {
     expect((await runVirtual(scenario("future"))).result).toEqual(["fut2", 2]);
+  });
+});
+
+describe("a sleep cancelled in the loop iteration its timer is due", () => {
+  // asyncio moves every due timer to the ready queue, in deadline order, at the start of an
+  // iteration. A cancel() run from one of them cancels the sleep's Future, which queues the
+  // task's wake-up at once; the sleep's own timer, run later in the same iteration, finds
+  // the Future cancelled and does nothing. So the cancelled task wakes in the order of the
+  // cancel, not of its timer.
+  function* sleeper(name: string, log: string[]) {
+    try {
+      yield* asyncio.sleep(1);
+      log.push(`${name} woke`);
+    } catch (e) {
+      if (!(e instanceof asyncio.CancelledError)) throw e;
+      log.push(`${name} cancelled`);
+    }
+  }
+
+  function* variant(names: string[], target: string, cancelFirst: boolean) {
+    const loop = asyncio.getRunningLoop();
+    const log: string[] = [];
+    const tasks = new Map<string, asyncio.Task<void>>();
+    const cancel = () => tasks.get(target)?.cancel();
+    if (cancelFirst) loop.callLater(1, cancel);
+    for (const n of names) tasks.set(n, asyncio.createTask(sleeper(n, log)));
+    if (!cancelFirst) {
+      yield* asyncio.sleep(0);
+      loop.callLater(1, cancel);
+    }
+    yield* asyncio.gather(...tasks.values());
+    return log;
+  }
+
+  const cases: [string[], string, boolean, string[]][] = [
+    // CPython 3.13, each line: tasks, cancelled one, callLater before/after the sleeps
+    [["a", "b"], "b", true, ["b cancelled", "a woke"]],
+    [["a", "b"], "a", true, ["a cancelled", "b woke"]],
+    [["a", "b", "c"], "a", true, ["a cancelled", "b woke", "c woke"]],
+    [["a", "b", "c"], "c", true, ["c cancelled", "a woke", "b woke"]],
+    [["a", "b", "c"], "b", false, ["a woke", "b cancelled", "c woke"]],
+  ];
+  for (const [names, target, cancelFirst, expected] of cases) {
+    it(`tasks ${names.join(",")}, ${target} cancelled by a timer armed ${cancelFirst ? "before" : "after"} the sleeps`, async () => {
+      expect(await run(variant(names, target, cancelFirst))).toEqual(expected);
+    });
+  }
+
+  function* timed(name: string, log: string[], giveWayFirst: boolean) {
+    try {
+      yield* asyncio.asyncWith(asyncio.timeout(1), function* () {
+        if (giveWayFirst) yield* asyncio.sleep(0);
+        yield* asyncio.sleep(1);
+      });
+      log.push(`${name} done`);
+    } catch (e) {
+      if (!(e instanceof asyncio.TimeoutError)) throw e;
+      log.push(`${name} timeout`);
+    }
+  }
+
+  function* plain(name: string, log: string[]) {
+    yield* asyncio.sleep(1);
+    log.push(`${name} woke`);
+  }
+
+  it("timeout(d) around sleep(d): the scope's timer, armed first, cancels the sleep due with it", async () => {
+    // CPython: ['t timeout', 'p woke'] / ['p woke', 't timeout'] / ['p woke', 't timeout', 'q woke']
+    function* main() {
+      const out: string[][] = [];
+      let log: string[] = [];
+      yield* asyncio.gather(timed("t", log, false), plain("p", log));
+      out.push(log);
+      log = [];
+      yield* asyncio.gather(plain("p", log), timed("t", log, false));
+      out.push(log);
+      log = [];
+      yield* asyncio.gather(plain("p", log), timed("t", log, false), plain("q", log));
+      out.push(log);
+      return out;
+    }
+    expect(await run(main())).toEqual([
+      ["t timeout", "p woke"],
+      ["p woke", "t timeout"],
+      ["p woke", "t timeout", "q woke"],
+    ]);
+  });
+
+  it("timeout(d) around sleep(d) with another sleeper's timer between the two", async () => {
+    // CPython: ['t timeout', 'q woke']: the scope's timer comes before q's, t's sleep after
+    const log: string[] = [];
+    function* main() {
+      yield* asyncio.gather(timed("t", log, true), plain("q", log));
+    }
+    await run(main());
+    expect(log).toEqual(["t timeout", "q woke"]);
+  });
+
+  it("a cancel due with the sleep cancels it once: cancelling() is 1 and the stale step is skipped", async () => {
+    const seen: unknown[] = [];
+    function* victim() {
+      try {
+        yield* asyncio.sleep(1);
+      } catch (e) {
+        seen.push((e as Error).message, asyncio.currentTask()?.cancelling());
+      }
+      // Sleeps again at once: the skipped timer step must not wake this sleep early.
+      const loop = asyncio.getRunningLoop();
+      const t0 = loop.time();
+      yield* asyncio.sleep(2);
+      seen.push(loop.time() - t0);
+    }
+    function* main() {
+      let v: asyncio.Task<void> | null = null;
+      asyncio.getRunningLoop().callLater(1, () => v?.cancel("due"));
+      v = asyncio.createTask(victim());
+      yield* v;
+    }
+    await run(main());
+    expect(seen).toEqual(["due", 1, 2]);
   });
 });

@@ -186,6 +186,43 @@ describe("names, getCoro, currentTask, allTasks", () => {
     ]);
   });
 
+  it("toString reads 'cancelling' while a cancel is pending, as asyncio's repr", async () => {
+    // CPython 3.13:
+    // <Task pending name='kid' coro=<child() …> wait_for=<Future pending cb=[…]>>
+    // <Task cancelling name='kid' coro=<child() …> wait_for=<Future cancelled>>
+    // <Task cancelled name='kid' coro=<child() …>>
+    // <Task cancelling name='k2' coro=<child() …>>   (cancelled before its first step)
+    function* main() {
+      const fut = asyncio.getRunningLoop().createFuture<number>();
+      const kid = asyncio.createTask(
+        (function* () {
+          return yield* fut;
+        })(),
+        { name: "kid" },
+      );
+      yield* asyncio.sleep(0);
+      const out = [String(kid)];
+      kid.cancel();
+      out.push(String(kid));
+      yield* catchAll(kid);
+      out.push(String(kid));
+      const k2 = asyncio.createTask(asyncio.sleep(1), { name: "k2" });
+      k2.cancel();
+      out.push(String(k2));
+      k2.uncancel();
+      out.push(String(k2));
+      yield* catchAll(k2);
+      return out;
+    }
+    expect(await run(main())).toEqual([
+      "<Task pending name='kid' coro=<coroutine> wait_for=<Future pending>>",
+      "<Task cancelling name='kid' coro=<coroutine> wait_for=<Future cancelled>>",
+      "<Task cancelled name='kid' coro=<coroutine>>",
+      "<Task cancelling name='k2' coro=<coroutine>>",
+      "<Task pending name='k2' coro=<coroutine>>",
+    ]);
+  });
+
   it("getCoro returns the coroutine object", async () => {
     function* child() {
       return 1;
@@ -306,7 +343,7 @@ describe("results and errors", () => {
     );
   });
 
-  it("a bare `yield` fails at once with a message that says to write yield*", async () => {
+  it("a bare `yield` fails at its next step with a message that says to write yield*", async () => {
     function* slip() {
       yield undefined as unknown as asyncio.Suspend;
       return "continued";
@@ -322,7 +359,7 @@ describe("results and errors", () => {
     ]);
   });
 
-  it("`yield coroutine` instead of `yield*` fails at once", async () => {
+  it("`yield coroutine` instead of `yield*` fails at its next step", async () => {
     const log: string[] = [];
     function* inner() {
       log.push("inner ran");
@@ -343,7 +380,7 @@ describe("results and errors", () => {
     expect(log).toEqual([]);
   });
 
-  it("`yield future` instead of `yield*` fails at once", async () => {
+  it("`yield future` instead of `yield*` fails at its next step", async () => {
     function* main() {
       const fut = asyncio.getRunningLoop().createFuture<number>();
       function* slip() {
@@ -964,5 +1001,189 @@ describe("a cancellation caught on the must-cancel path (regression)", () => {
     }
     const { result } = await runVirtual(main());
     expect(result).toEqual([false, null, 42]);
+  });
+});
+
+describe("a bad await is thrown in on a later step, through the loop", () => {
+  // CPython delivers every bad await (a task awaiting itself, a Future of another loop, a
+  // bad yield) with call_soon(__step, error): the callbacks that were ready run first, and
+  // a cancel() arriving meanwhile turns it into CancelledError.
+  const badAwaits: [string, (me: asyncio.Task<unknown>) => Co<unknown>, string][] = [
+    [
+      "awaiting itself",
+      function* (me) {
+        return yield* me;
+      },
+      "RuntimeError",
+    ],
+    [
+      "a Future of another loop",
+      function* () {
+        const other = new asyncio.VirtualEventLoop();
+        const foreign = other.createFuture<number>();
+        other.close();
+        return yield* foreign;
+      },
+      "RuntimeError",
+    ],
+    [
+      "yielding a non-awaitable",
+      function* () {
+        yield 42 as unknown as asyncio.Suspend;
+      },
+      "TypeError",
+    ],
+    [
+      "`yield future` instead of `yield*`",
+      function* () {
+        yield asyncio.getRunningLoop().createFuture() as unknown as asyncio.Suspend;
+      },
+      "TypeError",
+    ],
+    [
+      "`yield sleep()` instead of `yield*`",
+      function* () {
+        yield asyncio.sleep(1) as unknown as asyncio.Suspend;
+      },
+      "TypeError",
+    ],
+  ];
+
+  function* badTask(log: string[], bad: (me: asyncio.Task<unknown>) => Co<unknown>): Co<unknown> {
+    log.push("step");
+    try {
+      return yield* bad(asyncio.currentTask() as asyncio.Task<unknown>);
+    } catch (e) {
+      log.push(
+        `got ${(e as Error).constructor.name}${(e as Error).message === "meanwhile" ? ": meanwhile" : ""}`,
+      );
+      throw e;
+    }
+  }
+
+  for (const [what, bad, errorName] of badAwaits) {
+    it(`${what}: the callbacks that were ready run before the error is thrown in`, async () => {
+      // CPython (awaiting itself): ['step', 'cb', 'got RuntimeError']
+      const log: string[] = [];
+      function* main() {
+        const t = asyncio.createTask(badTask(log, bad));
+        asyncio.getRunningLoop().callSoon(() => log.push("cb"));
+        yield* catchAll(t);
+      }
+      await run(main());
+      expect(log).toEqual(["step", "cb", `got ${errorName}`]);
+    });
+
+    it(`${what}: a cancel() arriving meanwhile turns the error into CancelledError`, async () => {
+      // CPython: ['step', 'cancel', 'got CancelledError: meanwhile'], cancelling() == 1
+      const log: string[] = [];
+      function* main() {
+        const t = asyncio.createTask(badTask(log, bad));
+        asyncio.getRunningLoop().callSoon(() => {
+          log.push("cancel");
+          t.cancel("meanwhile");
+        });
+        const e = (yield* catchAll(t)) as Error;
+        return [t.cancelled(), e.message, t.cancelling()];
+      }
+      expect(await run(main())).toEqual([true, "meanwhile", 1]);
+      expect(log).toEqual(["step", "cancel", "got CancelledError: meanwhile"]);
+    });
+  }
+
+  it("while the error is on its way the task's repr waits on nothing", async () => {
+    function* main() {
+      const t = asyncio.createTask(
+        badTask([], function* () {
+          yield 42 as unknown as asyncio.Suspend;
+        }),
+        { name: "bad" },
+      );
+      let repr = "";
+      asyncio.getRunningLoop().callSoon(() => {
+        repr = String(t);
+      });
+      yield* catchAll(t);
+      return repr;
+    }
+    expect(await run(main())).toMatch(/^<Task pending name='bad' coro=<[^>]*>>$/);
+  });
+});
+
+describe("racing cancels of a waiting task: the first message wins", () => {
+  // CPython: the first cancel() cancels what the task waits on; the second finds it done and
+  // only sets must-cancel, but the task wakes with the waited-on CancelledError('first').
+  const waits: [string, () => asyncio.Awaitable<unknown>][] = [
+    ["sleep(d) (the task is its own timer)", () => asyncio.sleep(1)],
+    ["sleep(d, result) (the Sleep is the timer)", () => asyncio.sleep(1, "r")],
+    ["Event.wait()", () => new asyncio.Event().wait()],
+    ["a plain Future", () => asyncio.getRunningLoop().createFuture()],
+  ];
+  for (const [what, wait] of waits) {
+    it(`${what}: CancelledError('first'), cancelling() 2`, async () => {
+      // CPython: woke with CancelledError('first') 2; outer CancelledError('first')
+      const seen: unknown[] = [];
+      function* victim() {
+        try {
+          yield* wait();
+        } catch (e) {
+          seen.push((e as Error).message, asyncio.currentTask()?.cancelling());
+          throw e;
+        }
+      }
+      function* canceller(t: asyncio.Task<unknown>, msg: string) {
+        t.cancel(msg);
+      }
+      function* main() {
+        const v = asyncio.createTask(victim());
+        yield* asyncio.sleep(0);
+        yield* asyncio.gather(canceller(v, "first"), canceller(v, "second"));
+        const e = (yield* catchAll(v)) as Error;
+        return [e instanceof asyncio.CancelledError, e.message];
+      }
+      expect(await run(main())).toEqual([true, "first"]);
+      expect(seen).toEqual(["first", 2]);
+    });
+  }
+
+  it("a sleep() driven directly as the task's coroutine: the first message wins", async () => {
+    function* main() {
+      const v = asyncio.createTask(asyncio.sleep(1));
+      yield* asyncio.sleep(0);
+      v.cancel("first");
+      v.cancel("second");
+      const e = (yield* catchAll(v)) as Error;
+      return [e.message, v.cancelling()];
+    }
+    expect(await run(main())).toEqual(["first", 2]);
+  });
+
+  it("after the sleep's timer fired, nothing was cancelled yet: the last message is used", async () => {
+    // CPython: ["s CancelledError('y') 2", 'r woke']
+    const log: string[] = [];
+    function* s() {
+      try {
+        yield* asyncio.sleep(1);
+        log.push("s woke");
+      } catch (e) {
+        log.push(`s ${(e as Error).message} ${asyncio.currentTask()?.cancelling()}`);
+      }
+    }
+    function* r() {
+      yield* asyncio.sleep(1);
+      log.push("r woke");
+    }
+    function* main() {
+      const st = asyncio.createTask(s());
+      const rt = asyncio.createTask(r());
+      yield* asyncio.sleep(0);
+      asyncio.getRunningLoop().callLater(1, () => {
+        st.cancel("x");
+        st.cancel("y");
+      });
+      yield* asyncio.gather(st, rt);
+    }
+    await run(main());
+    expect(log).toEqual(["s y 2", "r woke"]);
   });
 });

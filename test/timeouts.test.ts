@@ -42,7 +42,7 @@ describe("timeout()", () => {
       return [v, cm.expired(), String(cm)] as const;
     }
     const { result, elapsed } = await runVirtual(main());
-    expect(result).toEqual(["ok", false, "<Timeout [finished] when=5>"]);
+    expect(result).toEqual(["ok", false, "<Timeout [finished]>"]);
     expect(elapsed).toBe(1); // the clock did not jump to the cancelled deadline
   });
 
@@ -322,6 +322,62 @@ describe("timeout()", () => {
     }
     const { result, elapsed } = await runVirtual(main());
     expect([result, elapsed]).toEqual(["done", 3]);
+  });
+});
+
+describe("Timeout's repr", () => {
+  it("shows when= only while active, rounded to 3 places, None when disabled", async () => {
+    // CPython 3.13: <Timeout [created]> / <Timeout [active] when=472.609> /
+    // <Timeout [active] when=None> / <Timeout [active] when=471.875> / <Timeout [finished]>
+    // / <Timeout [expiring]> / <Timeout [expired]>; created ones show no when either.
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      const out: string[] = [];
+      const cm = asyncio.timeout(1.23456);
+      out.push(String(cm));
+      yield* asyncio.asyncWith(cm, function* () {
+        out.push(String(cm));
+        cm.reschedule(null);
+        out.push(String(cm));
+        cm.reschedule(loop.time() + 0.5);
+        out.push(String(cm));
+        cm.reschedule(7);
+        out.push(String(cm));
+        cm.reschedule(2.0625); // a tie at 3 places: Python's round() goes to even
+        out.push(String(cm));
+        cm.reschedule(null);
+      });
+      out.push(String(cm));
+      out.push(String(asyncio.timeout(null)), String(asyncio.timeoutAt(5.00049)));
+      const expiring = asyncio.timeout(0);
+      try {
+        yield* asyncio.asyncWith(expiring, function* () {
+          try {
+            yield* asyncio.sleep(1);
+          } catch (e) {
+            out.push(String(expiring));
+            throw e;
+          }
+        });
+      } catch (e) {
+        if (!(e instanceof asyncio.TimeoutError)) throw e;
+      }
+      out.push(String(expiring));
+      return out;
+    }
+    expect((await runVirtual(main())).result).toEqual([
+      "<Timeout [created]>",
+      "<Timeout [active] when=1.235>",
+      "<Timeout [active] when=None>",
+      "<Timeout [active] when=0.5>",
+      "<Timeout [active] when=7.0>",
+      "<Timeout [active] when=2.062>",
+      "<Timeout [finished]>",
+      "<Timeout [created]>",
+      "<Timeout [created]>",
+      "<Timeout [expiring]>",
+      "<Timeout [expired]>",
+    ]);
   });
 });
 

@@ -61,7 +61,12 @@ describe("two copies of asyncio-ts in one program", () => {
       t.cancel("stop");
       const err = yield* a.gather(t, { returnExceptions: true });
       const [e] = err as unknown[];
-      return [e instanceof b.CancelledError, e instanceof a.CancelledError, String(e), t.cancelled()];
+      return [
+        e instanceof b.CancelledError,
+        e instanceof a.CancelledError,
+        String(e),
+        t.cancelled(),
+      ];
     }
     const out = await a.run(main(), { loopFactory: () => new b.VirtualEventLoop() });
     expect(seen).toEqual(["a: true, b: true"]);

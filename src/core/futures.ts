@@ -58,6 +58,9 @@ interface FutureExtra {
   name: string | number | null;
 }
 
+/** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 /** What the unretrieved-exception report keeps: never the Future itself. */
 interface Unretrieved {
   loop: BaseEventLoop;
@@ -402,6 +405,11 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   toString(): string {
     return `<${this._kind()} ${this._stateText()}>`;
+  }
+
+  /** console.log shows the repr, not the internals (Tasks too). */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** @internal */

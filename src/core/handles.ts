@@ -8,6 +8,9 @@ import { _enterContext, type Context } from "./contextvars.js";
 import { describe } from "./coroutines.js";
 import type { Runnable } from "./readyqueue.js";
 
+/** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 /** What a Handle needs from its loop: where to report a callback that threw. */
 export interface HandleOwner {
   callExceptionHandler(context: ExceptionContext): void;
@@ -101,6 +104,11 @@ export class Handle implements Runnable {
   toString(): string {
     const state = this._cancelled ? " cancelled" : "";
     return `<${this.constructor.name}${state} ${functionName(this._fn)}(${formatArgs(this._args)})>`;
+  }
+
+  /** console.log shows the repr, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 
   /** @internal Runs the callback in its context; an exception goes to the loop's handler. */

@@ -33,6 +33,9 @@ import { PROTOCOL_VERSION, SLEEP_BRAND } from "./runtime.js";
 import { _awaitSleep, _resumedSleep, _sleepStep } from "./suspend.js";
 import type { Task } from "./tasks.js";
 
+/** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
 const CREATED = 0;
 const YIELDED = 1;
 const WAITING = 2;
@@ -197,6 +200,11 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
 
   toString(): string {
     return `<sleep ${this._delay}s ${STATE_NAMES[this._state]}>`;
+  }
+
+  /** console.log shows the repr, not the internals. */
+  [INSPECT](): string {
+    return this.toString();
   }
 }
 

@@ -177,7 +177,11 @@ const IN_HEAP = 1 << 7;
 const LISTED = 1 << 8;
 const MUST_CANCEL = 1 << 9;
 const RESCHEDULED_FLAG = 1 << 10;
-/** … which the heap is to drop (TimerEntry._cancelled): its sleep was cancelled. */
+/**
+ * … which the heap is to drop (TimerEntry._cancelled): its sleep was cancelled. Out of the
+ * heap, the same mark says the timer was due and its step already queued when the sleep
+ * was cancelled: that step is to do nothing.
+ */
 const STALE = 1 << 11;
 /** The cancel-request count lives in `_flags` from this bit up (18 bits, staying a Smi). */
 const CANCELS_SHIFT = 12;
@@ -377,13 +381,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     this._top = coro;
     this._name = options.name ?? ++runtime.taskCounter;
     this._context = options.context ?? _currentVars();
-    if (options.eagerStart === true && loop.isRunning()) {
-      this._run();
-      if (this._state === PENDING) loop._tasks.add(this);
-    } else {
-      loop._tasks.add(this);
-      loop._readyPush(this);
-    }
+    // Listed before an eager first step too (3.12+): the step may ask allTasks().
+    loop._tasks.add(this);
+    if (options.eagerStart === true && loop.isRunning()) this._run();
+    else loop._readyPush(this);
   }
 
   /** The task's name. */
@@ -470,11 +471,11 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     }
     const waiter = this._futWaiter;
     if (typeof waiter === "number") {
-      if ((this._flags & (SLEEPING | IN_HEAP)) === (SLEEPING | IN_HEAP)) {
+      if ((this._flags & SLEEPING) !== 0) {
         this._cancelSleep(waiter, msg);
         return true;
       }
-      // Its timer fired and the wake-up is queued: the cancel is delivered at that step.
+      // Its timer's step ran and the wake-up is queued: the cancel is delivered at that step.
     } else if (waiter?.cancel(msg)) {
       // The waiter may be a Task that ignores its cancellation: keep it, so a later
       // cancel() reaches it again.
@@ -527,7 +528,13 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     // asyncio's order: state, name, coro, then the result or exception.
     const text = this._stateText();
     const sp = text.indexOf(" ");
-    const state = sp < 0 ? text : text.slice(0, sp);
+    // A pending task with a cancel requested reads 'cancelling', as asyncio's repr.
+    const state =
+      this._state === PENDING && this._numCancelsRequested > 0
+        ? "cancelling"
+        : sp < 0
+          ? text
+          : text.slice(0, sp);
     const outcome = sp < 0 ? "" : text.slice(sp);
     return `<Task ${state} name='${this.getName()}' coro=<${coro}>${outcome}${waiting}>`;
   }
@@ -537,8 +544,12 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     return "Task";
   }
 
-  /** @internal One step: resume the innermost frame until the coroutine suspends or ends. */
-  _run(): void {
+  /**
+   * @internal One step: resume the innermost frame until the coroutine suspends or ends.
+   * `arg` is what the ready queue carries beside the task: the Future or Sleep that woke
+   * it, or the Error of a bad await to throw in (see `_drive`).
+   */
+  _run(arg?: unknown): void {
     if (this._state !== PENDING) {
       this._loop.callExceptionHandler({
         message: `_step(): already done: ${this}`,
@@ -547,12 +558,20 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       return;
     }
     const flags = this._flags;
-    if ((flags & SLEEPING) !== 0) {
-      // Its own timer fired. The task wakes at the next iteration, as a task woken by a
-      // sleep() Future's callback does in asyncio.
-      this._flags = (flags & ~SLEEPING) | WOKEN_FLAG;
-      this._loop._readyPush(this);
-      return;
+    if ((flags & (SLEEPING | STALE)) !== 0) {
+      if ((flags & SLEEPING) !== 0) {
+        // Its own timer fired. The task wakes at the next iteration, as a task woken by a
+        // sleep() Future's callback does in asyncio.
+        this._flags = (flags & ~SLEEPING) | WOKEN_FLAG;
+        this._loop._readyPush(this);
+        return;
+      }
+      if ((flags & IN_HEAP) === 0) {
+        // The step of a timer that was due but cancelled before it ran (see _cancelSleep):
+        // asyncio's timer would find its sleep Future cancelled and do nothing.
+        this._flags = flags & ~STALE;
+        return;
+      }
     }
     let mode = SEND;
     let value: unknown;
@@ -560,8 +579,17 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     this._futWaiter = null;
     if ((flags & MUST_CANCEL) !== 0) {
       this._flags = flags & ~(MUST_CANCEL | RESCHEDULED_FLAG | WOKEN_FLAG);
-      mode = THROW;
-      value = this._makeCancelledError();
+      // What the task waited on was cancelled by an earlier cancel(): its CancelledError,
+      // with the first message, wins over the later requests (asyncio's __step keeps a
+      // CancelledError it was woken with).
+      if (_isFuture(waited) && (waited as Future<unknown>).cancelled()) {
+        _resumeWith(FUTURE_DONE, waited as object);
+      } else if (_isSleep(waited) && (waited as Sleep<unknown>)._isCancelled()) {
+        _resumeWith(SLEEP_DONE, waited as object);
+      } else {
+        mode = THROW;
+        value = this._makeCancelledError();
+      }
     } else if ((flags & RESCHEDULED_FLAG) !== 0) {
       this._flags = flags & ~RESCHEDULED_FLAG;
       _resumeWith(RESCHEDULED, null);
@@ -572,6 +600,9 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       _resumeWith(FUTURE_DONE, waited as object);
     } else if (_isSleep(waited)) {
       _resumeWith(SLEEP_DONE, waited as object);
+    } else if (arg instanceof Error) {
+      mode = THROW;
+      value = arg;
     }
     const loop = this._loop;
     const prevTask = loop._currentTask;
@@ -641,14 +672,21 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       }
       if (_isFuture(y)) {
         const error = this._waitOn(y as Future<unknown>);
-        if (error === null) return;
-        mode = THROW;
-        value = error;
-        continue;
+        if (error !== null) this._throwInLater(error);
+        return;
       }
-      mode = THROW;
-      value = badYield(this, y);
+      this._throwInLater(badYield(this, y));
+      return;
     }
+  }
+
+  /**
+   * A bad await: the error is thrown into the coroutine at the task's next step, queued
+   * now, as asyncio's call_soon(__step, error). The callbacks already ready run first, and
+   * a cancel() arriving meanwhile replaces the error with CancelledError.
+   */
+  private _throwInLater(error: Error): void {
+    this._loop._readyPush(this, error);
   }
 
   /**
@@ -674,14 +712,18 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   }
 
   /**
-   * The task, its own timer, is cancelled while asleep: its heap entry goes stale (dropped
-   * when it reaches the top, or by compaction) and the task wakes on a cancelled Sleep,
-   * whose `next()` raises the CancelledError in the coroutine.
+   * The task, its own timer, is cancelled while asleep: its timer entry goes stale and the
+   * task wakes on a cancelled Sleep, whose `next()` raises the CancelledError in the
+   * coroutine. The wake-up is queued now, as asyncio's cancelled sleep Future queues it,
+   * even when the timer is due and already moved to the ready queue: that queued step
+   * finds the entry stale and does nothing. A stale entry still in the heap is dropped
+   * when it reaches the top, or by compaction.
    */
   private _cancelSleep(delay: number, msg: string | undefined): void {
     const loop = this._loop;
-    this._flags = (this._flags & ~SLEEPING) | STALE;
-    loop._timerHandleCancelled(this);
+    const flags = this._flags;
+    this._flags = (flags & ~SLEEPING) | STALE;
+    if ((flags & IN_HEAP) !== 0) loop._timerHandleCancelled(this);
     const s = _cancelledSleep(delay, msg);
     this._futWaiter = s;
     loop._readyPush(this, s);
