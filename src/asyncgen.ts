@@ -43,7 +43,7 @@ import {
 } from "./core/coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./core/events.js";
 import { RuntimeError } from "./core/exceptions.js";
-import { _isSuspendToken } from "./core/tasks.js";
+import { _isSuspendToken } from "./core/suspend.js";
 
 /**
  * Thrown into an async generator's producer by `aclose()`, so that its `finally` blocks

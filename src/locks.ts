@@ -38,7 +38,9 @@ import type { Awaitable, Coroutine, Suspend } from "./core/coroutines.js";
 import { describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { BrokenBarrierError, CancelledError, RuntimeError } from "./core/exceptions.js";
-import { _resumedFrom, _suspendOn, CANCELLED, type Future, PENDING } from "./core/futures.js";
+import { CANCELLED, type Future, PENDING } from "./core/futures.js";
+import { _resumedFrom, _suspendOn } from "./core/suspend.js";
+import { Operation } from "./operation.js";
 
 // ------------------------------------------------------------------ the waiter queue
 
@@ -175,75 +177,6 @@ const FINISHED_RESULT: IteratorResult<Suspend, undefined> = { done: true, value:
 const FINISHED_ITERATOR: Iterator<Suspend, undefined, unknown> = { next: () => FINISHED_RESULT };
 /** An awaitable that is already done: what `aexit()` returns once it released, eagerly. */
 const NOTHING: Awaitable<undefined> = { [Symbol.iterator]: () => FINISHED_ITERATOR };
-
-/**
- * @internal
- * A coroutine object without a generator behind it, for the operations that usually
- * complete at once (`acquire()`, `put()`, `get()`). Like a coroutine it is lazy: nothing
- * happens until it is awaited (or driven by a Task). Its first `next()` tries `_fast()`;
- * only when that cannot complete does it start the real generator `_slow()` and delegate to
- * it. On the fast path this costs one small object instead of a generator object, which
- * is what keeps a million queue items a second cheap.
- */
-export abstract class Operation<T> implements Coroutine<T> {
-  /** 0: not started, 1: delegating to the slow generator, 2: finished. */
-  private _step = 0;
-  private _gen: Coroutine<T> | null = null;
-  /** @internal set by `_fast()` when it completes */
-  _value: T | undefined = undefined;
-
-  /** Completes at once if it can (setting `_value`) and returns true; else returns false. */
-  protected abstract _fast(): boolean;
-  /** The waiting path, started only when `_fast()` returned false. */
-  protected abstract _slow(): Coroutine<T>;
-
-  next(value?: unknown): IteratorResult<Suspend, T> {
-    if (this._step === 1) return this._resume(0, value);
-    if (this._step === 2) return { done: true, value: undefined as T };
-    this._step = 2;
-    if (this._fast()) return { done: true, value: this._value as T };
-    this._gen = this._slow();
-    this._step = 1;
-    return this._resume(0, undefined);
-  }
-
-  throw(e?: unknown): IteratorResult<Suspend, T> {
-    if (this._step === 1) return this._resume(1, e);
-    this._step = 2;
-    throw e;
-  }
-
-  return(value?: T): IteratorResult<Suspend, T> {
-    if (this._step === 1) return this._resume(2, value);
-    this._step = 2;
-    return { done: true, value: value as T };
-  }
-
-  [Symbol.iterator](): this {
-    return this;
-  }
-
-  [Symbol.dispose](): void {
-    this.return();
-  }
-
-  private _resume(mode: number, value: unknown): IteratorResult<Suspend, T> {
-    const gen = this._gen as Coroutine<T>;
-    let r: IteratorResult<Suspend, T>;
-    try {
-      r = mode === 0 ? gen.next(value) : mode === 1 ? gen.throw(value) : gen.return(value as T);
-    } catch (e) {
-      this._step = 2;
-      this._gen = null;
-      throw e;
-    }
-    if (r.done === true) {
-      this._step = 2;
-      this._gen = null;
-    }
-    return r;
-  }
-}
 
 /** Number of waiters in a repr: `, waiters:2`, or nothing. */
 function waitersText(waiters: WaiterQueue): string {
@@ -418,9 +351,16 @@ export class Lock {
  * it wakes the head waiter: we may have been woken ourselves, and the wakeup must not be
  * lost.
  */
+/** Not awaited yet: the first `next()` takes the lock or parks a waiter. */
+const NOT_STARTED = 0;
+/** Parked: suspended on the waiter Future `_fut`. */
+const WAITING = 1;
+/** Acquired, failed or closed. */
+const FINISHED = 2;
+type LockAcquireState = typeof NOT_STARTED | typeof WAITING | typeof FINISHED;
+
 class LockAcquire<R> implements Coroutine<R> {
-  /** 0: not started, 1: waiting on `_fut`, 2: finished. */
-  private _step = 0;
+  private _state: LockAcquireState = NOT_STARTED;
   private _fut: Future<boolean> | null = null;
 
   constructor(
@@ -430,15 +370,15 @@ class LockAcquire<R> implements Coroutine<R> {
 
   next(_value?: unknown): IteratorResult<Suspend, R> {
     const lock = this._lock;
-    if (this._step === 0) {
-      this._step = 2;
+    if (this._state === NOT_STARTED) {
+      this._state = FINISHED;
       if (lock._tryAcquire()) return { done: true, value: this._result };
       const fut = lock._waiters.park(lock);
       this._fut = fut;
-      this._step = 1;
+      this._state = WAITING;
       return _suspendOn(fut);
     }
-    if (this._step === 1) {
+    if (this._state === WAITING) {
       const fut = this._fut as Future<boolean>;
       this._finish();
       try {
@@ -456,14 +396,14 @@ class LockAcquire<R> implements Coroutine<R> {
   }
 
   throw(e?: unknown): IteratorResult<Suspend, R> {
-    if (this._step === 1) this._abandon();
-    this._step = 2;
+    if (this._state === WAITING) this._abandon();
+    this._state = FINISHED;
     throw e;
   }
 
   return(value?: R): IteratorResult<Suspend, R> {
-    if (this._step === 1) this._abandon();
-    this._step = 2;
+    if (this._state === WAITING) this._abandon();
+    this._state = FINISHED;
     return { done: true, value: value as R };
   }
 
@@ -476,7 +416,7 @@ class LockAcquire<R> implements Coroutine<R> {
   }
 
   private _finish(): void {
-    this._step = 2;
+    this._state = FINISHED;
     this._fut = null;
   }
 

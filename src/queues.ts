@@ -21,7 +21,8 @@ import { describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { CancelledError } from "./core/exceptions.js";
 import type { Task } from "./core/tasks.js";
-import { Event, Operation, WaiterQueue } from "./locks.js";
+import { Event, WaiterQueue } from "./locks.js";
+import { Operation } from "./operation.js";
 
 /** Base of the queue errors: a real Error subclass whose `name` is the class name. */
 abstract class QueueError extends Error {

@@ -18,7 +18,8 @@ import { CancelledError } from "./core/exceptions.js";
 import { Future, isfuture } from "./core/futures.js";
 import type { Runnable } from "./core/readyqueue.js";
 import { Sleep } from "./core/sleep.js";
-import { Task, type TaskOptions, YIELD_ONCE } from "./core/tasks.js";
+import { YIELD_ONCE } from "./core/suspend.js";
+import { Task, type TaskOptions } from "./core/tasks.js";
 
 /**
  * Wraps `coro` in a {@link Task} on the running loop and schedules its first step. Keep a

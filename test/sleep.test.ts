@@ -432,9 +432,8 @@ describe("sleep(delay > 0): the task is its own timer", () => {
     const it = asyncio.sleep(1)[Symbol.iterator]();
     const first = it.next();
     expect(first.done).toBe(false);
-    expect(() => it.next()).toThrow(
-      new asyncio.RuntimeError("yield* asyncio.sleep(…) was resumed before the sleep ended"),
-    );
+    expect(() => it.next()).toThrow(asyncio.RuntimeError);
+    expect(() => it.next()).toThrow(/yield\* asyncio\.sleep\(…\) was stepped outside yield\*/);
   });
 });
 

@@ -11,9 +11,8 @@
  */
 
 import { existsSync, statSync } from "node:fs";
-import { register } from "node:module";
 import { extname, resolve as resolvePath } from "node:path";
-import { fileURLToPath, pathToFileURL } from "node:url";
+import { pathToFileURL } from "node:url";
 import type { Coroutine } from "../core/coroutines.js";
 import { isGeneratorFunction } from "../core/coroutines.js";
 import { ExitCode, runProgram, UsageError } from "./program.js";
@@ -48,7 +47,11 @@ const TYPESCRIPT = new Set([".ts", ".mts", ".cts", ".tsx"]);
 
 let typescriptReady = false;
 
-/** Registers tsx (once) and, in a checkout of asyncio-ts, the same-library hooks. */
+/**
+ * Registers tsx (once). A program run from a checkout of asyncio-ts imports the library's
+ * sources while this command runs its build: two copies, which share the running loop and
+ * recognise each other's objects (core/runtime.ts), so nothing needs redirecting.
+ */
 async function enableTypeScript(): Promise<void> {
   if (typescriptReady) return;
   let tsx: { register: () => unknown };
@@ -60,19 +63,6 @@ async function enableTypeScript(): Promise<void> {
     );
   }
   tsx.register();
-  // Registered after tsx, so these hooks run first and see tsx's answer.
-  const here = new URL(".", import.meta.url); // …/dist/src/cli/ when built
-  const distUrl = new URL("../", here);
-  const checkout = new URL("../../", distUrl);
-  const srcUrl = new URL("src/", checkout);
-  if (
-    here.pathname.endsWith("/dist/src/cli/") &&
-    existsSync(fileURLToPath(new URL("index.ts", srcUrl)))
-  ) {
-    register(new URL("same-library-hooks.js", here), {
-      data: { srcUrl: srcUrl.href, distUrl: distUrl.href },
-    });
-  }
   typescriptReady = true;
 }
 

@@ -10,6 +10,7 @@
  */
 
 import { RuntimeError } from "./exceptions.js";
+import { runtime } from "./runtime.js";
 
 /** @internal A context's mapping: never mutated, replaced by each set(). */
 export type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
@@ -63,13 +64,13 @@ export class Context implements ContextHolder {
     if (this.entered) {
       throw new RuntimeError("cannot enter context: <Context> is already entered");
     }
-    const prev = current;
+    const prev = shared.context;
     this.entered = true;
-    current = this;
+    shared.context = this;
     try {
       return fn(...args);
     } finally {
-      current = prev;
+      shared.context = prev;
       this.entered = false;
     }
   }
@@ -92,21 +93,24 @@ export class Context implements ContextHolder {
   }
 }
 
-let current: ContextHolder = new Context();
+// The current context is the realm's, shared with every other copy of the library
+// (core/runtime.ts), so a ContextVar of one copy reads the context of another copy's task.
+const shared = runtime as unknown as { context: ContextHolder };
+if (runtime.context === null) shared.context = new Context();
 
 /**
  * @internal Makes `ctx` current and returns the previous one. The loop calls this around
  * every callback and task step; it is the allocation-free form of `ctx.run`.
  */
 export function _enterContext(ctx: ContextHolder): ContextHolder {
-  const prev = current;
-  current = ctx;
+  const prev = shared.context;
+  shared.context = ctx;
   return prev;
 }
 
 /** @internal The current mapping (what a new Task or callback copies). */
 export function _currentVars(): Vars {
-  return current._vars;
+  return shared.context._vars;
 }
 
 /**
@@ -119,7 +123,7 @@ export function _currentVars(): Vars {
  * ```
  */
 export function copyContext(): Context {
-  return new Context(current._vars);
+  return new Context(shared.context._vars);
 }
 
 /**
@@ -168,7 +172,7 @@ export class ContextVar<T> {
    * default. Throws `RangeError` (Python's `LookupError`) when there is none of these.
    */
   get(...fallback: [] | [T]): T {
-    const vars = current._vars;
+    const vars = shared.context._vars;
     const key = this as ContextVar<unknown>;
     if (vars.has(key)) return vars.get(key) as T;
     if (fallback.length > 0) return fallback[0] as T;
@@ -178,7 +182,7 @@ export class ContextVar<T> {
 
   /** Sets the value in the current context; the token undoes it with {@link reset}. */
   set(value: T): Token<T> {
-    const ctx = current;
+    const ctx = shared.context;
     const key = this as ContextVar<unknown>;
     const had = ctx._vars.has(key);
     const old = had ? (ctx._vars.get(key) as T) : MISSING;
@@ -197,13 +201,13 @@ export class ContextVar<T> {
     if (token.var !== this) throw new RangeError("Token was created by a different ContextVar");
     // Identities, not holders: a Task's mapping and the Context it hands out later are one
     // context.
-    if (token._ctx._contextIdentity() !== current._contextIdentity()) {
+    if (token._ctx._contextIdentity() !== shared.context._contextIdentity()) {
       throw new RangeError("Token was created in a different Context");
     }
-    const next = new Map(current._vars);
+    const next = new Map(shared.context._vars);
     if (token.oldValue === MISSING) next.delete(this as ContextVar<unknown>);
     else next.set(this as ContextVar<unknown>, token.oldValue);
-    current._vars = next;
+    shared.context._vars = next;
     token.used = true;
   }
 

@@ -78,12 +78,6 @@ export type AwaitableLike<T> = Awaitable<T> | PromiseLike<T>;
 export type AwaitedResult<A> =
   A extends Awaitable<infer R> ? R : A extends PromiseLike<infer R> ? R : never;
 
-/** @internal A bare "reschedule me" yield: how `sleep(0)` gives way to other tasks. */
-export const RESCHEDULE = Symbol("asyncio-ts: reschedule") as unknown as Suspend;
-
-/** @internal Yielded when a `coroutine()`-marked generator asks its Task to push it. */
-export const PUSH = Symbol("asyncio-ts: push frame") as unknown as Suspend;
-
 const GeneratorFunction = Object.getPrototypeOf(function* () {}) as object;
 
 /** Whether `fn` is a generator function (`function*`). */

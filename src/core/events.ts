@@ -8,8 +8,10 @@
 
 import type { BaseEventLoop } from "./base_events.js";
 import { RuntimeError } from "./exceptions.js";
+import { runtime } from "./runtime.js";
 
-let runningLoop: BaseEventLoop | null = null;
+// The running loop is the realm's, shared with every other copy of the library
+// (core/runtime.ts): code that imports another copy still sees the loop running it.
 
 /**
  * The running event loop. Throws {@link RuntimeError} when no loop is running.
@@ -23,16 +25,17 @@ let runningLoop: BaseEventLoop | null = null;
  * ```
  */
 export function getRunningLoop(): BaseEventLoop {
-  if (runningLoop === null) throw new RuntimeError("no running event loop");
-  return runningLoop;
+  const loop = runtime.loop as BaseEventLoop | null;
+  if (loop === null) throw new RuntimeError("no running event loop");
+  return loop;
 }
 
 /** @internal The running loop or null. */
 export function _getRunningLoop(): BaseEventLoop | null {
-  return runningLoop;
+  return runtime.loop as BaseEventLoop | null;
 }
 
 /** @internal Set by a loop as its runForever() starts and ends. */
 export function _setRunningLoop(loop: BaseEventLoop | null): void {
-  runningLoop = loop;
+  runtime.loop = loop;
 }

@@ -12,7 +12,35 @@
  * task, and the property store was a fifth of that cost. Assigning `name` still works; it
  * makes an own property, as on any Error.
  */
-abstract class AsyncioError extends Error {}
+abstract class AsyncioError extends Error {
+  /**
+   * `e instanceof asyncio.CancelledError` also holds for a CancelledError made by another
+   * copy of the library loaded in the same program (core/runtime.ts): the classes differ,
+   * so the check falls back to a `Symbol.for` brand that every copy puts on its classes.
+   */
+  static override [Symbol.hasInstance]<T>(
+    this: abstract new (
+      ...args: never[]
+    ) => T,
+    x: unknown,
+  ): x is T {
+    if (Function.prototype[Symbol.hasInstance].call(this, x)) return true;
+    if (typeof x !== "object" || x === null || !Object.hasOwn(this, ERROR_BRAND)) return false;
+    const brand = (this as unknown as Record<symbol, symbol>)[ERROR_BRAND] as symbol;
+    return (x as Record<symbol, unknown>)[brand] === true;
+  }
+}
+
+/** Where a library error class keeps its brand (a static, own property). */
+const ERROR_BRAND = Symbol.for("asyncio-ts.error-brand");
+
+/** Brands `cls` and its instances as asyncio-ts's `name`, the same in every copy. */
+function brand(cls: abstract new (...args: never[]) => Error, name: string): void {
+  const sym = Symbol.for(`asyncio-ts.error.${name}`);
+  Object.defineProperty(cls, ERROR_BRAND, { value: sym });
+  Object.defineProperty(cls.prototype, sym, { value: true });
+}
+
 Object.defineProperty(AsyncioError.prototype, "name", {
   configurable: true,
   enumerable: false,
@@ -191,3 +219,13 @@ export function rethrowIfCancelled(e: unknown): void {
  * ```
  */
 export class KeyboardInterrupt extends AsyncioError {}
+
+brand(CancelledError, "CancelledError");
+brand(InvalidStateError, "InvalidStateError");
+brand(TimeoutError, "TimeoutError");
+brand(RuntimeError, "RuntimeError");
+brand(IncompleteReadError, "IncompleteReadError");
+brand(LimitOverrunError, "LimitOverrunError");
+brand(BrokenBarrierError, "BrokenBarrierError");
+brand(SendfileNotAvailableError, "SendfileNotAvailableError");
+brand(KeyboardInterrupt, "KeyboardInterrupt");

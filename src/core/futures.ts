@@ -18,6 +18,8 @@ import { describe } from "./coroutines.js";
 import { getRunningLoop } from "./events.js";
 import { _schedulerCancelledError, type CancelledError, InvalidStateError } from "./exceptions.js";
 import type { Runnable } from "./readyqueue.js";
+import { _isFuture, FUTURE_BRAND, PROTOCOL_VERSION } from "./runtime.js";
+import { _awaitFuture } from "./suspend.js";
 
 /** @internal */
 export const PENDING = 0;
@@ -32,7 +34,8 @@ const STATE_NAMES = ["PENDING", "CANCELLED", "FINISHED"] as const;
  * then the flags below (Task adds its own from bit 5 on).
  */
 const STATE_MASK = 3;
-const BLOCKING = 1 << 2;
+/** asyncio's `_asyncio_future_blocking`: yielded by `yield*`, not by a slipped `yield`. */
+export const BLOCKING = 1 << 2;
 const LOG_TRACEBACK = 1 << 3;
 /** Finished with an exception: `_value` is the exception, not the result. */
 const FAILED = 1 << 4;
@@ -57,67 +60,6 @@ interface FutureExtra {
 
 /** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
-
-/** The Future a Task is resuming after waiting on it; consumed by FUTURE_ITER. */
-let resumedFuture: Future<unknown> | null = null;
-/** The Future whose `[Symbol.iterator]` was just called by `yield*`. */
-let iteratedFuture: Future<unknown> | null = null;
-
-/** @internal Set by a Task just before it resumes a coroutine that waited on `fut`. */
-export function _resumeFrom(fut: Future<unknown>): void {
-  resumedFuture = fut;
-}
-
-/** @internal Forgets a resume marker nobody took (see `_forgetSleepResume`). */
-export function _forgetFutureResume(): void {
-  resumedFuture = null;
-}
-
-/**
- * @internal `yield* fut`'s first step for a pending Future: returns what to yield to the
- * Task. FUTURE_ITER takes it, and so does a hand-written coroutine that awaits a Future
- * without the Future's iterator (Lock.acquire's state machine). Resume with
- * {@link _resumedFrom}.
- */
-export function _suspendOn(fut: Future<unknown>): IteratorResult<Suspend, never> {
-  fut._flags |= BLOCKING;
-  return { done: false, value: fut as unknown as Suspend };
-}
-
-/**
- * @internal The step after {@link _suspendOn}: takes the Task's resume marker and
- * evaluates to the Future's result, or throws its exception or CancelledError.
- */
-export function _resumedFrom<T>(fut: Future<T>): T {
-  if (resumedFuture === fut) resumedFuture = null;
-  if (fut._state === PENDING) {
-    throw new InvalidStateError("yield* was resumed before the Future was done");
-  }
-  return fut.result();
-}
-
-/**
- * The iterator behind every `yield* future`. It is stateless and shared (no generator per
- * await): `[Symbol.iterator]` records which Future is being awaited, the first `next()`
- * yields it (or completes at once when it is already done), and the `next()` reached when
- * the Task resumes completes the `yield*` with the result the Task said it resumes from.
- */
-const FUTURE_ITER: Iterator<Suspend, unknown, unknown> = {
-  next(): IteratorResult<Suspend, unknown> {
-    const resumed = resumedFuture;
-    if (resumed !== null) return { done: true, value: _resumedFrom(resumed) };
-    const fut = iteratedFuture as Future<unknown>;
-    iteratedFuture = null;
-    if (fut._state === PENDING) return _suspendOn(fut);
-    return { done: true, value: fut.result() };
-  },
-  throw(e?: unknown): IteratorResult<Suspend, unknown> {
-    throw e;
-  },
-  return(value?: unknown): IteratorResult<Suspend, unknown> {
-    return { done: true, value };
-  },
-};
 
 /** What the unretrieved-exception report keeps: never the Future itself. */
 interface Unretrieved {
@@ -436,8 +378,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /** `yield* fut`: suspends until done, then evaluates to the result or throws. */
   [Symbol.iterator](): Iterator<Suspend, T, unknown> {
-    iteratedFuture = this;
-    return FUTURE_ITER as Iterator<Suspend, T, unknown>;
+    return _awaitFuture(this);
   }
 
   /**
@@ -553,6 +494,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 }
 
+// Recognised by brand, not by class: a Future of another copy of the library is a Future
+// too (core/runtime.ts).
+Object.defineProperty(Future.prototype, FUTURE_BRAND, { value: PROTOCOL_VERSION });
+
 /** A one-line description of an error value for reprs. */
 export function describeError(e: unknown): string {
   if (e instanceof Error) return `${e.name}(${JSON.stringify(e.message)})`;
@@ -568,5 +513,5 @@ export function describeError(e: unknown): string {
  * ```
  */
 export function isfuture(x: unknown): x is Future<unknown> {
-  return x instanceof Future;
+  return _isFuture(x);
 }

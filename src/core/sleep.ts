@@ -7,7 +7,7 @@
  * per sleeping task. Here it is none:
  *
  * - `yield* sleep(d)` does not iterate the Sleep itself: `[Symbol.iterator]` hands out
- *   {@link SLEEP_ITER}, one stateless iterator shared by every sleep (as `yield* future`
+ *   SLEEP_ITER (core/suspend.ts), one stateless iterator shared by every sleep (as `yield* future`
  *   does with Futures), so the suspended generator does not keep the Sleep alive.
  * - The Task reads the delay from the yielded Sleep and becomes the timer-heap entry
  *   itself (see `Task._sleepOn`). The Sleep is garbage as soon as that step ends.
@@ -29,6 +29,8 @@
 import type { Suspend } from "./coroutines.js";
 import { _schedulerCancelledError, RuntimeError } from "./exceptions.js";
 import type { TimerEntry } from "./handles.js";
+import { PROTOCOL_VERSION, SLEEP_BRAND } from "./runtime.js";
+import { _awaitSleep, _resumedSleep, _sleepStep } from "./suspend.js";
 import type { Task } from "./tasks.js";
 
 /** Node's `util.inspect` (console.log) hook; `Symbol.for` needs no Node import. */
@@ -45,96 +47,6 @@ const HANDED_OFF = 6;
 const STATE_MASK = 7;
 const HEAP_CANCELLED = 8;
 const HEAP_SCHEDULED = 16;
-
-/**
- * @internal What `yield* sleep(d)` yields to the Task; the Sleep itself is handed over
- * beside it ({@link _takeYieldedSleep}). Yielding the Sleep would keep it alive: V8's
- * `yield*` passes the inner result object through, and the suspended generator holds it.
- */
-export const SLEEP = Symbol("asyncio-ts: sleep") as unknown as Suspend;
-/** The one result object every first step of SLEEP_ITER returns. */
-const SLEEP_YIELD: IteratorResult<Suspend, never> = Object.freeze({ done: false, value: SLEEP });
-
-/** The Sleep whose `[Symbol.iterator]` was just called by `yield*`. */
-let iteratedSleep: Sleep<unknown> | null = null;
-/** The Sleep behind the SLEEP just yielded; taken by the Task at once. */
-let yieldedSleep: Sleep<unknown> | null = null;
-/** The Sleep a Task is resuming after waiting on it; consumed by its next(). */
-let resumedSleep: Sleep<unknown> | null = null;
-/** Set by a Task resuming after its own timer fired: completes the `yield*`. */
-let woken = false;
-
-const WOKEN_RESULT: IteratorResult<Suspend, undefined> = Object.freeze({
-  done: true,
-  value: undefined,
-});
-
-/**
- * The iterator behind every `yield* sleep(d)` (d > 0). It holds no state: the first
- * `next()` yields SLEEP for the Sleep recorded by `[Symbol.iterator]`; the `next()` reached when the
- * Task resumes completes the `yield*`, from what the Task said it resumes from (its own
- * timer, or a Sleep it waited on). Cancellation arrives either as a cancelled Sleep's
- * `next()` or as `throw()`, which passes the error on.
- */
-const SLEEP_ITER: Iterator<Suspend, unknown, unknown> = {
-  next(): IteratorResult<Suspend, unknown> {
-    if (woken) {
-      woken = false;
-      return WOKEN_RESULT;
-    }
-    const resumed = resumedSleep;
-    if (resumed !== null) {
-      if (resumed._state === CANCELLED) {
-        // Raised here rather than in resumed.next(): a throw costs more per frame it
-        // unwinds, and cancelling many sleeping tasks is a workload we measure.
-        resumedSleep = null;
-        resumed._state = DONE;
-        throw _schedulerCancelledError(resumed._value as string | undefined);
-      }
-      return resumed.next();
-    }
-    const s = iteratedSleep;
-    if (s === null) {
-      throw new RuntimeError("yield* asyncio.sleep(…) was resumed before the sleep ended");
-    }
-    iteratedSleep = null;
-    s._state = YIELDED;
-    yieldedSleep = s;
-    return SLEEP_YIELD;
-  },
-  throw(e?: unknown): IteratorResult<Suspend, unknown> {
-    throw e;
-  },
-  return(value?: unknown): IteratorResult<Suspend, unknown> {
-    return { done: true, value };
-  },
-};
-
-/** @internal The Sleep behind the SLEEP a coroutine just yielded. */
-export function _takeYieldedSleep(): Sleep<unknown> {
-  const s = yieldedSleep as Sleep<unknown>;
-  yieldedSleep = null;
-  return s;
-}
-
-/**
- * @internal Forgets a resume marker nobody took: a Task calls this after each step, so a
- * coroutine closed from outside while it slept cannot leave one for an unrelated sleep.
- */
-export function _forgetSleepResume(): void {
-  woken = false;
-  resumedSleep = null;
-}
-
-/** @internal Set by a Task just before it resumes a coroutine whose own timer fired. */
-export function _resumeWoken(): void {
-  woken = true;
-}
-
-/** @internal Set by a Task just before it resumes a coroutine that waited on `s`. */
-export function _resumeSleep(s: Sleep<unknown>): void {
-  resumedSleep = s;
-}
 
 /**
  * @internal A Sleep already CANCELLED with `msg`: what a Task that was its own timer waits
@@ -193,16 +105,16 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     if (this._state !== CREATED) {
       throw new RuntimeError("cannot reuse already awaited coroutine (a sleep() object)");
     }
-    iteratedSleep = this as Sleep<unknown>;
-    return SLEEP_ITER as Iterator<Suspend, T, unknown>;
+    return _awaitSleep(this);
   }
 
+  /** Driven directly as a coroutine (`createTask(sleep(1))`): the Task resumes this. */
   next(): IteratorResult<Suspend, T> {
-    if (resumedSleep === (this as Sleep<unknown>)) resumedSleep = null;
+    _resumedSleep(this as Sleep<unknown>);
     switch (this._state) {
       case CREATED:
         this._state = YIELDED;
-        return { done: false, value: this as unknown as Suspend };
+        return _sleepStep(this as Sleep<unknown>);
       case FIRED:
         this._state = DONE;
         return { done: true, value: this._value as T };
@@ -213,9 +125,24 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
       case HANDED_OFF:
         return { done: true, value: undefined as T };
       default:
-        // Resumed while still waiting: keep waiting.
-        return { done: false, value: this as unknown as Suspend };
+        throw new RuntimeError(`${this} was resumed before it ended`);
     }
+  }
+
+  /** @internal SLEEP_ITER's first step: the Task takes this over next. */
+  _yielded(): void {
+    this._state = YIELDED;
+  }
+
+  /** @internal The Task resumes from this, fired or cancelled: whether it was cancelled. */
+  _isCancelled(): boolean {
+    return this._state === CANCELLED;
+  }
+
+  /** @internal Ends the wait: the result, or after a cancel the cancel message. */
+  _finish(): unknown {
+    this._state = DONE;
+    return this._value;
   }
 
   throw(e?: unknown): IteratorResult<Suspend, T> {
@@ -280,5 +207,8 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     return this.toString();
   }
 }
+
+// Recognised by brand, not by class (core/runtime.ts).
+Object.defineProperty(Sleep.prototype, SLEEP_BRAND, { value: PROTOCOL_VERSION });
 
 const STATE_NAMES = ["created", "yielded", "waiting", "fired", "cancelled", "done", "handed off"];

@@ -33,94 +33,36 @@ import {
   describe,
   iscoroutine,
   isGeneratorFunction,
-  PUSH,
-  RESCHEDULE,
   type Suspend,
 } from "./coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
-import { _forgetFutureResume, _resumeFrom, Future, PENDING } from "./futures.js";
+import { Future, PENDING } from "./futures.js";
 import type { Runnable } from "./readyqueue.js";
+import { _foreignCopy, _isFuture, _isSleep, runtime } from "./runtime.js";
+import { _cancelledSleep, type Sleep } from "./sleep.js";
 import {
-  _cancelledSleep,
-  _forgetSleepResume,
-  _resumeSleep,
-  _resumeWoken,
-  _takeYieldedSleep,
+  _awaitFrame,
+  _endStep,
+  _handOffKind,
+  _resumeWith,
+  _takeHandOff,
+  FUTURE_DONE,
+  PUSH,
+  RESCHEDULE,
+  RESCHEDULED,
+  RETURNED,
   SLEEP,
-  Sleep,
-} from "./sleep.js";
+  SLEEP_DETACHABLE,
+  SLEEP_DONE,
+  WOKEN,
+} from "./suspend.js";
 
 // ---------------------------------------------------------------- frame pushing
 
-/** The generator a marked coroutine's `[Symbol.iterator]` asked the Task to push. */
-let pendingFrame: Coroutine | null = null;
-/** Set just before a parent frame is resumed with its child's result. */
-let resuming = false;
-
-const PUSH_RESULT: IteratorResult<Suspend, never> = { done: false, value: PUSH };
-
-/**
- * The iterator that `yield* markedCoroutine()` delegates to. Its first `next()` yields
- * PUSH (the Task then pushes the generator recorded in `pendingFrame`); the next `next(v)`,
- * made by the Task when the pushed frame returned `v`, completes the `yield*` with `v`.
- * It holds no state of its own, so one object serves every frame.
- */
-const DELEGATE: Iterator<Suspend, unknown, unknown> = {
-  next(value?: unknown): IteratorResult<Suspend, unknown> {
-    if (resuming) {
-      resuming = false;
-      return { done: true, value };
-    }
-    return PUSH_RESULT;
-  },
-  throw(e?: unknown): IteratorResult<Suspend, unknown> {
-    throw e;
-  },
-  return(value?: unknown): IteratorResult<Suspend, unknown> {
-    return { done: true, value };
-  },
-};
-
-/** Set just before a task that yielded RESCHEDULE is resumed; consumed by YIELD_ONCE. */
-let resumingAfterReschedule = false;
-
-const RESCHEDULE_RESULT: IteratorResult<Suspend, never> = { done: false, value: RESCHEDULE };
-const YIELDED_ONCE: IteratorResult<Suspend, undefined> = Object.freeze({
-  done: true,
-  value: undefined,
-});
-
-/**
- * @internal `sleep(0)`: gives way to the other ready callbacks once. A single stateless
- * object serves every task (no generator per call): its first `next()` yields RESCHEDULE;
- * the Task sets `resumingAfterReschedule` when it resumes a task that yielded RESCHEDULE,
- * and the `next()` that this resume reaches completes the `yield*`.
- */
-export const YIELD_ONCE: Iterator<Suspend, undefined, unknown> &
-  Iterable<Suspend, undefined, unknown> = {
-  [Symbol.iterator]() {
-    return YIELD_ONCE;
-  },
-  next(): IteratorResult<Suspend, undefined> {
-    if (resumingAfterReschedule) {
-      resumingAfterReschedule = false;
-      return YIELDED_ONCE;
-    }
-    return RESCHEDULE_RESULT;
-  },
-  throw(e?: unknown): IteratorResult<Suspend, undefined> {
-    throw e;
-  },
-  return(): IteratorResult<Suspend, undefined> {
-    return YIELDED_ONCE;
-  },
-};
-
 function pushFrame(this: Coroutine): Iterator<Suspend, unknown, unknown> {
-  pendingFrame = this;
   neverAwaited.unregister(this);
-  return DELEGATE;
+  return _awaitFrame(this);
 }
 
 interface NeverAwaited {
@@ -185,8 +127,6 @@ export function _markAwaited(gen: object): void {
 
 // ---------------------------------------------------------------- Task
 
-let taskCounter = 0;
-
 /**
  * Options of `createTask()` and the {@link Task} constructor.
  *
@@ -231,12 +171,12 @@ const THROW = 1;
  */
 const SLEEPING = 1 << 5;
 /** Its own timer fired: the next step completes the sleep's `yield*`. */
-const WOKEN = 1 << 6;
+const WOKEN_FLAG = 1 << 6;
 /** The task has an entry in the timer heap (TimerEntry._scheduled) … */
 const IN_HEAP = 1 << 7;
 const LISTED = 1 << 8;
 const MUST_CANCEL = 1 << 9;
-const RESCHEDULED = 1 << 10;
+const RESCHEDULED_FLAG = 1 << 10;
 /**
  * … which the heap is to drop (TimerEntry._cancelled): its sleep was cancelled. Out of the
  * heap, the same mark says the timer was due and its step already queued when the sleep
@@ -248,10 +188,6 @@ const CANCELS_SHIFT = 12;
 const LOW_FLAGS = (1 << CANCELS_SHIFT) - 1;
 /** The largest count the flags hold; from it on, the rest is in `_extra.cancelsOver`. */
 const CANCELS_MAX = (1 << 18) - 1;
-/** Sleep's state after its first next(): the only one a Task may wait on. */
-const SLEEP_YIELDED = 1;
-/** Sleep's state once cancelled: its `next()` raises the CancelledError. */
-const SLEEP_CANCELLED = 4;
 
 const NO_OPTIONS: TaskConstructorOptions = Object.freeze({});
 /** Reused to pass the loop to Future's constructor without allocating per task. */
@@ -417,10 +353,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
 
   /** @internal the last step ended with a RESCHEDULE yield (sleep(0)) */
   get _rescheduled(): boolean {
-    return (this._flags & RESCHEDULED) !== 0;
+    return (this._flags & RESCHEDULED_FLAG) !== 0;
   }
   set _rescheduled(on: boolean) {
-    this._flags = on ? this._flags | RESCHEDULED : this._flags & ~RESCHEDULED;
+    this._flags = on ? this._flags | RESCHEDULED_FLAG : this._flags & ~RESCHEDULED_FLAG;
   }
 
   private get _controller(): AbortController | null {
@@ -443,7 +379,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     }
     _markAwaited(coro);
     this._top = coro;
-    this._name = options.name ?? ++taskCounter;
+    this._name = options.name ?? ++runtime.taskCounter;
     this._context = options.context ?? _currentVars();
     // Listed before an eager first step too (3.12+): the step may ask allTasks().
     loop._tasks.add(this);
@@ -626,7 +562,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       if ((flags & SLEEPING) !== 0) {
         // Its own timer fired. The task wakes at the next iteration, as a task woken by a
         // sleep() Future's callback does in asyncio.
-        this._flags = (flags & ~SLEEPING) | WOKEN;
+        this._flags = (flags & ~SLEEPING) | WOKEN_FLAG;
         this._loop._readyPush(this);
         return;
       }
@@ -642,26 +578,28 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     const waited = this._futWaiter;
     this._futWaiter = null;
     if ((flags & MUST_CANCEL) !== 0) {
-      this._flags = flags & ~(MUST_CANCEL | RESCHEDULED | WOKEN);
+      this._flags = flags & ~(MUST_CANCEL | RESCHEDULED_FLAG | WOKEN_FLAG);
       // What the task waited on was cancelled by an earlier cancel(): its CancelledError,
       // with the first message, wins over the later requests (asyncio's __step keeps a
       // CancelledError it was woken with).
-      if (waited instanceof Future && waited.cancelled()) _resumeFrom(waited);
-      else if (waited instanceof Sleep && waited._state === SLEEP_CANCELLED) _resumeSleep(waited);
-      else {
+      if (_isFuture(waited) && (waited as Future<unknown>).cancelled()) {
+        _resumeWith(FUTURE_DONE, waited as object);
+      } else if (_isSleep(waited) && (waited as Sleep<unknown>)._isCancelled()) {
+        _resumeWith(SLEEP_DONE, waited as object);
+      } else {
         mode = THROW;
         value = this._makeCancelledError();
       }
-    } else if ((flags & RESCHEDULED) !== 0) {
-      this._flags = flags & ~RESCHEDULED;
-      resumingAfterReschedule = true;
-    } else if ((flags & WOKEN) !== 0) {
-      this._flags = flags & ~WOKEN;
-      _resumeWoken();
-    } else if (waited instanceof Future) {
-      _resumeFrom(waited);
-    } else if (waited instanceof Sleep) {
-      _resumeSleep(waited);
+    } else if ((flags & RESCHEDULED_FLAG) !== 0) {
+      this._flags = flags & ~RESCHEDULED_FLAG;
+      _resumeWith(RESCHEDULED, null);
+    } else if ((flags & WOKEN_FLAG) !== 0) {
+      this._flags = flags & ~WOKEN_FLAG;
+      _resumeWith(WOKEN, null);
+    } else if (_isFuture(waited)) {
+      _resumeWith(FUTURE_DONE, waited as object);
+    } else if (_isSleep(waited)) {
+      _resumeWith(SLEEP_DONE, waited as object);
     } else if (arg instanceof Error) {
       mode = THROW;
       value = arg;
@@ -673,11 +611,9 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     try {
       this._drive(mode, value);
     } finally {
-      // The step's first resume took its marker, unless the coroutine was closed from
-      // outside while it waited: then no stale marker may answer some later await.
-      resumingAfterReschedule = false;
-      _forgetFutureResume();
-      _forgetSleepResume();
+      // The step's first resume took its register, unless the coroutine was closed from
+      // outside while it waited: then nothing stale may answer some later await.
+      _endStep();
       loop._currentTask = prevTask;
       _enterContext(prevContext);
     }
@@ -705,7 +641,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         const frames = this._frames;
         if (frames !== null && frames.length > 0) {
           this._top = frames.pop() as Coroutine;
-          resuming = true;
+          _resumeWith(RETURNED, null);
           mode = SEND;
           value = r.value;
           continue;
@@ -721,8 +657,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         return;
       }
       if (y === PUSH) {
-        const child = pendingFrame as Coroutine;
-        pendingFrame = null;
+        const child = _takeHandOff() as Coroutine;
         if (this._frames === null) this._frames = [];
         this._frames.push(gen);
         this._top = child;
@@ -731,23 +666,13 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
         continue;
       }
       if (y === SLEEP) {
-        this._sleepOn(_takeYieldedSleep(), true);
+        const detachable = _handOffKind() === SLEEP_DETACHABLE;
+        this._sleepOn(_takeHandOff() as Sleep<unknown>, detachable);
         return;
       }
-      if (y instanceof Future) {
-        const error = this._waitOn(y);
+      if (_isFuture(y)) {
+        const error = this._waitOn(y as Future<unknown>);
         if (error !== null) this._throwInLater(error);
-        return;
-      }
-      if (y instanceof Sleep) {
-        if (y._state === SLEEP_YIELDED) this._sleepOn(y, false);
-        else {
-          this._throwInLater(
-            new TypeError(
-              `yield was used instead of yield* in task ${this.getName()} with ${y}: write 'yield* asyncio.sleep(…)'`,
-            ),
-          );
-        }
         return;
       }
       this._throwInLater(badYield(this, y));
@@ -768,7 +693,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
    * Starts sleeping in `yield* s`. The task becomes its own timer-heap entry and keeps
    * only the delay, so nothing else stays alive while it sleeps (see core/sleep.ts). The
    * Sleep is the entry instead when it has a result to return, when it is driven directly
-   * (`detached` false: it was yielded itself, not the SLEEP token of SLEEP_ITER, so the
+   * (`detached` false: handed over as SLEEP_BOUND by its own `next()`, not by SLEEP_ITER, so the
    * coroutine's `yield*` still iterates it), when a cancel is already pending, or when the
    * task still has a stale entry in the heap: one task, one entry.
    */
@@ -909,21 +834,16 @@ export class TaskList implements Iterable<Task<unknown>> {
   }
 }
 
-/**
- * @internal Whether `y`, a value a coroutine yielded, is a suspension token for its Task
- * (as opposed to anything else, which a Task rejects and an async generator emits as an
- * item): a Future yielded by `yield*` (its BLOCKING flag set), a `sleep()` in its
- * just-yielded state, SLEEP, RESCHEDULE or PUSH. Kept beside `_drive`, which must agree with it.
- */
-export function _isSuspendToken(y: unknown): boolean {
-  if (typeof y === "object") {
-    if (y instanceof Future) return y._blocking;
-    return y instanceof Sleep && y._state === SLEEP_YIELDED;
-  }
-  return y === SLEEP || y === RESCHEDULE || y === PUSH;
-}
-
 function badYield(task: Task<unknown>, y: unknown): Error {
+  const foreign = _foreignCopy(y);
+  if (foreign !== null) {
+    return new TypeError(`Task ${task.getName()} cannot await ${describe(y)}: ${foreign}`);
+  }
+  if (_isSleep(y)) {
+    return new TypeError(
+      `yield was used instead of yield* in task ${task.getName()} with ${y}: write 'yield* asyncio.sleep(…)'`,
+    );
+  }
   const what = describe(y);
   const hint =
     iscoroutine(y) || (typeof y === "object" && y !== null && Symbol.iterator in y)
