@@ -608,6 +608,19 @@ describe("ClientSession: redirects and credentials", () => {
     }
   });
 
+  it("a Host header set by the caller stays on its origin", async () => {
+    const [away, home] = await withSession(function* (s) {
+      const options = { headers: { host: "app.example" } };
+      const from = `http://127.0.0.1:${port}`;
+      return [
+        yield* follow(s, "GET", to(from, `http://127.0.0.1:${port2}/seen`), options),
+        yield* follow(s, "GET", to(from, `${from}/seen`), options),
+      ];
+    });
+    expect(away.headers.host).toBe(`127.0.0.1:${port2}`);
+    expect(home.headers.host).toBe("app.example");
+  });
+
   it("a redirect that switches to GET drops the body and the body's headers", async () => {
     const origin = `http://127.0.0.1:${port}`;
     const headers = {
