@@ -197,6 +197,8 @@ export {
   printAllTasks,
   printCallGraph,
 } from "./debug/graph.js";
+export type { DecodeErrors } from "./io/decoding.js";
+export { UnicodeDecodeError } from "./io/decoding.js";
 export type { AddrInfo, GetaddrinfoOptions, SockAddr } from "./io/dns.js";
 export {
   AF_INET,
@@ -222,6 +224,7 @@ export type {
   ClientSessionOptions,
   ClientTimeoutOptions,
   RequestOptions,
+  TextOptions,
 } from "./io/http.js";
 export {
   ClientConnectionError,

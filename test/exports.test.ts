@@ -102,6 +102,7 @@ describe("the public API", () => {
       "Token",
       "TooManyRedirects",
       "Transport",
+      "UnicodeDecodeError",
       "VirtualEventLoop",
       "aclosing",
       "aiter",

@@ -5,7 +5,7 @@ import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
 import { type AsyncFile, openFile } from "../src/io/files.js";
-import { runVirtual } from "./helpers.js";
+import { caught, runVirtual } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asyncio-ts-files-"));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -320,5 +320,73 @@ describe("openFile: cancellation", () => {
     );
     await new Promise((r) => setTimeout(r, 50));
     expect(readdirSync("/proc/self/fd").length).toBeLessThanOrEqual(before);
+  });
+});
+
+describe("openFile: decoding", () => {
+  // "ok\n", then "caf" + a lone 0xE9 (Latin-1 é) + "!\n", then "end\n".
+  const bad = Buffer.concat([Buffer.from("ok\ncaf"), Buffer.from([0xe9]), Buffer.from("!\nend\n")]);
+
+  it("raises UnicodeDecodeError with the file offset of the bad byte, losing nothing", async () => {
+    const p = fresh(bad);
+    const r = await run(
+      (function* () {
+        return yield* asyncio.asyncWith(openFile(p), function* (f) {
+          const first = yield* f.readline();
+          const err = yield* caught(f.readline());
+          // The line that failed stays buffered: the next read raises again, skipping nothing.
+          const again = yield* caught(f.readline());
+          return { first, err, again };
+        });
+      })(),
+    );
+    expect(r.first).toBe("ok\n");
+    expect(r.err).toBeInstanceOf(asyncio.UnicodeDecodeError);
+    const e = r.err as asyncio.UnicodeDecodeError;
+    expect({ encoding: e.encoding, start: e.start }).toEqual({ encoding: "utf-8", start: 6 });
+    expect(e.message).toContain(JSON.stringify(p));
+    expect(e.message).toMatch(/offset 6 \(0xe9\)/);
+    expect(r.again).toMatchObject({ start: 6 });
+  });
+
+  it("whole-file and sized reads are strict too", async () => {
+    const p = fresh(bad);
+    const r = await run(
+      (function* () {
+        const whole = yield* caught(asyncio.asyncWith(openFile(p), (f) => f.read()));
+        const sized = yield* caught(asyncio.asyncWith(openFile(p), (f) => f.read(8)));
+        return [whole, sized] as asyncio.UnicodeDecodeError[];
+      })(),
+    );
+    expect(r[0]).toMatchObject({ name: "UnicodeDecodeError", start: 6 });
+    expect(r[1]).toMatchObject({ name: "UnicodeDecodeError", start: 6 });
+  });
+
+  it('reads U+FFFD in place of bad bytes with { errors: "replace" }', async () => {
+    const p = fresh(bad);
+    const r = await run(
+      (function* () {
+        const lines = yield* asyncio.asyncWith(openFile(p, "r", { errors: "replace" }), (f) =>
+          f.readlines(),
+        );
+        const whole = yield* asyncio.asyncWith(openFile(p, "r", { errors: "replace" }), (f) =>
+          f.read(),
+        );
+        const strictGood = yield* asyncio.asyncWith(
+          openFile(fresh("héllo\n"), "r", { errors: "strict" }),
+          (f) => f.read(),
+        );
+        return { lines, whole, strictGood };
+      })(),
+    );
+    expect(r.lines).toEqual(["ok\n", "caf\ufffd!\n", "end\n"]);
+    expect(r.whole).toBe("ok\ncaf\ufffd!\nend\n");
+    expect(r.strictGood).toBe("héllo\n");
+  });
+
+  it("refuses a bad errors value at the call", () => {
+    expect(() => openFile("x", "r", { errors: "ignore" as never })).toThrow(
+      /openFile\(\): 'errors' must be "strict" or "replace": received "ignore"/,
+    );
   });
 });

@@ -1,5 +1,11 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createHttpsServer } from "node:https";
+import {
+  type AddressInfo,
+  createServer as createNetServer,
+  type Server as NetServer,
+  type Socket,
+} from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
 import {
@@ -10,7 +16,8 @@ import {
   ClientTimeout,
   TooManyRedirects,
 } from "../src/io/http.js";
-import { runVirtual } from "./helpers.js";
+import { selfSignedCert } from "./fixtures/net_helpers.js";
+import { caught, collectGarbage } from "./helpers.js";
 
 let server: Server;
 let base = "";
@@ -79,6 +86,17 @@ function handler(req: IncomingMessage, res: ServerResponse): void {
       case "/big":
         res.end("z".repeat(1_000_000));
         return;
+      case "/redirect-big":
+        res.writeHead(302, { location: "/big" });
+        res.end();
+        return;
+      case "/bad-utf8":
+        res.setHeader("content-type", "text/plain; charset=utf-8");
+        res.end(Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x21]));
+        return;
+      case "/truncated-utf8":
+        res.end(Buffer.from([0x6f, 0x6b, 0xe2, 0x82]));
+        return;
       case "/hang": {
         const closed = new Promise<void>((resolve) => res.on("close", () => resolve()));
         hangArrived.resolve({ closed });
@@ -108,13 +126,34 @@ afterAll(async () => {
   await new Promise((resolve) => server.close(resolve));
 });
 
+/**
+ * Runs `main` on a virtual-time loop that waits for outside work for ever: a request in
+ * flight holds the clock still however slow the machine is, so a session's 300 s timeout
+ * never fires because a loaded machine answered late. (With the default patience the clock
+ * jumps after 0.1 s of real idleness.) A test that needs time to pass while a server
+ * hangs advances the clock by hand once the server holds the request: events in order,
+ * never real durations.
+ */
+async function runPatient<T>(main: asyncio.Coroutine<T>): Promise<T> {
+  const reports: asyncio.ExceptionContext[] = [];
+  const result = await asyncio.run(main, {
+    loopFactory: () => {
+      const loop = new asyncio.VirtualEventLoop({ outsideWorkPatience: Infinity });
+      loop.setExceptionHandler((_loop, ctx) => {
+        reports.push(ctx);
+      });
+      return loop;
+    },
+  });
+  expect(reports.map((r) => r.message)).toEqual([]);
+  return result;
+}
+
 function withSession<T>(
   body: (s: ClientSession) => asyncio.Coroutine<T>,
   options: ConstructorParameters<typeof ClientSession>[0] = {},
 ): Promise<T> {
-  return runVirtual(asyncio.asyncWith(new ClientSession({ baseUrl: base, ...options }), body)).then(
-    (r) => r.result,
-  );
+  return runPatient(asyncio.asyncWith(new ClientSession({ baseUrl: base, ...options }), body));
 }
 
 describe("ClientSession", () => {
@@ -344,18 +383,15 @@ describe("ClientSession: cancellation and timeouts", () => {
 
   it("the total timeout, on the loop's clock, raises TimeoutError and aborts the request", async () => {
     hangArrived = deferred();
-    // The Node loop: a virtual clock holds still while the request is outside work.
-    const err = await asyncio.run(
-      asyncio.asyncWith(
-        new ClientSession({ baseUrl: base, timeout: new ClientTimeout({ total: 0.05 }) }),
-        function* (s) {
-          try {
-            yield* s.get("/hang");
-          } catch (e) {
-            return e;
-          }
-        },
-      ),
+    // The clock moves by hand once the server holds the request, however slow the machine.
+    const err = await withSession(
+      function* (s) {
+        const task = asyncio.createTask(caught(s.get("/hang")));
+        yield* asyncio.fromPromise(hangArrived.promise);
+        (asyncio.getRunningLoop() as asyncio.VirtualEventLoop).advance(5);
+        return yield* task;
+      },
+      { timeout: new ClientTimeout({ total: 5 }) },
     );
     expect(err).toBeInstanceOf(asyncio.TimeoutError);
     await (await hangArrived.promise).closed;
@@ -363,17 +399,19 @@ describe("ClientSession: cancellation and timeouts", () => {
 
   it("the total timeout covers reading the body", async () => {
     hangArrived = deferred();
-    const err = await asyncio.run(
-      asyncio.asyncWith(new ClientSession({ baseUrl: base }), function* (s) {
-        const resp = yield* s.get("/slow-body", { timeout: 0.05 });
-        expect(resp).toBeInstanceOf(ClientResponse);
-        try {
-          yield* resp.text();
-        } catch (e) {
-          return e;
-        }
-      }),
-    );
+    // The clock moves by hand once the reader waits for the rest of the body: the headers
+    // arrive first however slowly the machine answers.
+    const { err, readerWasWaiting } = await withSession(function* (s) {
+      const resp = yield* s.get("/slow-body", { timeout: 5 });
+      expect(resp).toBeInstanceOf(ClientResponse);
+      yield* asyncio.fromPromise(hangArrived.promise);
+      const reader = asyncio.createTask(caught(resp.text()));
+      yield* asyncio.sleep(0);
+      const readerWasWaiting = !reader.done();
+      (asyncio.getRunningLoop() as asyncio.VirtualEventLoop).advance(5);
+      return { err: yield* reader, readerWasWaiting };
+    });
+    expect(readerWasWaiting).toBe(true);
     expect(err).toBeInstanceOf(asyncio.TimeoutError);
     await (await hangArrived.promise).closed;
   });
@@ -395,5 +433,367 @@ describe("ClientSession: cancellation and timeouts", () => {
       }
     });
     expect(err).toBeInstanceOf(ClientConnectionError);
+  });
+});
+
+// ------------------------------------------------------------------ redirects across origins
+
+/** What a redirect target saw: its scheme, method, headers and body. */
+interface Seen {
+  scheme: string;
+  method: string;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+/**
+ * One handler for every server of the redirect tests: `/to?url=…&status=…` redirects,
+ * `/seen` answers what it received.
+ */
+function redirectHandler(req: IncomingMessage, res: ServerResponse): void {
+  const url = new URL(req.url ?? "/", "http://x");
+  const chunks: Buffer[] = [];
+  req.on("data", (c: Buffer) => chunks.push(c));
+  req.on("end", () => {
+    if (url.pathname === "/to") {
+      res.writeHead(Number(url.searchParams.get("status") ?? 302), {
+        location: url.searchParams.get("url") ?? "/seen",
+      });
+      res.end();
+      return;
+    }
+    const seen: Seen = {
+      scheme: (req.socket as { encrypted?: boolean }).encrypted ? "https" : "http",
+      method: req.method ?? "",
+      headers: req.headers,
+      body: Buffer.concat(chunks).toString(),
+    };
+    res.setHeader("content-type", "application/json");
+    res.end(JSON.stringify(seen));
+  });
+}
+
+/**
+ * A server speaking both HTTP and HTTPS on one port (the first byte of a TLS connection is
+ * 0x16), so that a redirect can change the scheme alone.
+ */
+function dualServer(): { front: NetServer; close: () => void } {
+  const plain = createServer(redirectHandler);
+  const secure = createHttpsServer(selfSignedCert(), redirectHandler);
+  const sockets = new Set<Socket>();
+  const front = createNetServer((socket) => {
+    sockets.add(socket);
+    socket.on("close", () => sockets.delete(socket));
+    socket.once("data", (first: Buffer) => {
+      socket.pause();
+      socket.unshift(first);
+      (first[0] === 0x16 ? secure : plain).emit("connection", socket);
+      process.nextTick(() => socket.resume());
+    });
+  });
+  return {
+    front,
+    close: () => {
+      for (const s of sockets) s.destroy();
+      front.close();
+    },
+  };
+}
+
+function listen(server: NetServer, host: string, port = 0): Promise<number> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => resolve((server.address() as AddressInfo).port));
+  });
+}
+
+const CREDENTIALS = ["authorization", "cookie", "proxy-authorization"] as const;
+
+describe("ClientSession: redirects and credentials", () => {
+  let main: ReturnType<typeof dualServer>;
+  let otherHost: ReturnType<typeof dualServer>;
+  let otherPort: ReturnType<typeof dualServer>;
+  /** The port of `main` (127.0.0.1) and of `otherHost` (127.0.0.2). */
+  let port = 0;
+  let port2 = 0;
+  const rejectUnauthorized = process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+
+  beforeAll(async () => {
+    main = dualServer();
+    otherHost = dualServer();
+    otherPort = dualServer();
+    port = await listen(main.front, "127.0.0.1");
+    await listen(otherHost.front, "127.0.0.2", port);
+    port2 = await listen(otherPort.front, "127.0.0.1");
+    // The test certificate is self-signed: this file's process trusts it.
+    process.env.NODE_TLS_REJECT_UNAUTHORIZED = "0";
+  });
+  afterAll(() => {
+    if (rejectUnauthorized === undefined) delete process.env.NODE_TLS_REJECT_UNAUTHORIZED;
+    else process.env.NODE_TLS_REJECT_UNAUTHORIZED = rejectUnauthorized;
+    for (const s of [main, otherHost, otherPort]) s.close();
+  });
+
+  const to = (from: string, target: string, status = 302): string =>
+    `${from}/to?${new URLSearchParams({ url: target, status: String(status) })}`;
+
+  function* follow(
+    s: ClientSession,
+    method: string,
+    url: string,
+    options: Parameters<ClientSession["request"]>[2] = {},
+  ): asyncio.Coroutine<Seen & { url: string }> {
+    const resp = yield* s.request(method, url, options);
+    return { ...((yield* resp.json()) as Seen), url: resp.url.href };
+  }
+
+  const changes = [
+    ["the scheme (https to http: a downgrade)", "https://127.0.0.1:P", "http://127.0.0.1:P"],
+    ["the scheme (http to https)", "http://127.0.0.1:P", "https://127.0.0.1:P"],
+    ["the host", "http://127.0.0.1:P", "http://127.0.0.2:P"],
+    ["the port", "http://127.0.0.1:P", "http://127.0.0.1:Q"],
+  ] as const;
+  const at = (u: string): string => u.replace("P", String(port)).replace("Q", String(port2));
+
+  for (const [what, from, target] of changes) {
+    for (const header of CREDENTIALS) {
+      it(`drops ${header} when a redirect changes ${what}`, async () => {
+        const seen = await withSession(function* (s) {
+          return yield* follow(s, "GET", to(at(from), `${at(target)}/seen`), {
+            headers: { [header]: "secret", "x-other": "kept" },
+          });
+        });
+        expect(seen.url).toBe(`${at(target)}/seen`);
+        expect(seen.scheme).toBe(at(target).split(":")[0]);
+        expect(seen.headers[header]).toBeUndefined();
+        expect(seen.headers["x-other"]).toBe("kept");
+      });
+    }
+  }
+
+  it("drops the session's default credentials too, and keeps them for the next request", async () => {
+    const [seen, again] = await withSession(
+      function* (s) {
+        const away = yield* follow(
+          s,
+          "GET",
+          to(`http://127.0.0.1:${port}`, `http://127.0.0.1:${port2}/seen`),
+          { headers: { cookie: "c=1", "proxy-authorization": "Basic eDp5" } },
+        );
+        const home = yield* follow(s, "GET", `http://127.0.0.1:${port2}/seen`);
+        return [away, home];
+      },
+      { headers: { authorization: "Bearer T" } },
+    );
+    for (const h of CREDENTIALS) expect(seen.headers[h]).toBeUndefined();
+    expect(again.headers.authorization).toBe("Bearer T");
+  });
+
+  it("keeps every credential on a same-origin redirect", async () => {
+    for (const origin of [`http://127.0.0.1:${port}`, `https://127.0.0.1:${port}`]) {
+      const seen = await withSession(
+        function* (s) {
+          return yield* follow(s, "GET", to(origin, `${origin}/seen`), {
+            headers: { cookie: "c=1", "proxy-authorization": "Basic eDp5" },
+          });
+        },
+        { headers: { authorization: "Bearer T" } },
+      );
+      expect(seen.url).toBe(`${origin}/seen`);
+      expect({
+        authorization: seen.headers.authorization,
+        cookie: seen.headers.cookie,
+        "proxy-authorization": seen.headers["proxy-authorization"],
+      }).toEqual({ authorization: "Bearer T", cookie: "c=1", "proxy-authorization": "Basic eDp5" });
+    }
+  });
+
+  it("a Host header set by the caller stays on its origin", async () => {
+    const [away, home] = await withSession(function* (s) {
+      const options = { headers: { host: "app.example" } };
+      const from = `http://127.0.0.1:${port}`;
+      return [
+        yield* follow(s, "GET", to(from, `http://127.0.0.1:${port2}/seen`), options),
+        yield* follow(s, "GET", to(from, `${from}/seen`), options),
+      ];
+    });
+    expect(away.headers.host).toBe(`127.0.0.1:${port2}`);
+    expect(home.headers.host).toBe("app.example");
+  });
+
+  it("a redirect that switches to GET drops the body and the body's headers", async () => {
+    const origin = `http://127.0.0.1:${port}`;
+    const headers = {
+      "content-type": "text/x-custom",
+      "content-language": "fr",
+      "content-encoding": "identity",
+      "x-other": "kept",
+    };
+    const r = await withSession(function* (s) {
+      const out: Record<string, Seen> = {};
+      for (const [method, status] of [
+        ["POST", 303],
+        ["PUT", 303],
+        ["POST", 301],
+        ["POST", 302],
+      ] as const) {
+        out[`${method} ${status}`] = yield* follow(s, method, to(origin, "/seen", status), {
+          data: "payload",
+          headers,
+        });
+      }
+      return out;
+    });
+    for (const [key, seen] of Object.entries(r)) {
+      expect({ key, method: seen.method, body: seen.body }).toEqual({
+        key,
+        method: "GET",
+        body: "",
+      });
+      for (const h of ["content-type", "content-length", "content-language", "content-encoding"])
+        expect({ key, h, value: seen.headers[h] }).toEqual({ key, h, value: undefined });
+      expect(seen.headers["transfer-encoding"]).toBeUndefined();
+      expect(seen.headers["x-other"]).toBe("kept");
+    }
+  });
+
+  it("307 and 308 keep the method, the body and its headers", async () => {
+    const origin = `http://127.0.0.1:${port}`;
+    const r = await withSession(function* (s) {
+      const out: Seen[] = [];
+      for (const status of [307, 308]) {
+        out.push(
+          yield* follow(s, "POST", to(origin, "/seen", status), {
+            data: "payload",
+            headers: { "content-language": "fr" },
+          }),
+        );
+      }
+      return out;
+    });
+    for (const seen of r) {
+      expect(seen).toMatchObject({ method: "POST", body: "payload" });
+      expect(seen.headers["content-type"]).toBe("text/plain; charset=utf-8");
+      expect(seen.headers["content-language"]).toBe("fr");
+    }
+  });
+
+  it("the total timeout still runs after a redirect", async () => {
+    hangArrived = deferred();
+    const err = await withSession(function* (s) {
+      const task = asyncio.createTask(
+        caught(s.get(to(`http://127.0.0.1:${port}`, `${base}/hang`), { timeout: 5 })),
+      );
+      yield* asyncio.fromPromise(hangArrived.promise);
+      (asyncio.getRunningLoop() as asyncio.VirtualEventLoop).advance(5);
+      return yield* task;
+    });
+    expect(err).toBeInstanceOf(asyncio.TimeoutError);
+    await (await hangArrived.promise).closed;
+  });
+});
+
+// ------------------------------------------------------------------ unread responses
+
+describe("ClientSession: responses dropped unread", () => {
+  /** Gets /big (1 MB: more than the socket buffers hold) and drops the response unread. */
+  function* getAndDrop(s: ClientSession, path: string): asyncio.Coroutine<void> {
+    const resp = yield* s.get(path);
+    expect(resp.status).toBe(200);
+  }
+
+  it("a response garbage-collected unread gives its connection back to the pool", async () => {
+    const ports = await withSession(
+      function* (s) {
+        yield* getAndDrop(s, "/big");
+        yield* getAndDrop(s, "/big");
+        yield* asyncio.fromPromise(collectGarbage());
+        // Both connections were taken by unread bodies: this one waits until they are freed.
+        const seen = (yield* (yield* s.get("/echo")).json()) as { port: number };
+        return seen.port;
+      },
+      { limitPerHost: 2 },
+    );
+    expect(ports).toBeTypeOf("number");
+  });
+
+  it("the same after a redirect", async () => {
+    const r = await withSession(
+      function* (s) {
+        yield* getAndDrop(s, "/redirect-big");
+        yield* asyncio.fromPromise(collectGarbage());
+        return yield* (yield* s.get("/")).text();
+      },
+      { limitPerHost: 1 },
+    );
+    expect(r).toBe("hello");
+  });
+
+  it("a response still referenced keeps its body readable", async () => {
+    const r = await withSession(function* (s) {
+      const resp = yield* s.get("/big");
+      yield* asyncio.fromPromise(collectGarbage());
+      return (yield* resp.text()).length;
+    });
+    expect(r).toBe(1_000_000);
+  });
+});
+
+// ------------------------------------------------------------------ decoding
+
+describe("ClientResponse.text: decoding", () => {
+  it("raises UnicodeDecodeError for invalid UTF-8, naming the encoding and the byte offset", async () => {
+    const err = await withSession(function* (s) {
+      return yield* caught((yield* s.get("/bad-utf8")).text());
+    });
+    expect(err).toBeInstanceOf(asyncio.UnicodeDecodeError);
+    expect(err).toBeInstanceOf(TypeError);
+    const e = err as asyncio.UnicodeDecodeError;
+    expect({ encoding: e.encoding, start: e.start }).toEqual({ encoding: "utf-8", start: 3 });
+    expect(e.message).toMatch(/utf-8.*offset 3/);
+    expect(e.message).toMatch(/errors: "replace"/);
+  });
+
+  it("json() is strict too", async () => {
+    const err = await withSession(function* (s) {
+      return yield* caught((yield* s.get("/bad-utf8")).json());
+    });
+    expect(err).toBeInstanceOf(asyncio.UnicodeDecodeError);
+  });
+
+  it("finds the offset of a truncated sequence at the end, and in another encoding", async () => {
+    const r = await withSession(function* (s) {
+      const truncated = yield* caught((yield* s.get("/truncated-utf8")).text());
+      const sjis = yield* caught((yield* s.get("/bad-utf8")).text("shift_jis"));
+      return [truncated, sjis] as asyncio.UnicodeDecodeError[];
+    });
+    expect(r[0]).toMatchObject({ encoding: "utf-8", start: 2 });
+    expect(r[1]).toBeInstanceOf(asyncio.UnicodeDecodeError);
+    expect(r[1]?.encoding).toBe("shift_jis");
+  });
+
+  it('decodes leniently with { errors: "replace" }', async () => {
+    const r = await withSession(function* (s) {
+      const a = yield* (yield* s.get("/bad-utf8")).text({ errors: "replace" });
+      const b = yield* (yield* s.get("/bad-utf8")).text("utf-8", { errors: "replace" });
+      const c = yield* (yield* s.get("/latin1")).text({ errors: "strict" });
+      return [a, b, c];
+    });
+    expect(r).toEqual(["caf\ufffd!", "caf\ufffd!", "café"]);
+  });
+
+  it("refuses a bad errors value or encoding at the call", async () => {
+    const r = await withSession(function* (s) {
+      const resp = yield* s.get("/");
+      const bad = yield* caught(resp.text({ errors: "ignore" as never }));
+      const enc = yield* caught(resp.text("no-such-encoding"));
+      const notString = yield* caught(resp.text(42 as never));
+      return [bad, enc, notString, yield* resp.text()];
+    });
+    expect(r[0]).toBeInstanceOf(RangeError);
+    expect(String(r[0])).toMatch(/'errors'.*"ignore"/);
+    expect(r[1]).toBeInstanceOf(RangeError);
+    expect(String(r[2])).toMatch(/TypeError: text\(\): 'encoding' must be a string: received 42/);
+    expect(r[3]).toBe("hello");
   });
 });

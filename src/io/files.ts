@@ -15,7 +15,9 @@
  * ```
  *
  * Text modes (`"r"`, `"w"`, `"a"`, `"x"`, with `"+"`) read and write strings (UTF-8 or
- * Latin-1); binary modes (with `"b"`) read and write `Uint8Array`s. Lines end at `"\n"`,
+ * Latin-1); binary modes (with `"b"`) read and write `Uint8Array`s. Reading invalid UTF-8
+ * raises `UnicodeDecodeError` (with the file offset of the bad byte), unless the file was
+ * opened with `{ errors: "replace" }`. Lines end at `"\n"`,
  * which is kept; unlike Python there is no newline translation (`"\r\n"` stays as is).
  * Sizes in text mode count characters (code points), as Python's.
  *
@@ -35,12 +37,13 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import { TextDecoder } from "node:util";
+import type { TextDecoder } from "node:util";
 import { bridgePromise } from "../core/base_events.js";
 import type { Awaitable, Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { RuntimeError } from "../core/exceptions.js";
+import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "./decoding.js";
 
 /** How much one read from the disk asks for. */
 const CHUNK = 64 * 1024;
@@ -92,6 +95,11 @@ export type FileEncoding = "utf-8" | "utf8" | "latin1";
 export interface OpenFileOptions {
   /** Text mode's encoding: `"utf-8"` (default) or `"latin1"`. Ignored in binary mode. */
   encoding?: FileEncoding;
+  /**
+   * Text mode's handling of undecodable bytes, as Python's `errors=`: `"strict"` (default)
+   * raises `UnicodeDecodeError`, `"replace"` reads U+FFFD in their place.
+   */
+  errors?: DecodeErrors;
 }
 
 interface ParsedMode {
@@ -163,6 +171,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     mode: string,
     m: ParsedMode,
     encoding: FileEncoding,
+    errors: DecodeErrors,
     position: number,
   ) {
     this._fh = fh;
@@ -172,7 +181,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     this._encoding = encoding === "latin1" ? "latin1" : "utf8";
     this._decoder = m.binary
       ? null
-      : new TextDecoder(encoding === "latin1" ? "latin1" : "utf-8", { fatal: true });
+      : makeDecoder(encoding === "latin1" ? "latin1" : "utf-8", errors);
     this._filePos = position;
   }
 
@@ -573,9 +582,22 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     return p;
   }
 
-  private _decode(bytes: Buffer): T {
-    if (this._decoder === null) return new Uint8Array(bytes) as T;
-    return this._decoder.decode(bytes) as T;
+  /** Decodes the first `end` bytes of the buffer, then takes them out of it. */
+  private _take(end: number): T {
+    const buf = this._buf;
+    const bytes = buf.subarray(0, end);
+    // Decoded before the buffer moves on: a decoding error loses nothing.
+    const value =
+      this._decoder === null
+        ? new Uint8Array(bytes)
+        : decodeText(
+            this._decoder,
+            bytes,
+            `the file ${JSON.stringify(this.name)}`,
+            this._filePos - buf.length,
+          );
+    this._buf = buf.subarray(end);
+    return value as T;
   }
 
   /** Takes up to `size` units from the buffer if enough are there (or at EOF); else null. */
@@ -583,8 +605,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     const buf = this._buf;
     if (size < 0) {
       if (!this._eof) return null;
-      this._buf = Buffer.alloc(0);
-      return this._decode(buf);
+      return this._take(buf.length);
     }
     let end: number;
     if (this._decoder === null || this._encoding === "latin1") {
@@ -608,8 +629,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
         end = buf.length;
       }
     }
-    this._buf = buf.subarray(end);
-    return this._decode(buf.subarray(0, end));
+    return this._take(end);
   }
 
   /** Takes one line from the buffer if a whole one is there (or at EOF); else null. */
@@ -617,9 +637,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     const buf = this._buf;
     const nl = buf.indexOf(0x0a);
     if (nl < 0 && !this._eof) return null;
-    const end = nl < 0 ? buf.length : nl + 1;
-    this._buf = buf.subarray(end);
-    return this._decode(buf.subarray(0, end));
+    return this._take(nl < 0 ? buf.length : nl + 1);
   }
 }
 
@@ -642,6 +660,7 @@ export class FileOpener<T extends string | Uint8Array> implements Awaitable<Asyn
     private readonly _mode: string,
     private readonly _m: ParsedMode,
     private readonly _encoding: FileEncoding,
+    private readonly _errors: DecodeErrors,
   ) {}
 
   *[Symbol.iterator](): Coroutine<AsyncFile<T>> {
@@ -650,7 +669,15 @@ export class FileOpener<T extends string | Uint8Array> implements Awaitable<Asyn
     const opening = open(this._path, m.flags).then(async (fh) => {
       try {
         const position = m.append ? (await fh.stat()).size : 0;
-        return new AsyncFile<T>(fh, this._path, this._mode, m, this._encoding, position);
+        return new AsyncFile<T>(
+          fh,
+          this._path,
+          this._mode,
+          m,
+          this._encoding,
+          this._errors,
+          position,
+        );
       } catch (e) {
         await fh.close();
         throw e;
@@ -690,8 +717,9 @@ export class FileOpener<T extends string | Uint8Array> implements Awaitable<Asyn
  * `mode` as Python's: `"r"` (default), `"w"` (truncate), `"a"` (append), `"x"` (create,
  * fail if it exists), `"+"` to read and write, `"b"` for bytes.
  *
- * Errors: `RangeError` for a bad mode or encoding, `TypeError` for a bad path, at the call;
- * Node's error (`ENOENT`, `EEXIST`, `EACCES`, …) when awaited. Cancellation: a file opened
+ * Errors: `RangeError` for a bad mode, encoding or `errors`, `TypeError` for a bad path, at
+ * the call; Node's error (`ENOENT`, `EEXIST`, `EACCES`, …) when awaited. In text mode, a
+ * read of invalid UTF-8 raises `UnicodeDecodeError` unless `{ errors: "replace" }`. Cancellation: a file opened
  * after its opener was cancelled is closed, never leaked.
  *
  * @example
@@ -737,5 +765,6 @@ export function openFile(
       `openFile(): 'encoding' must be "utf-8" or "latin1": received ${describe(encoding)}`,
     );
   }
-  return new FileOpener(pathString, mode, m, encoding);
+  const errors = checkErrors(options.errors, "openFile()");
+  return new FileOpener(pathString, mode, m, encoding, errors);
 }

@@ -21,14 +21,20 @@
  *   (`loop.callLater`). On expiry the request is aborted and the waiting call raises
  *   asyncio's `TimeoutError`. The default is 300 seconds, as aiohttp's.
  * - A response's connection goes back to the pool once its body is read, or when it is
- *   released (`release()`, or leaving `asyncWith(session.get(…), …)`).
- * - Redirects (301, 302, 303, 307, 308) are followed, up to `maxRedirects` (10).
+ *   released (`release()`, or leaving `asyncWith(session.get(…), …)`). A response dropped
+ *   unread is closed when it is garbage-collected (as aiohttp's); until then it holds its
+ *   connection, so read or release every response.
+ * - Redirects (301, 302, 303, 307, 308) are followed, up to `maxRedirects` (10). A redirect
+ *   to another origin (scheme, host or port) drops `Authorization`, `Cookie`,
+ *   `Proxy-Authorization` and `Host`; one that turns the request into a GET (303, or 301/302
+ *   after a POST) drops the body and its `Content-*` headers.
+ * - Text is decoded strictly: invalid bytes raise `UnicodeDecodeError` unless
+ *   `text({ errors: "replace" })`.
  *
  * @module
  */
 
 import { STATUS_CODES } from "node:http";
-import { TextDecoder } from "node:util";
 import { Agent, Headers, request } from "undici";
 import type { BaseEventLoop } from "../core/base_events.js";
 import { bridgePromise } from "../core/base_events.js";
@@ -38,6 +44,7 @@ import { getRunningLoop } from "../core/events.js";
 import { CancelledError, RuntimeError, TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { TimerHandle } from "../core/handles.js";
+import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "./decoding.js";
 
 /**
  * Base of the client's errors (aiohttp's `ClientError`).
@@ -282,12 +289,40 @@ class Exchange {
   finish(): void {
     if (this.finished) return;
     this.finished = true;
+    unreadResponses.unregister(this);
     this._timer?.cancel();
     this._timer = null;
     const done = this.onFinish;
     this.onFinish = null;
     done?.();
   }
+}
+
+/**
+ * Closes the connection of a response garbage-collected before its body was read or
+ * released (aiohttp does the same in `__del__`): otherwise it would hold a slot of the
+ * pool until the `total` timeout. It holds the exchange, never the response.
+ */
+const unreadResponses = new FinalizationRegistry<Exchange>((exchange) => {
+  if (!exchange.finished) exchange.abort("the response was garbage-collected unread");
+});
+
+/** Most of an unread body drained to keep its connection; a longer one closes it. */
+const DRAIN_LIMIT = 128 * 1024;
+
+/**
+ * Options of {@link ClientResponse.text}: `resp.text({ errors: "replace" })`.
+ *
+ * @example
+ * ```ts
+ * const text = yield* resp.text({ encoding: "latin1", errors: "strict" });
+ * ```
+ */
+export interface TextOptions {
+  /** The encoding (a WHATWG label); by default the `Content-Type` charset, else UTF-8. */
+  encoding?: string;
+  /** `"strict"` (default): invalid bytes raise `UnicodeDecodeError`; `"replace"`: U+FFFD. */
+  errors?: DecodeErrors;
 }
 
 function wrapError(e: unknown, url: string): unknown {
@@ -391,26 +426,37 @@ export class ClientResponse {
 
   /**
    * The body decoded as text: with `encoding`, else the charset of `Content-Type`, else
-   * UTF-8. Errors and cancellation as {@link bytes}.
+   * UTF-8. Strict, as aiohttp's: bytes invalid in the encoding raise
+   * `UnicodeDecodeError` (naming the encoding and the byte offset); `{ errors: "replace" }`
+   * puts U+FFFD in their place. Throws `RangeError` for an unknown encoding or a bad
+   * `errors`, before reading. Errors and cancellation otherwise as {@link bytes}.
    *
    * @example
    * ```ts
    * const html = yield* resp.text();
+   * const lenient = yield* resp.text({ errors: "replace" });
+   * const legacy = yield* resp.text("windows-1252", { errors: "replace" });
    * ```
    */
-  *text(encoding?: string): Coroutine<string> {
-    const data = yield* this.bytes();
+  *text(encoding?: string | TextOptions | null, options: TextOptions = {}): Coroutine<string> {
+    const opts = typeof encoding === "object" && encoding !== null ? encoding : options;
+    const name = typeof encoding === "object" && encoding !== null ? opts.encoding : encoding;
+    if (name !== undefined && name !== null && typeof name !== "string") {
+      throw new TypeError(`text(): 'encoding' must be a string: received ${describe(name)}`);
+    }
+    const errors = checkErrors(opts.errors, "text()");
     const charset =
-      encoding ??
+      name ??
       /charset=("?)([^";\s]+)\1/i.exec(this.headers.get("content-type") ?? "")?.[2] ??
       "utf-8";
-    let decoder: TextDecoder;
+    let decoder: ReturnType<typeof makeDecoder>;
     try {
-      decoder = new TextDecoder(charset);
+      decoder = makeDecoder(charset, errors);
     } catch {
       throw new RangeError(`text(): unknown encoding ${JSON.stringify(charset)}`);
     }
-    return decoder.decode(data);
+    const data = yield* this.bytes();
+    return decodeText(decoder, data, `the body of ${this.url.href}`);
   }
 
   /**
@@ -442,11 +488,25 @@ export class ClientResponse {
     }
     this._released = true;
     try {
-      yield* this._exchange.wait(this._body.dump({ limit: 128 * 1024 }));
+      yield* this._exchange.wait(this._body.dump({ limit: DRAIN_LIMIT }));
       this._exchange.finish();
     } catch {
       // A body that cannot be drained just loses its connection: nothing to report.
       this._exchange.abort();
+    }
+  }
+
+  /**
+   * @internal Drains a redirect's body so that its connection can serve the next hop; the
+   * exchange (its timer, its place in the session) goes on. A body that cannot be drained
+   * only loses its connection; the timeout and cancellation still raise.
+   */
+  *_discard(): Coroutine<void> {
+    this._released = true;
+    try {
+      yield* this._exchange.wait(this._body.dump({ limit: DRAIN_LIMIT }));
+    } catch (e) {
+      if (e instanceof TimeoutError || e instanceof CancelledError) throw e;
     }
   }
 
@@ -508,6 +568,26 @@ export class RequestContextManager implements Awaitable<ClientResponse> {
 }
 
 const REDIRECTS = new Set([301, 302, 303, 307, 308]);
+
+/**
+ * Headers that must not follow a redirect to another origin (scheme, host or port), as
+ * in aiohttp, undici, requests and httpx: they would hand the credentials to a server the
+ * caller did not name, and over plain text after an https-to-http redirect. `Host` names
+ * the old server.
+ */
+const CROSS_ORIGIN_DROPPED = ["authorization", "cookie", "proxy-authorization", "host"];
+
+function dropCredentials(headers: Headers): void {
+  for (const name of CROSS_ORIGIN_DROPPED) headers.delete(name);
+}
+
+/** A redirect that turns the request into a GET sends no body: none of its headers either. */
+function dropBodyHeaders(headers: Headers): void {
+  const names = [...headers.keys()].filter(
+    (k) => k.startsWith("content-") || k === "transfer-encoding",
+  );
+  for (const name of names) headers.delete(name);
+}
 
 /**
  * An HTTP client session, as aiohttp's: a pool of keep-alive connections shared by its
@@ -761,18 +841,20 @@ export class ClientSession {
         );
         const location = resHeaders.get("location");
         if (opts.allowRedirects && REDIRECTS.has(data.statusCode) && location !== null) {
-          yield* response.release();
+          yield* response._discard();
           if (++redirects > opts.maxRedirects) {
             throw new TooManyRedirects(data.statusCode, "Too many redirects", current.href);
           }
-          current = new URL(location, current);
+          const next = new URL(location, current);
+          if (next.origin !== current.origin) dropCredentials(headers);
+          current = next;
           if (
             data.statusCode === 303 ||
             ((data.statusCode === 301 || data.statusCode === 302) && method === "POST")
           ) {
             if (method !== "HEAD") method = "GET";
             body = null;
-            headers.delete("content-type");
+            dropBodyHeaders(headers);
           }
           continue;
         }
@@ -785,6 +867,7 @@ export class ClientSession {
           yield* response.release();
           response.raiseForStatus();
         }
+        if (!exchange.finished) unreadResponses.register(response, exchange, exchange);
         return response;
       }
     } catch (e) {
