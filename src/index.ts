@@ -67,6 +67,7 @@ export {
   InvalidStateError,
   KeyboardInterrupt,
   LimitOverrunError,
+  NotImplementedError,
   RuntimeError,
   rethrowIfCancelled,
   SendfileNotAvailableError,
@@ -85,6 +86,7 @@ export type { ErrorClass, ErrorMatcher, ExceptClause } from "./exceptiongroups.j
 export { BaseExceptionGroup, ExceptionGroup, exceptStar } from "./exceptiongroups.js";
 export type { RunCoroutineThreadsafeOptions } from "./interop.js";
 export { currentSignal, fromAsync, fromPromise, runCoroutineThreadsafe } from "./interop.js";
+export { IOEventLoop } from "./io/loop_io.js";
 export { NodeEventLoop, NodeEventLoop as EventLoop } from "./loops/node.js";
 export type { VirtualEventLoopOptions } from "./loops/virtual.js";
 export { VirtualEventLoop } from "./loops/virtual.js";
@@ -123,7 +125,6 @@ export {
 } from "./wait.js";
 
 // I/O — network (protocols, transports, servers, streams)
-import "./io/loop_net.js";
 
 export type {
   ClientSSL,
@@ -179,7 +180,6 @@ export {
 } from "./queues.js";
 
 // I/O — threads, files, DNS, signals, subprocesses, HTTP client
-import "./io/loop_io.js";
 
 export type {
   AllTasksOptions,
