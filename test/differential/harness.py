@@ -12,6 +12,7 @@ program can end (what they print while unwinding is not compared).
 """
 
 import asyncio
+import gc
 import heapq
 import itertools
 import json
@@ -52,6 +53,30 @@ class FifoTimerHandle(asyncio.TimerHandle):
 
     def __lt__(self, other):
         return (self._when, self.seq) < (other._when, other.seq)
+
+
+class OrderedSet(dict):
+    """The part of set() a TaskGroup uses, iterated in insertion order."""
+
+    def add(self, x):
+        self[x] = None
+
+    def discard(self, x):
+        self.pop(x, None)
+
+
+_taskgroup_init = asyncio.TaskGroup.__init__
+
+
+def _ordered_taskgroup_init(self):
+    # CPython keeps a TaskGroup's children in a set, so an abort cancels them in an order
+    # that follows memory addresses and changes from run to run; asyncio-ts cancels them in
+    # creation order (docs/differences.md). Creation order here makes CPython comparable.
+    _taskgroup_init(self)
+    self._tasks = OrderedSet()
+
+
+asyncio.TaskGroup.__init__ = _ordered_taskgroup_init
 
 
 class VirtualLoop(asyncio.SelectorEventLoop):
@@ -194,6 +219,8 @@ async def root(g, trace, queue_size, semaphore_value):
         await asyncio.wait(pending)
         for t in pending:
             trace.write(f"{t.get_name()} settled {status(t)}")
+    # What runs later (coroutines closed when collected) depends on the garbage collector.
+    trace.closed = True
 
 
 def run_one(program):
@@ -202,6 +229,8 @@ def run_one(program):
     trace.loop = loop
     loop.set_exception_handler(lambda _loop, _ctx: None)
     g = make_globals(trace)
+    # Cycles are collected between programs, not at moments that differ from run to run.
+    gc.disable()
     try:
         exec(compile(program["source"], f"seed{program['seed']}.py", "exec"), g)
         loop.run_until_complete(
@@ -214,6 +243,8 @@ def run_one(program):
             trace.write(f"HARNESS ERROR {type(e).__name__}: {e}")
     finally:
         loop.close()
+        gc.enable()
+        gc.collect()
     return trace.lines
 
 

@@ -199,6 +199,8 @@ function* root(
     yield* asyncio.wait(pending);
     for (const t of pending) trace.write(`${t.getName()} settled ${status(t)}`);
   }
+  // What runs later (coroutines closed when collected) depends on the garbage collector.
+  trace.closed = true;
 }
 
 /** Runs one program on asyncio-ts; its trace lines. */
