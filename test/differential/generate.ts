@@ -15,12 +15,13 @@
  */
 
 /** Bump when a change makes old seeds mean other programs (known.ts lists seeds). */
-export const GENERATOR_VERSION = 1;
+export const GENERATOR_VERSION = 2;
 
 /** The features a program may use; the generator draws statements among the enabled ones. */
 export const FEATURES = [
   "sleep",
   "spawn",
+  "eager",
   "await",
   "gather",
   "cancel",
@@ -45,7 +46,7 @@ type Guard = "none" | "all" | "exc" | "star";
 
 type Stmt =
   | { k: "sleep"; d: number }
-  | { k: "spawn"; task: string; fn: string }
+  | { k: "spawn"; task: string; fn: string; eager: boolean }
   | { k: "await"; task: string; guard: Guard }
   | { k: "gather"; items: GatherItem[]; retExc: boolean; guard: Guard }
   | { k: "cancel"; task: string; msg: string | null }
@@ -242,8 +243,9 @@ class Generator {
       case "sleep":
         return { k: "sleep", d: this.pick(DELAYS) };
       case "spawn": {
+        const eager = this.enabled.has("eager") && this.chance(0.25);
         const f = this.newFn(depth);
-        return f === null ? null : { k: "spawn", task: this.newTask(), fn: f };
+        return f === null ? null : { k: "spawn", task: this.newTask(), fn: f, eager };
       }
       case "await": {
         const t = this.someTask();
@@ -421,7 +423,9 @@ function pyStmt(s: Labelled, depth: number, out: string[]): void {
       return;
     case "spawn":
       out.push(
-        `${i}TASKS[${q(s.task)}] = asyncio.create_task(${s.fn}(), name=${q(s.task)})`,
+        s.eager
+          ? `${i}TASKS[${q(s.task)}] = asyncio.Task(${s.fn}(), loop=asyncio.get_running_loop(), name=${q(s.task)}, eager_start=True)`
+          : `${i}TASKS[${q(s.task)}] = asyncio.create_task(${s.fn}(), name=${q(s.task)})`,
         i + tr(`spawned ${s.task}`),
       );
       return;
@@ -630,7 +634,7 @@ function tsStmt(s: Labelled, depth: number, out: string[]): void {
       return;
     case "spawn":
       out.push(
-        `${i}TASKS.set(${q(s.task)}, asyncio.createTask(${s.fn}(), { name: ${q(s.task)} }));`,
+        `${i}TASKS.set(${q(s.task)}, asyncio.createTask(${s.fn}(), { name: ${q(s.task)}${s.eager ? ", eagerStart: true" : ""} }));`,
         i + tr(`spawned ${s.task}`),
       );
       return;
