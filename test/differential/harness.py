@@ -7,8 +7,8 @@ The loop is asyncio's own SelectorEventLoop with two changes: time() is a counte
 selector's select(timeout) adds the timeout to the counter instead of sleeping. So the
 scheduling is CPython's, untouched; only the clock is virtual. A select() with no timeout
 while nothing is ready means every task waits for something nobody will do: the program is
-deadlocked. The trace records DEADLOCK and closes, and all tasks are cancelled so the
-program can end (what they print while unwinding is not compared).
+deadlocked. The trace records DEADLOCK and the root task is cancelled, so main's handlers
+run and the program settles; see VirtualLoop.on_deadlock.
 """
 
 import asyncio
@@ -19,7 +19,8 @@ import json
 import selectors
 import sys
 
-MAX_DEADLOCKS = 5
+MAX_DEADLOCKS = 8
+TRACED_DEADLOCKS = 3
 SETTLE_ROUNDS = 3
 SETTLE_TIMEOUT = 50
 
@@ -87,6 +88,7 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         self.now = 0.0
         self.trace = trace
         self.deadlocks = 0
+        self.root_task = None
         self.timer_seq = itertools.count()
 
     def time(self):
@@ -102,12 +104,18 @@ class VirtualLoop(asyncio.SelectorEventLoop):
         return timer
 
     def on_deadlock(self):
+        # The first deadlocks cancel only the root task, whose main is the one stuck (the
+        # settling phase waits with a timeout): a deterministic step, so tracing goes on and
+        # main's handlers and the settling are compared too. If that does not help, the
+        # trace closes and every task is cancelled, in an order that is not compared.
         self.deadlocks += 1
         if self.deadlocks > MAX_DEADLOCKS:
             raise GaveUp()
-        if self.deadlocks == 1:
-            self.trace.write("DEADLOCK")
-            self.trace.closed = True
+        self.trace.write("DEADLOCK")
+        if self.deadlocks <= TRACED_DEADLOCKS and not self.root_task.done():
+            self.root_task.cancel()
+            return
+        self.trace.closed = True
         for t in asyncio.all_tasks(self):
             t.cancel()
 
@@ -228,20 +236,36 @@ def run_one(program):
     loop = VirtualLoop(trace)
     trace.loop = loop
     loop.set_exception_handler(lambda _loop, _ctx: None)
+    # asyncio-ts's loop holds pending tasks strongly; CPython's weakly, so a task nothing
+    # refers to can be destroyed mid-run (its coroutine closed with GeneratorExit) at a
+    # moment that depends on the reference graph. Hold them as asyncio-ts does.
+    held = []
+
+    def task_factory(loop, coro, **kwargs):
+        task = asyncio.Task(coro, loop=loop, **kwargs)
+        held.append(task)
+        return task
+
+    loop.set_task_factory(task_factory)
     g = make_globals(trace)
     # Cycles are collected between programs, not at moments that differ from run to run.
     gc.disable()
     try:
         exec(compile(program["source"], f"seed{program['seed']}.py", "exec"), g)
-        loop.run_until_complete(
+        loop.root_task = loop.create_task(
             root(g, trace, program["queueSize"], program["semaphoreValue"])
         )
+        loop.run_until_complete(loop.root_task)
     except BaseException as e:
-        # The root catches everything the program raises, so unless the program deadlocked
-        # (its tasks, the root's too, were cancelled), this is the harness failing.
+        # The root catches everything main raises; it ends this way only when a deadlock
+        # cancelled it and main's cleanup got it cancelled again, or when the harness fails.
         if loop.deadlocks == 0:
             trace.write(f"HARNESS ERROR {type(e).__name__}: {e}")
+        elif loop.root_task is not None and loop.root_task.cancelled():
+            trace.write("root cancelled")
     finally:
+        # Coroutines closed by loop.close() and the collector must not write any more.
+        trace.closed = True
         loop.close()
         gc.enable()
         gc.collect()

@@ -24,7 +24,8 @@ import {
 import { KNOWN_BUGS_PENDING, KNOWN_DIFFERENCES } from "./known.js";
 
 const HARNESS_PY = fileURLToPath(new URL("harness.py", import.meta.url));
-const MAX_DEADLOCKS = 5;
+const MAX_DEADLOCKS = 8;
+const TRACED_DEADLOCKS = 3;
 const SETTLE_ROUNDS = 3;
 const SETTLE_TIMEOUT = 50;
 
@@ -85,11 +86,14 @@ class Trace {
 }
 
 /**
- * A VirtualEventLoop that, when nothing is ready and no timer is left, records DEADLOCK,
- * closes the trace and cancels every task — as harness.py's loop does.
+ * A VirtualEventLoop that notices deadlocks (nothing ready, no timer left) and handles
+ * them as harness.py's loop does: DEADLOCK in the trace, then the root task is cancelled
+ * (main is the one stuck); if that keeps failing, the trace closes and all tasks are
+ * cancelled.
  */
 class DeadlockDetectingLoop extends asyncio.VirtualEventLoop {
   trace: Trace | null = null;
+  rootTask: asyncio.Task<unknown> | null = null;
   deadlocks = 0;
 
   protected override _idleJump(): boolean {
@@ -100,11 +104,13 @@ class DeadlockDetectingLoop extends asyncio.VirtualEventLoop {
       this.stop();
       return false;
     }
-    if (this.deadlocks === 1) {
-      this.trace?.write("DEADLOCK");
+    this.trace?.write("DEADLOCK");
+    if (this.deadlocks <= TRACED_DEADLOCKS && this.rootTask !== null && !this.rootTask.done()) {
+      this.rootTask.cancel();
+    } else {
       if (this.trace !== null) this.trace.closed = true;
+      for (const t of asyncio.allTasks()) t.cancel();
     }
-    for (const t of asyncio.allTasks()) t.cancel();
     return this._ready.length > 0;
   }
 }
@@ -218,11 +224,16 @@ export async function runTypeScriptProgram(
       ...args: unknown[]
     ) => () => asyncio.Coroutine<unknown>;
     const main = compiled(asyncio, ...HELPER_NAMES.map((n) => h[n]));
-    await loop.runUntilComplete(root(main, h, trace));
+    loop.rootTask = loop.createTask(root(main, h, trace));
+    await loop.runUntilComplete(loop.rootTask);
   } catch (e) {
-    // root catches everything the program throws: unless it deadlocked, the harness failed.
+    // The root catches everything main throws; it ends this way only when a deadlock
+    // cancelled it and main's cleanup got it cancelled again, or when the harness fails.
     if (loop.deadlocks === 0) trace.write(`HARNESS ERROR ${String(e)}`);
+    else if (loop.rootTask?.cancelled()) trace.write("root cancelled");
   } finally {
+    // Coroutines closed later (at shutdown, by the collector) must not write any more.
+    trace.closed = true;
     if (!loop.isRunning()) loop.close();
   }
   return trace.lines;
