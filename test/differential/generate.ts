@@ -15,7 +15,7 @@
  */
 
 /** Bump when a change makes old seeds mean other programs (known.ts lists seeds). */
-export const GENERATOR_VERSION = 2;
+export const GENERATOR_VERSION = 3;
 
 /** The features a program may use; the generator draws statements among the enabled ones. */
 export const FEATURES = [
@@ -52,6 +52,7 @@ type Stmt =
   | { k: "cancel"; task: string; msg: string | null }
   | { k: "cancelling" }
   | { k: "uncancel" }
+  | { k: "awaitSelf" }
   | { k: "raise" }
   | { k: "raiseGroup" }
   | { k: "timeout"; d: number | null; body: Labelled[]; guard: Guard }
@@ -269,8 +270,13 @@ class Generator {
         if (t === null) return null;
         return { k: "cancel", task: t, msg: this.chance(0.4) ? `m${this.nextStmt + 1}` : null };
       }
-      case "cancelling":
-        return this.chance(0.7) ? { k: "cancelling" } : { k: "uncancel" };
+      case "cancelling": {
+        // One draw for the three, so that adding awaitSelf left the other seeds' programs as
+        // they were.
+        const x = this.r();
+        if (x < 0.6) return { k: "cancelling" };
+        return x < 0.7 ? { k: "awaitSelf" } : { k: "uncancel" };
+      }
       case "raise":
         return this.chance(0.2) ? { k: "raiseGroup" } : { k: "raise" };
       case "timeout":
@@ -457,6 +463,15 @@ function pyStmt(s: Labelled, depth: number, out: string[]): void {
       return;
     case "uncancel":
       out.push(i + tr("uncancel", "asyncio.current_task().uncancel()"));
+      return;
+    case "awaitSelf":
+      out.push(
+        `${i}try:`,
+        `${i}${IND}r = await asyncio.current_task()`,
+        `${i}${IND}${tr("awaited itself ->", "r")}`,
+        `${i}except BaseException as e:`,
+        `${i}${IND}T(${q(`${L} caught `)} + fmt(e))`,
+      );
       return;
     case "raise":
       out.push(`${i}raise Boom(${q(L)})`);
@@ -671,6 +686,16 @@ function tsStmt(s: Labelled, depth: number, out: string[]): void {
       return;
     case "uncancel":
       out.push(i + tr("uncancel", "asyncio.currentTask().uncancel()"));
+      return;
+    case "awaitSelf":
+      out.push(
+        `${i}try {`,
+        `${i}  const r = yield* asyncio.currentTask();`,
+        `${i}  ${tr("awaited itself ->", "r")}`,
+        `${i}} catch (e) {`,
+        `${i}  T(${q(`${L} caught `)} + fmt(e));`,
+        `${i}}`,
+      );
       return;
     case "raise":
       out.push(`${i}throw new Boom(${q(L)});`);

@@ -16,6 +16,9 @@ const GATHER_DONE_CHILD =
 const CANCEL_MESSAGE_ONCE =
   "the message of a cancelled Task: CPython hands the coroutine's CancelledError to the " +
   "first retriever only; later ones, and gather(returnExceptions), get CancelledError('')";
+const SELF_AWAIT =
+  "a task awaiting itself: CPython suspends once and throws RuntimeError('Task cannot " +
+  "await on itself') at its next step; ours throws at once, without giving way";
 const RACING_CANCELS = "two cancels of a waiting task before it runs: the first message should win";
 const SLEEP_CANCEL_ORDER =
   "cancel of a sleeping task whose timer is due in the same iteration: in CPython the " +
@@ -28,9 +31,13 @@ const SLEEP_CANCEL_ORDER =
  */
 export const KNOWN_BUGS_PENDING: Readonly<Record<number, string>> = {
   7: RACING_CANCELS,
+  48: SELF_AWAIT,
   68: CANCEL_MESSAGE_ONCE,
+  93: SELF_AWAIT,
   95: SLEEP_CANCEL_ORDER,
   117: CANCEL_MESSAGE_ONCE,
+  158: SELF_AWAIT,
+  163: SELF_AWAIT,
   174: GATHER_DONE_CHILD,
   176: GATHER_DONE_CHILD,
   198: GATHER_DONE_CHILD,
