@@ -8,9 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { examples } from "../examples/index.js";
 import { rewriteAwaits } from "../src/cli/repl_await.js";
+
+// Every test here starts Node processes; on a loaded machine (2 cores shared by several
+// test runs) each can take seconds to start. Deadlines only turn a hang into a failure.
+vi.setConfig({ testTimeout: 120_000 });
+const HANG_MS = 60_000;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const main = join(root, "dist/src/cli/main.js");
@@ -29,7 +34,7 @@ function cli(args: string[], input = ""): Promise<Result> {
   const child = spawn(process.execPath, [main, ...args], {
     cwd: root,
     env: { ...process.env, ASYNCIO_TS_REPL_HISTORY: "", NO_COLOR: "1" },
-    timeout: 15_000,
+    timeout: HANG_MS,
   });
   let stdout = "";
   let stderr = "";
@@ -69,7 +74,7 @@ class Session {
    * Waits for output matching `pattern`, woken by each chunk of output (no polling). The
    * deadline only turns a hang into a failure that shows the output so far.
    */
-  async expect(pattern: RegExp, deadlineMs = 15_000): Promise<RegExpExecArray> {
+  async expect(pattern: RegExp, deadlineMs = HANG_MS): Promise<RegExpExecArray> {
     let late = false;
     const deadline = setTimeout(() => {
       late = true;

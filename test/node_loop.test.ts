@@ -2,10 +2,14 @@ import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
 
 const INDEX = resolve(import.meta.dirname, "../src/index.ts");
 const ROOT = resolve(import.meta.dirname, "..");
+// Each test starts a Node process with tsx, which can take seconds on a loaded machine.
+// Deadlines only turn a hang into a failure.
+vi.setConfig({ testTimeout: 120_000 });
+const HANG_MS = 60_000;
 
 /** Writes a small TypeScript program importing asyncio-ts from src; returns its path. */
 function writeProgram(body: string): string {
@@ -19,7 +23,7 @@ function writeProgram(body: string): string {
 function runProgram(body: string): { status: number | null; stdout: string; stderr: string } {
   const r = spawnSync(process.execPath, ["--import", "tsx", writeProgram(body)], {
     encoding: "utf8",
-    timeout: 20_000,
+    timeout: HANG_MS,
     cwd: ROOT,
   });
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -32,7 +36,7 @@ function runProgram(body: string): { status: number | null; stdout: string; stde
 function startProgram(body: string) {
   const child = spawn(process.execPath, ["--import", "tsx", writeProgram(body)], {
     cwd: ROOT,
-    timeout: 20_000,
+    timeout: HANG_MS,
   });
   let stdout = "";
   let stderr = "";
