@@ -63,6 +63,7 @@ export { getRunningLoop } from "./core/events.js";
 export {
   BrokenBarrierError,
   CancelledError,
+  DeadlockError,
   IncompleteReadError,
   InvalidStateError,
   KeyboardInterrupt,

@@ -49,6 +49,7 @@ describe("the public API", () => {
       "DEVNULL",
       "DatagramProtocol",
       "DatagramTransport",
+      "DeadlockError",
       "Event",
       "EventLoop",
       "ExceptionGroup",
