@@ -6,7 +6,8 @@
  * - done-callbacks are never called inline: completion schedules each one on the loop
  *   with `callSoon`, in registration order (a waiting Task is pushed onto the ready queue
  *   directly, which is the same thing without a Handle);
- * - an exception nobody retrieved is reported when the Future is garbage-collected.
+ * - an exception nobody retrieved is reported when the Future is garbage-collected or its
+ *   loop closes, whichever comes first, and only once.
  *
  * @module
  */
@@ -124,13 +125,61 @@ interface Unretrieved {
   kind: string;
 }
 
-const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
+/**
+ * Each loop's failed Futures whose exception nobody retrieved yet, reported when the loop
+ * closes. The entries are the held values, not the Futures: a Future nobody references is
+ * still collected, and reported by the registry below, which long-running programs need.
+ * Entry and exit happen only in setException() and the first retrieval: a Future that ends
+ * with a result pays nothing.
+ */
+const pendingReports = new WeakMap<BaseEventLoop, Set<Unretrieved>>();
+/** A failed Future's entry, so that retrieving its exception removes it from its loop's set. */
+const entryOf = new WeakMap<Future<unknown>, Unretrieved>();
+
+function report(held: Unretrieved): void {
   held.loop.callExceptionHandler({
     message: `${held.kind} exception was never retrieved`,
     exception: held.exception,
     future: held.repr,
   });
+}
+
+// An entry no longer in its loop's set was reported when the loop closed: never twice.
+const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
+  if (pendingReports.get(held.loop)?.delete(held) === true) report(held);
 });
+
+function trackUnretrieved(fut: Future<unknown>, held: Unretrieved): void {
+  unretrieved.register(fut, held, fut);
+  entryOf.set(fut, held);
+  let set = pendingReports.get(held.loop);
+  if (set === undefined) {
+    set = new Set();
+    pendingReports.set(held.loop, set);
+  }
+  set.add(held);
+}
+
+function untrackUnretrieved(fut: Future<unknown>): void {
+  unretrieved.unregister(fut);
+  const held = entryOf.get(fut);
+  if (held === undefined) return;
+  entryOf.delete(fut);
+  pendingReports.get(held.loop)?.delete(held);
+}
+
+/**
+ * @internal Reports, through `loop`'s exception handler, every exception of its Futures and
+ * Tasks that is still unretrieved; run when the loop closes, so that a short program is
+ * told of a lost error whatever the garbage collector did. Each is reported once: the
+ * garbage-collection report skips what this reported.
+ */
+export function _reportUnretrieved(loop: BaseEventLoop): void {
+  const set = pendingReports.get(loop);
+  if (set === undefined) return;
+  pendingReports.delete(loop);
+  for (const held of set) report(held);
+}
 
 /**
  * Tags the done-callback slot of an internal callback: a Runnable pushed onto the ready
@@ -367,11 +416,12 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     // an error thrown inside a Task's step would keep the Task itself alive through the
     // registry's held value, and "exception was never retrieved" would never be reported.
     if (exception instanceof Error) void exception.stack;
-    unretrieved.register(
-      this,
-      { loop: this._loop, exception, repr: String(this), kind: this._kind() },
-      this,
-    );
+    trackUnretrieved(this, {
+      loop: this._loop,
+      exception,
+      repr: String(this),
+      kind: this._kind(),
+    });
     this._scheduleCallbacks();
   }
 
@@ -498,6 +548,17 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     else this._pushCallback(r, INTERNAL);
   }
 
+  /** @internal Whether `r` is registered with {@link _addWaiter} (gather's dedupe). */
+  _hasWaiter(r: Runnable): boolean {
+    const cbs = this._callbacks;
+    if (cbs === r) return true;
+    if (!Array.isArray(cbs)) return false;
+    for (let i = 0; i < cbs.length; i += 2) {
+      if (cbs[i] === r && cbs[i + 1] === INTERNAL) return true;
+    }
+    return false;
+  }
+
   private _runCallback(cb: unknown, tag: Context | null): void {
     if (tag === INTERNAL) this._loop._readyPush(cb as Runnable, this);
     else this._loop._callSoonWithContext(cb as (f: this) => void, [this], tag);
@@ -507,7 +568,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   _retrieved(): void {
     if (this._logTraceback) {
       this._logTraceback = false;
-      unretrieved.unregister(this);
+      untrackUnretrieved(this);
     }
   }
 
