@@ -117,24 +117,55 @@ const FUTURE_ITER: Iterator<Suspend, unknown, unknown> = {
   },
 };
 
-/** What the unretrieved-exception report keeps: never the Future itself. */
+/**
+ * What the unretrieved-exception report keeps: never the Future itself. Also a node of its
+ * loop's {@link UnretrievedList} while it is listed.
+ */
 interface Unretrieved {
   loop: BaseEventLoop;
   exception: unknown;
   repr: string;
   kind: string;
+  list: UnretrievedList | null;
+  prev: Unretrieved | null;
+  next: Unretrieved | null;
 }
 
 /**
- * Each loop's failed Futures whose exception nobody retrieved yet, reported when the loop
- * closes. The entries are the held values, not the Futures: a Future nobody references is
- * still collected, and reported by the registry below, which long-running programs need.
- * Entry and exit happen only in setException() and the first retrieval: a Future that ends
- * with a result pays nothing.
+ * A loop's failed Futures whose exception nobody retrieved yet, in failure order, reported
+ * when the loop closes. The nodes are the registry's held values, not the Futures: a Future
+ * nobody references is still collected and reported by the registry, which long-running
+ * programs need. An intrusive list: adding and removing allocate nothing (a Set that grows
+ * from and shrinks to empty reallocates its table each time: ~3.6 µs an add and delete on
+ * this machine, against ~0.3 µs for the WeakMap entry below).
  */
-const pendingReports = new WeakMap<BaseEventLoop, Set<Unretrieved>>();
-/** A failed Future's entry, so that retrieving its exception removes it from its loop's set. */
-const entryOf = new WeakMap<Future<unknown>, Unretrieved>();
+class UnretrievedList {
+  head: Unretrieved | null = null;
+  tail: Unretrieved | null = null;
+
+  add(held: Unretrieved): void {
+    held.list = this;
+    held.prev = this.tail;
+    if (this.tail === null) this.head = held;
+    else this.tail.next = held;
+    this.tail = held;
+  }
+
+  /** Unlinks `held`; false if it was not listed (it was reported at close). */
+  remove(held: Unretrieved): boolean {
+    if (held.list !== this) return false;
+    if (held.prev === null) this.head = held.next;
+    else held.prev.next = held.next;
+    if (held.next === null) this.tail = held.prev;
+    else held.next.prev = held.prev;
+    held.list = held.prev = held.next = null;
+    return true;
+  }
+}
+
+const listOf = new WeakMap<BaseEventLoop, UnretrievedList>();
+/** A failed Future's node, so that retrieving its exception unlinks it. */
+const nodeOf = new WeakMap<Future<unknown>, Unretrieved>();
 
 function report(held: Unretrieved): void {
   held.loop.callExceptionHandler({
@@ -144,41 +175,44 @@ function report(held: Unretrieved): void {
   });
 }
 
-// An entry no longer in its loop's set was reported when the loop closed: never twice.
+// A node no longer listed was reported when its loop closed: never twice.
 const unretrieved = new FinalizationRegistry<Unretrieved>((held) => {
-  if (pendingReports.get(held.loop)?.delete(held) === true) report(held);
+  if (held.list?.remove(held) === true) report(held);
 });
 
+/** Entry and exit happen only for exceptions: a Future ending with a result pays nothing. */
 function trackUnretrieved(fut: Future<unknown>, held: Unretrieved): void {
   unretrieved.register(fut, held, fut);
-  entryOf.set(fut, held);
-  let set = pendingReports.get(held.loop);
-  if (set === undefined) {
-    set = new Set();
-    pendingReports.set(held.loop, set);
+  nodeOf.set(fut, held);
+  let list = listOf.get(held.loop);
+  if (list === undefined) {
+    list = new UnretrievedList();
+    listOf.set(held.loop, list);
   }
-  set.add(held);
+  list.add(held);
 }
 
 function untrackUnretrieved(fut: Future<unknown>): void {
   unretrieved.unregister(fut);
-  const held = entryOf.get(fut);
+  const held = nodeOf.get(fut);
   if (held === undefined) return;
-  entryOf.delete(fut);
-  pendingReports.get(held.loop)?.delete(held);
+  nodeOf.delete(fut);
+  held.list?.remove(held);
 }
 
 /**
  * @internal Reports, through `loop`'s exception handler, every exception of its Futures and
- * Tasks that is still unretrieved; run when the loop closes, so that a short program is
- * told of a lost error whatever the garbage collector did. Each is reported once: the
+ * Tasks still unretrieved; run when the loop closes, so that a short program is told of a
+ * lost error whatever the garbage collector did. Each is reported once: the
  * garbage-collection report skips what this reported.
  */
 export function _reportUnretrieved(loop: BaseEventLoop): void {
-  const set = pendingReports.get(loop);
-  if (set === undefined) return;
-  pendingReports.delete(loop);
-  for (const held of set) report(held);
+  const list = listOf.get(loop);
+  if (list === undefined) return;
+  for (let held = list.head; held !== null; held = list.head) {
+    list.remove(held);
+    report(held);
+  }
 }
 
 /**
@@ -421,6 +455,9 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
       exception,
       repr: String(this),
       kind: this._kind(),
+      list: null,
+      prev: null,
+      next: null,
     });
     this._scheduleCallbacks();
   }
