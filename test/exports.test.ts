@@ -132,6 +132,7 @@ describe("the public API", () => {
       "futureAddToAwaitedBy",
       "futureDiscardFromAwaitedBy",
       "gather",
+      "gatherAll",
       "getEventLoop",
       "getRunningLoop",
       "iscoroutine",
