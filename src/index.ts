@@ -100,6 +100,7 @@ export {
   ensureFuture,
   GatheringFuture,
   gather,
+  gatherAll,
   sleep,
 } from "./tasks.js";
 export type { CancelScopeOptions } from "./timeouts.js";

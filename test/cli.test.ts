@@ -153,6 +153,20 @@ export function* main() {
 }
 `,
   );
+  writeFileSync(
+    join(fixtures, "leaves-failure.mjs"),
+    `import * as asyncio from ${JSON.stringify(join(root, "dist/src/index.js"))};
+function* fails() {
+  yield* asyncio.sleep(0);
+  throw new Error("left behind");
+}
+export function* main() {
+  asyncio.createTask(fails());
+  yield* asyncio.sleep(0.01);
+  console.log("main done");
+}
+`,
+  );
   writeFileSync(join(fixtures, "plain.mjs"), "export const answer = 42;\n");
   writeFileSync(join(fixtures, "promise.mjs"), "export async function main() {}\n");
 });
@@ -317,6 +331,28 @@ describe("asyncio-ts run", () => {
       expect(s.out).toBe(`started\ncleanup ran\n${message}\n`);
     },
   );
+});
+
+describe("unretrieved task exceptions are reported at exit", () => {
+  it("asyncio-ts run: a failing task main left behind is reported once", async () => {
+    const r = await cli(["run", join(fixtures, "leaves-failure.mjs")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("main done\n");
+    expect(r.stderr.match(/Task exception was never retrieved/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/Error: left behind/);
+  });
+
+  it("asyncio-ts repl: .exit reports a failed task nobody awaited", async () => {
+    const inputs = [
+      "void asyncio.createTask((function* () { yield* asyncio.sleep(0); throw new Error('lost in repl') })())",
+      "await asyncio.sleep(0.01)",
+      ".exit",
+    ];
+    const r = await cli(["repl"], `${inputs.join("\n")}\n`);
+    expect(r.code).toBe(0);
+    expect(r.stderr.match(/Task exception was never retrieved/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/Error: lost in repl/);
+  });
 });
 
 describe("asyncio-ts repl (piped input)", () => {

@@ -134,6 +134,7 @@ describe("the public API", () => {
       "futureAddToAwaitedBy",
       "futureDiscardFromAwaitedBy",
       "gather",
+      "gatherAll",
       "getEventLoop",
       "getRunningLoop",
       "iscoroutine",

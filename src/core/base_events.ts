@@ -22,7 +22,7 @@ import {
 } from "./coroutines.js";
 import { _getRunningLoop, _setRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
-import { Future, isfuture } from "./futures.js";
+import { _reportUnretrieved, Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
 import { _newTask, type Task, TaskList, type TaskOptions } from "./tasks.js";
@@ -355,8 +355,9 @@ export abstract class BaseEventLoop {
   }
 
   /**
-   * Closes the loop: drops scheduled callbacks and timers. Pending tasks are reported
-   * ("Task was destroyed but it is pending!"). Throws if the loop is running.
+   * Closes the loop: drops scheduled callbacks and timers. Exceptions of its Futures and
+   * Tasks that nobody retrieved are reported ("Task exception was never retrieved"), and so
+   * are pending tasks ("Task was destroyed but it is pending!"). Throws if the loop is running.
    *
    * @example
    * ```ts
@@ -378,6 +379,7 @@ export abstract class BaseEventLoop {
     this._ready.clear();
     this._timers.clear();
     this._cancelledTimers = 0;
+    _reportUnretrieved(this);
     for (const task of this._tasks) {
       this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
     }
