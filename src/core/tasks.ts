@@ -769,8 +769,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   private _finishWithException(e: unknown): void {
     this._release();
     if (e instanceof CancelledError) {
+      // As asyncio: the coroutine's own error goes to the first retriever, and the Future
+      // is cancelled without a message, so later retrievers get a bare CancelledError.
       this._cancelledExc = e;
-      super.cancel(e.message === "" ? undefined : e.message);
+      super.cancel();
       return;
     }
     super.setException(e === null || e === undefined ? new TypeError(`task threw ${e}`) : e);
