@@ -60,13 +60,20 @@ export type {
 } from "./core/coroutines.js";
 export { iscoroutine } from "./core/coroutines.js";
 export { getRunningLoop } from "./core/events.js";
+export type { OSErrorOptions } from "./core/exceptions.js";
 export {
   BrokenBarrierError,
+  BrokenPipeError,
   CancelledError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
   IncompleteReadError,
   InvalidStateError,
   KeyboardInterrupt,
   LimitOverrunError,
+  OSError,
   RuntimeError,
   rethrowIfCancelled,
   SendfileNotAvailableError,
@@ -149,7 +156,6 @@ export type {
   StreamStartTlsOptions,
 } from "./io/streams.js";
 export {
-  ConnectionResetError,
   openConnection,
   openUnixConnection,
   StreamReader,
