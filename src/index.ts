@@ -60,15 +60,22 @@ export type {
 } from "./core/coroutines.js";
 export { iscoroutine } from "./core/coroutines.js";
 export { getRunningLoop } from "./core/events.js";
+export type { OSErrorOptions } from "./core/exceptions.js";
 export {
   BrokenBarrierError,
+  BrokenPipeError,
   CancelledError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
   DeadlockError,
   IncompleteReadError,
   InvalidStateError,
   KeyboardInterrupt,
   LimitOverrunError,
   NotImplementedError,
+  OSError,
   RuntimeError,
   rethrowIfCancelled,
   SendfileNotAvailableError,
@@ -152,7 +159,6 @@ export type {
   StreamStartTlsOptions,
 } from "./io/streams.js";
 export {
-  ConnectionResetError,
   openConnection,
   openUnixConnection,
   StreamReader,

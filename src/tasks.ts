@@ -15,7 +15,7 @@ import {
   iscoroutine,
 } from "./core/coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./core/events.js";
-import { CancelledError } from "./core/exceptions.js";
+import { _schedulerCancelledError, CancelledError } from "./core/exceptions.js";
 import { Future, isfuture } from "./core/futures.js";
 import type { Runnable } from "./core/readyqueue.js";
 import { Sleep } from "./core/sleep.js";
@@ -432,7 +432,9 @@ class GatherWaiter implements Runnable {
     const results: unknown[] = new Array(children.length);
     for (let i = 0; i < children.length; i++) {
       const child = children[i] as Future<unknown>;
-      if (child.cancelled()) results[i] = child._makeCancelledError();
+      // A fresh error with the child's cancel message, as asyncio's gather: a Task that
+      // ended cancelled keeps its coroutine's own CancelledError for whoever retrieves it.
+      if (child.cancelled()) results[i] = _schedulerCancelledError(child._cancelMessage);
       else {
         const exc = child.exception();
         results[i] = exc !== null ? exc : child._result;

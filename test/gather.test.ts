@@ -116,6 +116,35 @@ describe("gather() cancellation semantics", () => {
   });
 });
 
+describe("gather(returnExceptions) of cancelled children", () => {
+  it("holds a new CancelledError with the Future's cancel message, and leaves a Task's own error to its awaiter", async () => {
+    function* child() {
+      yield* asyncio.sleep(10);
+    }
+    function* main() {
+      const t = asyncio.createTask(child());
+      const f = asyncio.getRunningLoop().createFuture<number>();
+      yield* asyncio.sleep(0);
+      t.cancel("m");
+      f.cancel("fm");
+      const r1 = yield* asyncio.gather(t, f, { returnExceptions: true });
+      const r2 = yield* asyncio.gather(t, f, { returnExceptions: true });
+      const awaited = yield* caught(t);
+      return [...r1, ...r2, awaited].map((e) =>
+        e instanceof asyncio.CancelledError ? `CancelledError(${JSON.stringify(e.message)})` : e,
+      );
+    }
+    // What CPython 3.13 prints for the same program.
+    expect((await runVirtual(main())).result).toEqual([
+      'CancelledError("")',
+      'CancelledError("fm")',
+      'CancelledError("")',
+      'CancelledError("fm")',
+      'CancelledError("m")',
+    ]);
+  });
+});
+
 describe("gather() of children already done (Python 3.12+)", () => {
   it("is done at once and yield* on it does not suspend: it comes before a callSoon made just before", async () => {
     function* main() {

@@ -861,9 +861,10 @@ export abstract class BaseEventLoop {
    * from `protocolFactory`; evaluates to `[transport, protocol]` once the protocol's
    * `connectionMade` has run.
    *
-   * Errors: Node's connection errors (`ECONNREFUSED`, `ENOTFOUND`, certificate errors,
-   * …) as thrown by node:net / node:tls; TimeoutError when the TLS handshake exceeds
-   * `sslHandshakeTimeout`. Cancellation destroys the socket.
+   * Errors: asyncio's OSError classes for system errors (ConnectionRefusedError for
+   * `ECONNREFUSED`, …, with Node's `code`, `errno`, `syscall`); Node's own errors for
+   * name resolution (`ENOTFOUND`) and certificates; TimeoutError when the TLS handshake
+   * exceeds `sslHandshakeTimeout`. Cancellation destroys the socket.
    *
    * @example
    * ```ts

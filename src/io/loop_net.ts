@@ -21,6 +21,7 @@ import type { BaseEventLoop } from "../core/base_events.js";
 import { type Coroutine, describe } from "../core/coroutines.js";
 import { TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { _osError } from "./oserror.js";
 import type { BaseProtocol, DatagramAddress, DatagramProtocol } from "./protocols.js";
 import { type AcceptCallback, Server } from "./server.js";
 import {
@@ -235,7 +236,9 @@ class EventWait {
   };
 
   private readonly _onErr = (err: unknown): void => {
-    if (!this._fut.done()) this._fut.setException(err ?? new Error(`${this._errorEvent} event`));
+    if (!this._fut.done()) {
+      this._fut.setException(_osError(err ?? new Error(`${this._errorEvent} event`)));
+    }
   };
 
   *wait(): Coroutine<void> {
@@ -528,7 +531,10 @@ function* listenServers(
       yield* listening.wait();
       srv.on("error", (err) => {
         if (!loop.isClosed()) {
-          loop.callExceptionHandler({ message: "Error on server socket", exception: err });
+          loop.callExceptionHandler({
+            message: "Error on server socket",
+            exception: _osError(err),
+          });
         }
       });
     }
@@ -633,7 +639,7 @@ function* createUnixServer(
     const st = fs.statSync(path);
     if (st.isSocket()) fs.unlinkSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw _osError(e);
   }
   const server = yield* listenServers(
     this,
