@@ -74,6 +74,7 @@ export {
   InvalidStateError,
   KeyboardInterrupt,
   LimitOverrunError,
+  NotImplementedError,
   OSError,
   RuntimeError,
   rethrowIfCancelled,
@@ -93,6 +94,7 @@ export type { ErrorClass, ErrorMatcher, ExceptClause } from "./exceptiongroups.j
 export { BaseExceptionGroup, ExceptionGroup, exceptStar } from "./exceptiongroups.js";
 export type { RunCoroutineThreadsafeOptions } from "./interop.js";
 export { currentSignal, fromAsync, fromPromise, runCoroutineThreadsafe } from "./interop.js";
+export { IOEventLoop } from "./io/loop_io.js";
 export { NodeEventLoop, NodeEventLoop as EventLoop } from "./loops/node.js";
 export type { VirtualEventLoopOptions } from "./loops/virtual.js";
 export { VirtualEventLoop } from "./loops/virtual.js";
@@ -132,7 +134,6 @@ export {
 } from "./wait.js";
 
 // I/O — network (protocols, transports, servers, streams)
-import "./io/loop_net.js";
 
 export type {
   ClientSSL,
@@ -187,7 +188,6 @@ export {
 } from "./queues.js";
 
 // I/O — threads, files, DNS, signals, subprocesses, HTTP client
-import "./io/loop_io.js";
 
 export type {
   AllTasksOptions,

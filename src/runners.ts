@@ -11,9 +11,8 @@ import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./cor
 import { _getRunningLoop } from "./core/events.js";
 import { KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Task } from "./core/tasks.js";
-import { NodeEventLoop } from "./loops/node.js";
-import "./io/loop_io.js";
 import { hasSignalHandler } from "./io/signals.js";
+import { NodeEventLoop } from "./loops/node.js";
 import { gatherAll, isAwaitableLike } from "./tasks.js";
 
 /** How long close() waits for the default executor's threads (asyncio's constant). */

@@ -1,6 +1,5 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import "../src/io/loop_io.js";
 import {
   AF_INET,
   AF_INET6,

@@ -1,7 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import "../src/io/loop_io.js";
 import {
   createSubprocessExec,
   createSubprocessShell,

@@ -1,6 +1,5 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import "../src/io/loop_io.js";
 import { moduleFunction, ThreadPoolExecutor, toThread } from "../src/io/threads.js";
 import { runVirtual } from "./helpers.js";
 

@@ -12,6 +12,24 @@
  * @module
  */
 
+// Types only, erased from the build: the I/O surface's signatures, which the core declares
+// and src/io implements. Nothing of src/io or Node is loaded by the core.
+import type { AddrInfo, GetaddrinfoOptions, SockAddr } from "../io/dns.js";
+import type {
+  ClientSSL,
+  CreateConnectionOptions,
+  CreateDatagramEndpointOptions,
+  CreateServerOptions,
+  CreateUnixConnectionOptions,
+  CreateUnixServerOptions,
+  ServerSSL,
+  StartTlsOptions,
+} from "../io/loop_net.js";
+import type { BaseProtocol, DatagramProtocol } from "../io/protocols.js";
+import type { Server } from "../io/server.js";
+import type { SignalName } from "../io/signals.js";
+import type { Executor, ThreadFunction } from "../io/threads.js";
+import type { DatagramTransport, Transport } from "../io/transports.js";
 import { _currentVars, Context } from "./contextvars.js";
 import {
   type AwaitableLike,
@@ -21,7 +39,7 @@ import {
   iscoroutine,
 } from "./coroutines.js";
 import { _getRunningLoop, _setRunningLoop, getRunningLoop } from "./events.js";
-import { CancelledError, RuntimeError } from "./exceptions.js";
+import { CancelledError, NotImplementedError, RuntimeError } from "./exceptions.js";
 import { _reportUnretrieved, Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
@@ -720,6 +738,247 @@ export abstract class BaseEventLoop {
     const resolve = this._stopResolve;
     this._stopResolve = null;
     resolve?.();
+  }
+
+  // ------------------------------------------------------------------ I/O (declared only)
+  //
+  // The I/O surface, as asyncio's AbstractEventLoop declares it: the core has no Node, so
+  // here every method throws NotImplementedError; an I/O-capable loop (IOEventLoop in
+  // src/io/loop_io.ts, which NodeEventLoop and VirtualEventLoop extend) implements them.
+
+  /**
+   * Runs `fn(...args)` in `executor` (the loop's default {@link ThreadPoolExecutor} when
+   * `null`) and returns a Future for its result. `fn` must follow the thread rule: a
+   * self-contained function or a `moduleFunction()` (see `toThread`).
+   *
+   * Cancelling the Future withdraws a call not yet started; a running call finishes in
+   * its worker and its result is dropped. Throws `RuntimeError` once
+   * `shutdownDefaultExecutor()` has been called (for the default executor), and
+   * `NotImplementedError` on a loop without I/O.
+   *
+   * @example
+   * ```ts
+   * const loop = asyncio.getRunningLoop();
+   * const n = yield* loop.runInExecutor(null, (a: number, b: number) => a + b, 1, 2);
+   * ```
+   */
+  runInExecutor<A extends unknown[], R>(
+    _executor: Executor | null,
+    _fn: ThreadFunction<A, R>,
+    ..._args: A
+  ): Future<R> {
+    throw this._noIO("runInExecutor");
+  }
+
+  /**
+   * Makes `executor` the one `runInExecutor(null, …)` and `toThread()` use.
+   *
+   * @example
+   * ```ts
+   * loop.setDefaultExecutor(new asyncio.ThreadPoolExecutor(2));
+   * ```
+   */
+  setDefaultExecutor(_executor: Executor): void {
+    throw this._noIO("setDefaultExecutor");
+  }
+
+  /**
+   * Shuts the default executor down and waits for its workers (at most `timeout`
+   * seconds; after that the slow workers are reported and terminated). Later
+   * `runInExecutor(null, …)` calls raise `RuntimeError`. `Runner.close()` calls it. A loop
+   * without I/O has no executor: there is nothing to wait for.
+   *
+   * @example
+   * ```ts
+   * yield* loop.shutdownDefaultExecutor();
+   * ```
+   */
+  *shutdownDefaultExecutor(_timeout?: number | null): Coroutine<void> {}
+
+  /**
+   * Resolves `host` and `port` as the C library's `getaddrinfo` does: a list of
+   * `[family, type, proto, canonname, sockaddr]`. See `src/io/dns.ts`.
+   *
+   * @example
+   * ```ts
+   * const infos = yield* loop.getaddrinfo("localhost", 80, { type: asyncio.SOCK_STREAM });
+   * ```
+   */
+  getaddrinfo(
+    _host: string | null,
+    _port: number | string | null,
+    _options?: GetaddrinfoOptions,
+  ): Future<AddrInfo[]> {
+    throw this._noIO("getaddrinfo");
+  }
+
+  /**
+   * Reverse lookup of a socket address: `[host, service]`.
+   *
+   * @example
+   * ```ts
+   * const [host, service] = yield* loop.getnameinfo(["127.0.0.1", 22]);
+   * ```
+   */
+  getnameinfo(_sockaddr: SockAddr, _flags?: number): Future<[string, string]> {
+    throw this._noIO("getnameinfo");
+  }
+
+  /**
+   * Calls `callback(...args)` on the loop whenever the process receives signal `sig`.
+   * A second call for the same signal replaces the handler (no chaining), as asyncio.
+   * Throws `TypeError` for a coroutine function or a non-function, `RangeError` for an
+   * unknown signal, `RuntimeError` for a signal that cannot be caught or a closed loop.
+   *
+   * @example
+   * ```ts
+   * loop.addSignalHandler("SIGTERM", () => mainTask.cancel());
+   * ```
+   */
+  addSignalHandler<A extends unknown[]>(
+    _sig: SignalName | number,
+    _callback: (...args: A) => unknown,
+    ..._args: A
+  ): void {
+    throw this._noIO("addSignalHandler");
+  }
+
+  /**
+   * Removes the handler for `sig`; returns whether there was one. Node's default
+   * behaviour for the signal comes back.
+   *
+   * @example
+   * ```ts
+   * loop.removeSignalHandler("SIGTERM");
+   * ```
+   */
+  removeSignalHandler(_sig: SignalName | number): boolean {
+    throw this._noIO("removeSignalHandler");
+  }
+
+  /**
+   * Opens a TCP (or TLS) connection to `host`:`port` and wires it to a new protocol
+   * from `protocolFactory`; evaluates to `[transport, protocol]` once the protocol's
+   * `connectionMade` has run.
+   *
+   * Errors: asyncio's OSError classes for system errors (ConnectionRefusedError for
+   * `ECONNREFUSED`, …, with Node's `code`, `errno`, `syscall`); Node's own errors for
+   * name resolution (`ENOTFOUND`) and certificates; TimeoutError when the TLS handshake
+   * exceeds `sslHandshakeTimeout`. Cancellation destroys the socket.
+   *
+   * @example
+   * ```ts
+   * const loop = asyncio.getRunningLoop();
+   * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", 8888);
+   * ```
+   */
+  createConnection<P extends BaseProtocol>(
+    _protocolFactory: () => P,
+    _host?: string | null,
+    _port?: number | null,
+    _options?: CreateConnectionOptions,
+  ): Coroutine<[Transport, P]> {
+    throw this._noIO("createConnection");
+  }
+
+  /**
+   * Listens on `host`:`port` (every address of `host`, every interface when `host` is
+   * `null`; a list of hosts listens on each) and serves each connection with a new
+   * protocol from `protocolFactory`. Port 0 picks a free port (see `server.sockets`).
+   *
+   * @example
+   * ```ts
+   * const server = yield* loop.createServer(() => new EchoProtocol(), "127.0.0.1", 0);
+   * const [, port] = server.sockets[0]!.getsockname() as [string, number];
+   * ```
+   */
+  createServer(
+    _protocolFactory: () => BaseProtocol,
+    _host?: string | readonly string[] | null,
+    _port?: number | null,
+    _options?: CreateServerOptions,
+  ): Coroutine<Server> {
+    throw this._noIO("createServer");
+  }
+
+  /**
+   * As {@link createConnection}, to a Unix domain socket at `path`.
+   *
+   * @example
+   * ```ts
+   * const [transport] = yield* loop.createUnixConnection(() => new MyProtocol(), "/tmp/app.sock");
+   * ```
+   */
+  createUnixConnection<P extends BaseProtocol>(
+    _protocolFactory: () => P,
+    _path: string,
+    _options?: CreateUnixConnectionOptions,
+  ): Coroutine<[Transport, P]> {
+    throw this._noIO("createUnixConnection");
+  }
+
+  /**
+   * As {@link createServer}, listening on a Unix domain socket at `path` (a stale socket
+   * file there is replaced; it is removed when the server closes).
+   *
+   * @example
+   * ```ts
+   * const server = yield* loop.createUnixServer(() => new EchoProtocol(), "/tmp/app.sock");
+   * ```
+   */
+  createUnixServer(
+    _protocolFactory: () => BaseProtocol,
+    _path: string,
+    _options?: CreateUnixServerOptions,
+  ): Coroutine<Server> {
+    throw this._noIO("createUnixServer");
+  }
+
+  /**
+   * Opens a UDP socket (bound to `localAddr` and/or connected to `remoteAddr`) and
+   * evaluates to `[transport, protocol]`.
+   *
+   * @example
+   * ```ts
+   * const [transport, proto] = yield* loop.createDatagramEndpoint(() => new EchoUdp(), {
+   *   localAddr: ["127.0.0.1", 0],
+   * });
+   * ```
+   */
+  createDatagramEndpoint<P extends DatagramProtocol>(
+    _protocolFactory: () => P,
+    _options?: CreateDatagramEndpointOptions,
+  ): Coroutine<[DatagramTransport, P]> {
+    throw this._noIO("createDatagramEndpoint");
+  }
+
+  /**
+   * Upgrades an open connection to TLS: evaluates to a new transport that `protocol`
+   * (now its protocol) talks through; the old transport must not be used again.
+   *
+   * @example
+   * ```ts
+   * const tlsTransport = yield* loop.startTls(transport, protocol, { ca: [caPem] }, {
+   *   serverHostname: "example.test",
+   * });
+   * ```
+   */
+  startTls(
+    _transport: Transport,
+    _protocol: BaseProtocol,
+    _sslcontext: ClientSSL | ServerSSL,
+    _options?: StartTlsOptions,
+  ): Coroutine<Transport> {
+    throw this._noIO("startTls");
+  }
+
+  /** The error an I/O method of a loop without I/O throws, at the call. */
+  private _noIO(method: string): NotImplementedError {
+    const name = this.constructor.name;
+    return new NotImplementedError(
+      `${name} without I/O: ${method}() needs an I/O-capable loop such as NodeEventLoop ` +
+        `(a loop class gets I/O by extending IOEventLoop instead of BaseEventLoop)`,
+    );
   }
 
   // ------------------------------------------------------------------ checks

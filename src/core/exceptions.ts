@@ -263,6 +263,19 @@ export class TimeoutError extends OSError {}
 export class RuntimeError extends AsyncioError {}
 
 /**
+ * Python's `NotImplementedError`: the loop does not provide this method. A loop built on
+ * the core alone has no I/O, so its `createConnection()`, `runInExecutor()`,
+ * `addSignalHandler()`, … throw it, as asyncio's `AbstractEventLoop` methods do.
+ *
+ * @example
+ * ```ts
+ * try { loop.addSignalHandler("SIGTERM", () => {}); }
+ * catch (e) { if (e instanceof asyncio.NotImplementedError) console.log(e.message); }
+ * ```
+ */
+export class NotImplementedError extends RuntimeError {}
+
+/**
  * Raised by `StreamReader.readexactly()` and `readuntil()` when the stream ended first.
  *
  * @example
@@ -384,6 +397,7 @@ brand(ConnectionRefusedError, "ConnectionRefusedError");
 brand(ConnectionAbortedError, "ConnectionAbortedError");
 brand(TimeoutError, "TimeoutError");
 brand(RuntimeError, "RuntimeError");
+brand(NotImplementedError, "NotImplementedError");
 brand(IncompleteReadError, "IncompleteReadError");
 brand(LimitOverrunError, "LimitOverrunError");
 brand(BrokenBarrierError, "BrokenBarrierError");

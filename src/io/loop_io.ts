@@ -1,13 +1,14 @@
 /**
- * The event loop's I/O methods — executors, DNS, signals — attached to
- * `BaseEventLoop.prototype`. They live here, not in `src/core/`, because they need Node;
- * importing this module (which `src/index.ts` does) installs them on every loop, and the
- * declaration merging below gives them their types.
+ * `IOEventLoop`: the loop with I/O. `BaseEventLoop` (src/core) only declares the I/O methods
+ * — executors, DNS, signals, and the network methods of loop_net.ts — and throws
+ * NotImplementedError from them, as asyncio's AbstractEventLoop; this class implements them
+ * with Node, and `NodeEventLoop` and `VirtualEventLoop` extend it. Nothing here touches
+ * another module's class: a loop built on the core alone stays without I/O.
  *
  * @module
  */
 
-import { _addCloseHook, BaseEventLoop } from "../core/base_events.js";
+import { BaseEventLoop } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
 import type { Future } from "../core/futures.js";
 import {
@@ -17,6 +18,24 @@ import {
   getnameinfo,
   type SockAddr,
 } from "./dns.js";
+import {
+  _createConnection,
+  _createDatagramEndpoint,
+  _createServer,
+  _createUnixConnection,
+  _createUnixServer,
+  _startTls,
+  type ClientSSL,
+  type CreateConnectionOptions,
+  type CreateDatagramEndpointOptions,
+  type CreateServerOptions,
+  type CreateUnixConnectionOptions,
+  type CreateUnixServerOptions,
+  type ServerSSL,
+  type StartTlsOptions,
+} from "./loop_net.js";
+import type { BaseProtocol, DatagramProtocol } from "./protocols.js";
+import type { Server } from "./server.js";
 import {
   addSignalHandler,
   removeAllSignalHandlers,
@@ -31,169 +50,145 @@ import {
   shutdownDefaultExecutor,
   type ThreadFunction,
 } from "./threads.js";
+import { _closeLoopResources, type DatagramTransport, type Transport } from "./transports.js";
 
-declare module "../core/base_events.js" {
-  interface BaseEventLoop {
-    /**
-     * Runs `fn(...args)` in `executor` (the loop's default {@link ThreadPoolExecutor} when
-     * `null`) and returns a Future for its result. `fn` must follow the thread rule: a
-     * self-contained function or a `moduleFunction()` (see `toThread`).
-     *
-     * Cancelling the Future withdraws a call not yet started; a running call finishes in
-     * its worker and its result is dropped. Throws `RuntimeError` once
-     * `shutdownDefaultExecutor()` has been called (for the default executor).
-     *
-     * @example
-     * ```ts
-     * const loop = asyncio.getRunningLoop();
-     * const n = yield* loop.runInExecutor(null, (a: number, b: number) => a + b, 1, 2);
-     * ```
-     */
-    runInExecutor<A extends unknown[], R>(
-      executor: Executor | null,
-      fn: ThreadFunction<A, R>,
-      ...args: A
-    ): Future<R>;
+/**
+ * What a closing loop releases, in this order: a closed loop must not keep process signals
+ * caught (Ctrl-C would be ignored for good), as asyncio's Unix loop removes its handlers in
+ * close(); nor leave a child running that nobody can wait for any more, nor a socket or
+ * server open (either would keep Node alive; Python's garbage collector would close it).
+ */
+const RELEASE_AT_CLOSE: ReadonlyArray<(loop: BaseEventLoop) => void> = [
+  removeAllSignalHandlers,
+  killSubprocessesAtClose,
+  _closeLoopResources,
+];
 
-    /**
-     * Makes `executor` the one `runInExecutor(null, …)` and `toThread()` use.
-     *
-     * @example
-     * ```ts
-     * loop.setDefaultExecutor(new asyncio.ThreadPoolExecutor(2));
-     * ```
-     */
-    setDefaultExecutor(executor: Executor): void;
+/**
+ * An event loop with I/O: the base of `NodeEventLoop` and `VirtualEventLoop`. It implements
+ * the I/O methods `BaseEventLoop` declares — sockets, servers, TLS, UDP, executors, DNS,
+ * signals — with Node, and releases what a loop holds (signal handlers, child processes,
+ * sockets) when it closes. Extend it, rather than `BaseEventLoop`, to write a loop of your
+ * own that has I/O: provide `time()` and how to be woken, as the two loops do.
+ *
+ * @example
+ * ```ts
+ * const loop = asyncio.newEventLoop();
+ * console.log(loop instanceof asyncio.IOEventLoop); // true
+ * loop.close();
+ * ```
+ */
+export abstract class IOEventLoop extends BaseEventLoop {
+  override runInExecutor<A extends unknown[], R>(
+    executor: Executor | null,
+    fn: ThreadFunction<A, R>,
+    ...args: A
+  ): Future<R> {
+    return runInExecutor(this, executor, fn, args);
+  }
 
-    /**
-     * Shuts the default executor down and waits for its workers (at most `timeout`
-     * seconds; after that the slow workers are reported and terminated). Later
-     * `runInExecutor(null, …)` calls raise `RuntimeError`. `Runner.close()` calls it.
-     *
-     * @example
-     * ```ts
-     * yield* loop.shutdownDefaultExecutor();
-     * ```
-     */
-    shutdownDefaultExecutor(timeout?: number | null): Coroutine<void>;
+  override setDefaultExecutor(executor: Executor): void {
+    setDefaultExecutor(this, executor);
+  }
 
-    /**
-     * Resolves `host` and `port` as the C library's `getaddrinfo` does: a list of
-     * `[family, type, proto, canonname, sockaddr]`. See `src/io/dns.ts`.
-     *
-     * @example
-     * ```ts
-     * const infos = yield* loop.getaddrinfo("localhost", 80, { type: asyncio.SOCK_STREAM });
-     * ```
-     */
-    getaddrinfo(
-      host: string | null,
-      port: number | string | null,
-      options?: GetaddrinfoOptions,
-    ): Future<AddrInfo[]>;
+  override shutdownDefaultExecutor(timeout: number | null = null): Coroutine<void> {
+    return shutdownDefaultExecutor(this, timeout);
+  }
 
-    /**
-     * Reverse lookup of a socket address: `[host, service]`.
-     *
-     * @example
-     * ```ts
-     * const [host, service] = yield* loop.getnameinfo(["127.0.0.1", 22]);
-     * ```
-     */
-    getnameinfo(sockaddr: SockAddr, flags?: number): Future<[string, string]>;
+  override getaddrinfo(
+    host: string | null,
+    port: number | string | null,
+    options: GetaddrinfoOptions = {},
+  ): Future<AddrInfo[]> {
+    return getaddrinfo(this, host, port, options);
+  }
 
-    /**
-     * Calls `callback(...args)` on the loop whenever the process receives signal `sig`.
-     * A second call for the same signal replaces the handler (no chaining), as asyncio.
-     * Throws `TypeError` for a coroutine function or a non-function, `RangeError` for an
-     * unknown signal, `RuntimeError` for a signal that cannot be caught or a closed loop.
-     *
-     * @example
-     * ```ts
-     * loop.addSignalHandler("SIGTERM", () => mainTask.cancel());
-     * ```
-     */
-    addSignalHandler<A extends unknown[]>(
-      sig: SignalName | number,
-      callback: (...args: A) => unknown,
-      ...args: A
-    ): void;
+  override getnameinfo(sockaddr: SockAddr, flags = 0): Future<[string, string]> {
+    return getnameinfo(this, sockaddr, flags);
+  }
 
-    /**
-     * Removes the handler for `sig`; returns whether there was one. Node's default
-     * behaviour for the signal comes back.
-     *
-     * @example
-     * ```ts
-     * loop.removeSignalHandler("SIGTERM");
-     * ```
-     */
-    removeSignalHandler(sig: SignalName | number): boolean;
+  override addSignalHandler<A extends unknown[]>(
+    sig: SignalName | number,
+    callback: (...args: A) => unknown,
+    ...args: A
+  ): void {
+    addSignalHandler(this, sig, callback, args);
+  }
+
+  override removeSignalHandler(sig: SignalName | number): boolean {
+    return removeSignalHandler(this, sig);
+  }
+
+  override createConnection<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    host?: string | null,
+    port?: number | null,
+    options?: CreateConnectionOptions,
+  ): Coroutine<[Transport, P]> {
+    return _createConnection.call(this, protocolFactory, host, port, options) as Coroutine<
+      [Transport, P]
+    >;
+  }
+
+  override createServer(
+    protocolFactory: () => BaseProtocol,
+    host?: string | readonly string[] | null,
+    port?: number | null,
+    options?: CreateServerOptions,
+  ): Coroutine<Server> {
+    return _createServer.call(this, protocolFactory, host, port, options);
+  }
+
+  override createUnixConnection<P extends BaseProtocol>(
+    protocolFactory: () => P,
+    path: string,
+    options?: CreateUnixConnectionOptions,
+  ): Coroutine<[Transport, P]> {
+    return _createUnixConnection.call(this, protocolFactory, path, options) as Coroutine<
+      [Transport, P]
+    >;
+  }
+
+  override createUnixServer(
+    protocolFactory: () => BaseProtocol,
+    path: string,
+    options?: CreateUnixServerOptions,
+  ): Coroutine<Server> {
+    return _createUnixServer.call(this, protocolFactory, path, options);
+  }
+
+  override createDatagramEndpoint<P extends DatagramProtocol>(
+    protocolFactory: () => P,
+    options?: CreateDatagramEndpointOptions,
+  ): Coroutine<[DatagramTransport, P]> {
+    return _createDatagramEndpoint.call(this, protocolFactory, options) as Coroutine<
+      [DatagramTransport, P]
+    >;
+  }
+
+  override startTls(
+    transport: Transport,
+    protocol: BaseProtocol,
+    sslcontext: ClientSSL | ServerSSL,
+    options?: StartTlsOptions,
+  ): Coroutine<Transport> {
+    return _startTls.call(this, transport, protocol, sslcontext, options);
+  }
+
+  /**
+   * Closes the loop as `BaseEventLoop.close()` does, first releasing its signal handlers,
+   * child processes and sockets (each failure is reported, the others still run).
+   */
+  override close(): void {
+    if (!this.isRunning() && !this.isClosed()) {
+      for (const release of RELEASE_AT_CLOSE) {
+        try {
+          release(this);
+        } catch (exception) {
+          this.callExceptionHandler({ message: "Error while closing the event loop", exception });
+        }
+      }
+    }
+    super.close();
   }
 }
-
-const proto = BaseEventLoop.prototype;
-
-proto.runInExecutor = function runInExecutorMethod<A extends unknown[], R>(
-  this: BaseEventLoop,
-  executor: Executor | null,
-  fn: ThreadFunction<A, R>,
-  ...args: A
-): Future<R> {
-  return runInExecutor(this, executor, fn, args);
-};
-
-proto.setDefaultExecutor = function setDefaultExecutorMethod(
-  this: BaseEventLoop,
-  executor: Executor,
-): void {
-  setDefaultExecutor(this, executor);
-};
-
-proto.shutdownDefaultExecutor = function shutdownDefaultExecutorMethod(
-  this: BaseEventLoop,
-  timeout: number | null = null,
-): Coroutine<void> {
-  return shutdownDefaultExecutor(this, timeout);
-};
-
-proto.getaddrinfo = function getaddrinfoMethod(
-  this: BaseEventLoop,
-  host: string | null,
-  port: number | string | null,
-  options: GetaddrinfoOptions = {},
-): Future<AddrInfo[]> {
-  return getaddrinfo(this, host, port, options);
-};
-
-proto.getnameinfo = function getnameinfoMethod(
-  this: BaseEventLoop,
-  sockaddr: SockAddr,
-  flags = 0,
-): Future<[string, string]> {
-  return getnameinfo(this, sockaddr, flags);
-};
-
-proto.addSignalHandler = function addSignalHandlerMethod<A extends unknown[]>(
-  this: BaseEventLoop,
-  sig: SignalName | number,
-  callback: (...args: A) => unknown,
-  ...args: A
-): void {
-  addSignalHandler(this, sig, callback, args);
-};
-
-proto.removeSignalHandler = function removeSignalHandlerMethod(
-  this: BaseEventLoop,
-  sig: SignalName | number,
-): boolean {
-  return removeSignalHandler(this, sig);
-};
-
-// A closed loop must not keep process signals caught (Ctrl-C would be ignored for good),
-// as asyncio's Unix loop removes its handlers in close(); nor leave a child running that
-// nobody can wait for any more (it would keep Node alive).
-_addCloseHook((loop) => {
-  removeAllSignalHandlers(loop);
-  killSubprocessesAtClose(loop);
-});

@@ -1,10 +1,8 @@
 /**
  * The event loop's network methods — `createConnection`, `createServer`, their Unix-socket
- * twins, `createDatagramEndpoint` and `startTls` — attached to `BaseEventLoop.prototype`.
- *
- * They live here, not in `src/core/`, because the core imports nothing from Node. Importing
- * this module (the package's index does) installs them; declaration merging makes
- * `loop.createConnection(...)` type-check.
+ * twins, `createDatagramEndpoint` and `startTls` — as functions of the loop, which
+ * `IOEventLoop` (loop_io.ts) calls from its methods. `BaseEventLoop` only declares them: they
+ * live here, not in `src/core/`, because the core imports nothing from Node.
  *
  * Every method is a coroutine: it waits for Node's callback through a Future, so it can be
  * cancelled, and cancelling it destroys the half-made socket — nothing leaks. While such a
@@ -19,7 +17,7 @@ import * as dns from "node:dns";
 import * as fs from "node:fs";
 import * as net from "node:net";
 import * as tls from "node:tls";
-import { _addCloseHook, BaseEventLoop } from "../core/base_events.js";
+import type { BaseEventLoop } from "../core/base_events.js";
 import { type Coroutine, describe } from "../core/coroutines.js";
 import { TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
@@ -27,7 +25,6 @@ import { _osError } from "./oserror.js";
 import type { BaseProtocol, DatagramAddress, DatagramProtocol } from "./protocols.js";
 import { type AcceptCallback, Server } from "./server.js";
 import {
-  _closeLoopResources,
   type DatagramTransport,
   SocketTransport,
   type Transport,
@@ -198,109 +195,6 @@ export interface StartTlsOptions {
   serverSide?: boolean;
   serverHostname?: string;
   sslHandshakeTimeout?: number;
-}
-
-declare module "../core/base_events.js" {
-  interface BaseEventLoop {
-    /**
-     * Opens a TCP (or TLS) connection to `host`:`port` and wires it to a new protocol
-     * from `protocolFactory`; evaluates to `[transport, protocol]` once the protocol's
-     * `connectionMade` has run.
-     *
-     * Errors: asyncio's OSError classes for system errors (ConnectionRefusedError for
-     * `ECONNREFUSED`, …, with Node's `code`, `errno`, `syscall`); Node's own errors for
-     * name resolution (`ENOTFOUND`) and certificates; TimeoutError when the TLS handshake
-     * exceeds `sslHandshakeTimeout`. Cancellation destroys the socket.
-     *
-     * @example
-     * ```ts
-     * const loop = asyncio.getRunningLoop();
-     * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", 8888);
-     * ```
-     */
-    createConnection<P extends BaseProtocol>(
-      protocolFactory: () => P,
-      host?: string | null,
-      port?: number | null,
-      options?: CreateConnectionOptions,
-    ): Coroutine<[Transport, P]>;
-    /**
-     * Listens on `host`:`port` (every address of `host`, every interface when `host` is
-     * `null`; a list of hosts listens on each) and serves each connection with a new
-     * protocol from `protocolFactory`. Port 0 picks a free port (see `server.sockets`).
-     *
-     * @example
-     * ```ts
-     * const server = yield* loop.createServer(() => new EchoProtocol(), "127.0.0.1", 0);
-     * const [, port] = server.sockets[0]!.getsockname() as [string, number];
-     * ```
-     */
-    createServer(
-      protocolFactory: () => BaseProtocol,
-      host?: string | readonly string[] | null,
-      port?: number | null,
-      options?: CreateServerOptions,
-    ): Coroutine<Server>;
-    /**
-     * As {@link createConnection}, to a Unix domain socket at `path`.
-     *
-     * @example
-     * ```ts
-     * const [transport] = yield* loop.createUnixConnection(() => new MyProtocol(), "/tmp/app.sock");
-     * ```
-     */
-    createUnixConnection<P extends BaseProtocol>(
-      protocolFactory: () => P,
-      path: string,
-      options?: CreateUnixConnectionOptions,
-    ): Coroutine<[Transport, P]>;
-    /**
-     * As {@link createServer}, listening on a Unix domain socket at `path` (a stale socket
-     * file there is replaced; it is removed when the server closes).
-     *
-     * @example
-     * ```ts
-     * const server = yield* loop.createUnixServer(() => new EchoProtocol(), "/tmp/app.sock");
-     * ```
-     */
-    createUnixServer(
-      protocolFactory: () => BaseProtocol,
-      path: string,
-      options?: CreateUnixServerOptions,
-    ): Coroutine<Server>;
-    /**
-     * Opens a UDP socket (bound to `localAddr` and/or connected to `remoteAddr`) and
-     * evaluates to `[transport, protocol]`.
-     *
-     * @example
-     * ```ts
-     * const [transport, proto] = yield* loop.createDatagramEndpoint(() => new EchoUdp(), {
-     *   localAddr: ["127.0.0.1", 0],
-     * });
-     * ```
-     */
-    createDatagramEndpoint<P extends DatagramProtocol>(
-      protocolFactory: () => P,
-      options?: CreateDatagramEndpointOptions,
-    ): Coroutine<[DatagramTransport, P]>;
-    /**
-     * Upgrades an open connection to TLS: evaluates to a new transport that `protocol`
-     * (now its protocol) talks through; the old transport must not be used again.
-     *
-     * @example
-     * ```ts
-     * const tlsTransport = yield* loop.startTls(transport, protocol, { ca: [caPem] }, {
-     *   serverHostname: "example.test",
-     * });
-     * ```
-     */
-    startTls(
-      transport: Transport,
-      protocol: BaseProtocol,
-      sslcontext: ClientSSL | ServerSSL,
-      options?: StartTlsOptions,
-    ): Coroutine<Transport>;
-  }
 }
 
 // ---------------------------------------------------------------- waiting on Node
@@ -876,10 +770,10 @@ function* startTls(
   return t;
 }
 
-// ---------------------------------------------------------------- install
+// ---------------------------------------------------------------- the methods
 
 /**
- * The method as installed: `check` validates the arguments at the call (bad arguments
+ * The method as IOEventLoop calls it: `check` validates the arguments at the call (bad arguments
  * throw at once, not when the coroutine first runs), then the lazy coroutine is returned.
  */
 function eagerly<A extends unknown[], R>(
@@ -908,36 +802,36 @@ function checkConnect(
   checkTimeout(options?.sslHandshakeTimeout, method);
 }
 
-// A socket or server still open when its loop closes would keep the Node process alive
-// for ever (Python's garbage collector would close it): close those when the loop closes.
-_addCloseHook(_closeLoopResources);
-
-const proto = BaseEventLoop.prototype as unknown as Record<string, unknown>;
-proto.createConnection = eagerly(
+/** @internal `loop.createConnection()`. */
+export const _createConnection = eagerly(
   (f: () => BaseProtocol, _h?: string | null, port?: number | null, o?: CreateConnectionOptions) =>
     checkConnect("createConnection", f, port, o),
   createConnection,
 );
-proto.createServer = eagerly(
+/** @internal `loop.createServer()`. */
+export const _createServer = eagerly(
   (f: () => BaseProtocol, _h?: unknown, port?: number | null, o?: CreateServerOptions) => {
     checkConnect("createServer", f, port, o);
     checkBacklog(o?.backlog, "createServer");
   },
   createServer,
 );
-proto.createUnixConnection = eagerly(
+/** @internal `loop.createUnixConnection()`. */
+export const _createUnixConnection = eagerly(
   (f: () => BaseProtocol, _p: string, o?: CreateUnixConnectionOptions) =>
     checkConnect("createUnixConnection", f, null, o),
   createUnixConnection,
 );
-proto.createUnixServer = eagerly(
+/** @internal `loop.createUnixServer()`. */
+export const _createUnixServer = eagerly(
   (f: () => BaseProtocol, _p: string, o?: CreateUnixServerOptions) => {
     checkConnect("createUnixServer", f, null, o);
     checkBacklog(o?.backlog, "createUnixServer");
   },
   createUnixServer,
 );
-proto.createDatagramEndpoint = eagerly(
+/** @internal `loop.createDatagramEndpoint()`. */
+export const _createDatagramEndpoint = eagerly(
   (f: () => DatagramProtocol, o?: CreateDatagramEndpointOptions) => {
     checkFactory(f, "createDatagramEndpoint");
     if (o?.localAddr !== undefined) checkPort(o.localAddr[1], "createDatagramEndpoint");
@@ -945,7 +839,8 @@ proto.createDatagramEndpoint = eagerly(
   },
   createDatagramEndpoint,
 );
-proto.startTls = eagerly(
+/** @internal `loop.startTls()`. */
+export const _startTls = eagerly(
   (_t: Transport, _p: BaseProtocol, _s: unknown, o?: StartTlsOptions) =>
     void checkTimeout(o?.sslHandshakeTimeout, "startTls"),
   startTls,

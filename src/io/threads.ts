@@ -564,5 +564,6 @@ export function* toThread<A extends unknown[], R>(
   fn: ThreadFunction<A, R>,
   ...args: A
 ): Coroutine<R> {
-  return yield* runInExecutor(getRunningLoop(), null, fn, args);
+  // Through the loop's method, as asyncio's to_thread: a loop without I/O refuses.
+  return yield* getRunningLoop().runInExecutor(null, fn, ...args);
 }

@@ -12,9 +12,9 @@
  * @module
  */
 
-import { BaseEventLoop } from "../core/base_events.js";
 import { DeadlockError } from "../core/exceptions.js";
 import { formatAllTasks } from "../debug/graph.js";
+import { IOEventLoop } from "../io/loop_io.js";
 
 /** Node's longest timer delay; longer ones are re-armed when they fire. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -30,7 +30,7 @@ function keepAliveTick(): void {}
  * await asyncio.run(main(), { loopFactory: () => new asyncio.NodeEventLoop() });
  * ```
  */
-export class NodeEventLoop extends BaseEventLoop {
+export class NodeEventLoop extends IOEventLoop {
   private _immediate: ReturnType<typeof setImmediate> | null = null;
   private _timer: ReturnType<typeof setTimeout> | null = null;
   private _timerWhen = Number.NaN;

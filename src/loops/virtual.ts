@@ -13,7 +13,7 @@
  * @module
  */
 
-import { BaseEventLoop } from "../core/base_events.js";
+import { IOEventLoop } from "../io/loop_io.js";
 
 /**
  * Options of {@link VirtualEventLoop}.
@@ -49,7 +49,7 @@ export interface VirtualEventLoopOptions {
  * console.log(elapsed); // 3600, at once
  * ```
  */
-export class VirtualEventLoop extends BaseEventLoop {
+export class VirtualEventLoop extends IOEventLoop {
   private _now: number;
   private readonly _patienceMs: number;
   private _immediate: ReturnType<typeof setImmediate> | null = null;
