@@ -138,14 +138,21 @@ export abstract class BaseEventLoop {
   /** Callbacks or task steps slower than this (seconds) are reported in debug mode. */
   slowCallbackDuration = 0.1;
 
+  /** @internal */
   private _closed = false;
+  /** @internal */
   private _running = false;
+  /** @internal */
   private _stopping = false;
-  /** stop() came before runForever(): asyncio still runs one iteration first */
+  /** @internal stop() came before runForever(): asyncio still runs one iteration first */
   private _stopOnEntry = false;
+  /** @internal */
   private _inTick = false;
+  /** @internal */
   private _stopResolve: (() => void) | null = null;
+  /** @internal */
   private _exceptionHandler: ExceptionHandler | null = null;
+  /** @internal */
   private _taskFactory: TaskFactory | null = null;
 
   /** The loop's clock: monotonic seconds. */
@@ -556,6 +563,7 @@ export abstract class BaseEventLoop {
 
   // ------------------------------------------------------------------ the tick
 
+  /** @internal */
   private readonly _tickJob = (): void => this._tick();
 
   /**
@@ -616,6 +624,7 @@ export abstract class BaseEventLoop {
     return n;
   }
 
+  /** @internal */
   private _runOnceDebug(): number {
     if (this._timers.size > 0) this._collectDueTimers();
     const ready = this._ready;
@@ -634,6 +643,7 @@ export abstract class BaseEventLoop {
     return n;
   }
 
+  /** @internal */
   private _collectDueTimers(): void {
     const timers = this._timers;
     if (
@@ -678,6 +688,7 @@ export abstract class BaseEventLoop {
     return undefined;
   }
 
+  /** @internal */
   private _timerDue(): boolean {
     if (this._timers.size === 0) return false;
     const next = this._nextTimerWhen();
@@ -695,6 +706,7 @@ export abstract class BaseEventLoop {
     else this._cancelWakeups();
   }
 
+  /** @internal */
   private _finishRunForever(): void {
     this._stopping = false;
     this._running = false;
@@ -712,6 +724,7 @@ export abstract class BaseEventLoop {
     if (this._closed) throw new RuntimeError("Event loop is closed");
   }
 
+  /** @internal */
   private _checkNotRunning(): void {
     if (this._running) throw new RuntimeError("This event loop is already running");
     if (_getRunningLoop() !== null) {
@@ -719,6 +732,7 @@ export abstract class BaseEventLoop {
     }
   }
 
+  /** @internal */
   private _checkCallback(callback: unknown, method: string): void {
     if (typeof callback !== "function") {
       throw new TypeError(

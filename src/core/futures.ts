@@ -165,6 +165,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _state(): number {
     return this._flags & STATE_MASK;
   }
+  /** @internal */
   set _state(state: number) {
     this._flags = (this._flags & ~STATE_MASK) | state;
   }
@@ -196,6 +197,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _cancelMessage(): string | undefined {
     return this._extra === null ? undefined : this._extra.cancelMessage;
   }
+  /** @internal */
   set _cancelMessage(msg: string | undefined) {
     if (msg !== undefined || this._extra !== null) this._getExtra().cancelMessage = msg;
   }
@@ -208,6 +210,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _cancelledExc(): CancelledError | null {
     return this._state === CANCELLED ? ((this._value ?? null) as CancelledError | null) : null;
   }
+  /** @internal */
   set _cancelledExc(exc: CancelledError | null) {
     this._value = exc;
   }
@@ -228,6 +231,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _blocking(): boolean {
     return (this._flags & BLOCKING) !== 0;
   }
+  /** @internal */
   set _blocking(on: boolean) {
     this._flags = on ? this._flags | BLOCKING : this._flags & ~BLOCKING;
   }
@@ -236,6 +240,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _logTraceback(): boolean {
     return (this._flags & LOG_TRACEBACK) !== 0;
   }
+  /** @internal */
   set _logTraceback(on: boolean) {
     this._flags = on ? this._flags | LOG_TRACEBACK : this._flags & ~LOG_TRACEBACK;
   }
@@ -447,6 +452,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     else this._pushCallback(r, INTERNAL);
   }
 
+  /** @internal */
   private _runCallback(cb: unknown, tag: Context | null): void {
     if (tag === INTERNAL) this._loop._readyPush(cb as Runnable, this);
     else this._loop._callSoonWithContext(cb as (f: this) => void, [this], tag);
@@ -460,6 +466,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     }
   }
 
+  /** @internal */
   private _scheduleCallbacks(): void {
     const cbs = this._callbacks;
     if (cbs !== null) {
@@ -475,6 +482,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (extra !== null && extra.settle !== null) extra.settle();
   }
 
+  /** @internal */
   private _asPromise(): Promise<T> {
     const extra = this._getExtra();
     if (extra.promise === null) {

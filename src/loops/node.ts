@@ -25,15 +25,20 @@ const MAX_TIMER_MS = 2_147_483_647;
  * ```
  */
 export class NodeEventLoop extends BaseEventLoop {
+  /** @internal */
   private _immediate: ReturnType<typeof setImmediate> | null = null;
+  /** @internal */
   private _timer: ReturnType<typeof setTimeout> | null = null;
+  /** @internal */
   private _timerWhen = Number.NaN;
 
+  /** @internal */
   private readonly _onImmediate = (): void => {
     this._immediate = null;
     this._tickSoon();
   };
 
+  /** @internal */
   private readonly _onTimer = (): void => {
     this._timer = null;
     this._timerWhen = Number.NaN;
@@ -45,6 +50,7 @@ export class NodeEventLoop extends BaseEventLoop {
    * and no outside work can call back. Every pending task waits for something that will
    * never happen. asyncio would hang here forever; Node exits, leaving `run()`'s Promise
    * unsettled. Say which tasks are stuck, and where, before it does.
+   * @internal
    */
   private readonly _onBeforeExit = (): void => {
     if (!this.isRunning() || this._ready.length > 0 || this._nextTimerWhen() !== undefined) return;
@@ -66,10 +72,12 @@ export class NodeEventLoop extends BaseEventLoop {
     return performance.now() / 1000;
   }
 
+  /** @internal */
   protected _requestImmediate(): void {
     if (this._immediate === null) this._immediate = setImmediate(this._onImmediate);
   }
 
+  /** @internal */
   protected _requestTimer(when: number): void {
     if (this._timer !== null) {
       if (this._timerWhen === when) return;
@@ -81,6 +89,7 @@ export class NodeEventLoop extends BaseEventLoop {
     this._timerWhen = when;
   }
 
+  /** @internal */
   protected _cancelWakeups(): void {
     if (this._immediate !== null) {
       clearImmediate(this._immediate);
