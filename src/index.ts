@@ -63,6 +63,7 @@ export { getRunningLoop } from "./core/events.js";
 export {
   BrokenBarrierError,
   CancelledError,
+  DeadlockError,
   IncompleteReadError,
   InvalidStateError,
   KeyboardInterrupt,
@@ -99,6 +100,7 @@ export {
   ensureFuture,
   GatheringFuture,
   gather,
+  gatherAll,
   sleep,
 } from "./tasks.js";
 export type { CancelScopeOptions } from "./timeouts.js";

@@ -220,6 +220,26 @@ export function rethrowIfCancelled(e: unknown): void {
  */
 export class KeyboardInterrupt extends AsyncioError {}
 
+/**
+ * The Node loop found that nothing can ever wake it again: every pending task waits for
+ * something that cannot happen (no ready callback, no timer, no socket, child process or
+ * signal handler that could call back). asyncio would hang forever; here the loop reports
+ * the stuck tasks, stops, and `runForever()` / `runUntilComplete()` — and so `run()`, after
+ * cancelling the stuck tasks and running their cleanup — reject with this error. Its
+ * message lists the tasks that were pending.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await asyncio.run(main());
+ * } catch (e) {
+ *   if (e instanceof asyncio.DeadlockError) console.error(e.message); // names the stuck tasks
+ *   throw e;
+ * }
+ * ```
+ */
+export class DeadlockError extends RuntimeError {}
+
 brand(CancelledError, "CancelledError");
 brand(InvalidStateError, "InvalidStateError");
 brand(TimeoutError, "TimeoutError");
@@ -229,3 +249,4 @@ brand(LimitOverrunError, "LimitOverrunError");
 brand(BrokenBarrierError, "BrokenBarrierError");
 brand(SendfileNotAvailableError, "SendfileNotAvailableError");
 brand(KeyboardInterrupt, "KeyboardInterrupt");
+brand(DeadlockError, "DeadlockError");
