@@ -80,11 +80,11 @@ export class NodeEventLoop extends BaseEventLoop {
     this.stop();
   };
 
-  /** Why the loop is stopping: a deadlock found at `beforeExit`. */
+  /** @internal Why the loop is stopping: a deadlock found at `beforeExit`. */
   private _deadlock: DeadlockError | null = null;
-  /** The deadlock that ended the previous run, if it ended so. */
+  /** @internal The deadlock that ended the previous run, if it ended so. */
   private _lastDeadlock: DeadlockError | null = null;
-  /** A referenced Node timer that never fires, held while a wake source is installed. */
+  /** @internal A referenced Node timer that never fires, held while a wake source is installed. */
   private _keepAlive: ReturnType<typeof setInterval> | null = null;
 
   /**
@@ -116,6 +116,7 @@ export class NodeEventLoop extends BaseEventLoop {
    * listener is not one. So while the loop runs with a wake source installed it holds a
    * referenced timer of its own; removing the last source lets Node, and the deadlock
    * check at `beforeExit`, see an idle process again.
+   * @internal
    */
   private _holdProcess(): void {
     const wanted = this.isRunning() && this._wakeSources > 0;
