@@ -15,7 +15,7 @@ import {
   iscoroutine,
 } from "./core/coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./core/events.js";
-import { CancelledError } from "./core/exceptions.js";
+import { _schedulerCancelledError, CancelledError } from "./core/exceptions.js";
 import { Future, isfuture } from "./core/futures.js";
 import type { Runnable } from "./core/readyqueue.js";
 import { Sleep } from "./core/sleep.js";
@@ -424,15 +424,17 @@ class GatherWaiter implements Runnable {
         return;
       }
     }
-    if (this.nfinished === this.nfuts) this.finish(child);
+    if (this.nfinished === this.nfuts) this.finish();
   }
 
-  private finish(last: Future<unknown>): void {
+  private finish(): void {
     const children = this.children;
     const results: unknown[] = new Array(children.length);
     for (let i = 0; i < children.length; i++) {
       const child = children[i] as Future<unknown>;
-      if (child.cancelled()) results[i] = child._makeCancelledError();
+      // A fresh error with the child's cancel message, as asyncio's gather: a Task that
+      // ended cancelled keeps its coroutine's own CancelledError for whoever retrieves it.
+      if (child.cancelled()) results[i] = _schedulerCancelledError(child._cancelMessage);
       else {
         const exc = child.exception();
         results[i] = exc !== null ? exc : child._result;
@@ -441,8 +443,12 @@ class GatherWaiter implements Runnable {
     const outer = this.outer;
     if (outer._cancelRequested) {
       // The children raised CancelledError only because the outer Future was cancelled:
-      // propagate a child's own (it carries the cancel message), as asyncio does.
-      outer.setException(last.cancelled() ? last._makeCancelledError() : new CancelledError());
+      // propagate the last child's own, in argument order as asyncio's gather does (its
+      // loop over the children leaves that one in hand), not the last one to finish.
+      const lastChild = children[children.length - 1] as Future<unknown>;
+      outer.setException(
+        lastChild.cancelled() ? lastChild._makeCancelledError() : new CancelledError(),
+      );
     } else {
       outer.setResult(results);
     }

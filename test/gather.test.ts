@@ -116,6 +116,73 @@ describe("gather() cancellation semantics", () => {
   });
 });
 
+describe("gather(returnExceptions) of cancelled children", () => {
+  it("holds a new CancelledError with the Future's cancel message, and leaves a Task's own error to its awaiter", async () => {
+    function* child() {
+      yield* asyncio.sleep(10);
+    }
+    function* main() {
+      const t = asyncio.createTask(child());
+      const f = asyncio.getRunningLoop().createFuture<number>();
+      yield* asyncio.sleep(0);
+      t.cancel("m");
+      f.cancel("fm");
+      const r1 = yield* asyncio.gather(t, f, { returnExceptions: true });
+      const r2 = yield* asyncio.gather(t, f, { returnExceptions: true });
+      const awaited = yield* caught(t);
+      return [...r1, ...r2, awaited].map((e) =>
+        e instanceof asyncio.CancelledError ? `CancelledError(${JSON.stringify(e.message)})` : e,
+      );
+    }
+    // What CPython 3.13 prints for the same program.
+    expect((await runVirtual(main())).result).toEqual([
+      'CancelledError("")',
+      'CancelledError("fm")',
+      'CancelledError("")',
+      'CancelledError("fm")',
+      'CancelledError("m")',
+    ]);
+  });
+});
+
+describe("a cancelled gather propagates the last child's cancellation, in argument order", () => {
+  it("takes the last child given, not the last one to finish (as CPython 3.13)", async () => {
+    const order: string[] = [];
+    function* slowToStop() {
+      try {
+        yield* asyncio.sleep(0);
+      } finally {
+        yield* asyncio.sleep(0); // finishes last, cancelled with "m15"
+        order.push("first child stopped");
+      }
+    }
+    function* quick() {
+      return "r4";
+    }
+    function* waiter() {
+      try {
+        yield* asyncio.gather(slowToStop(), quick(), { returnExceptions: true });
+      } catch (e) {
+        order.push(`caught ${String(e)}`);
+      }
+    }
+    function* main() {
+      const t = asyncio.createTask(waiter());
+      yield* asyncio.sleep(0);
+      yield* asyncio.sleep(0);
+      t.cancel("m15");
+      yield* asyncio.gather(t, { returnExceptions: true });
+      return order;
+    }
+    // CPython 3.13 prints "caught CancelledError()": its gather asks the last child in
+    // argument order (here finished, not cancelled) for the error to raise.
+    expect((await runVirtual(main())).result).toEqual([
+      "first child stopped",
+      "caught CancelledError",
+    ]);
+  });
+});
+
 describe("gather() of children already done (Python 3.12+)", () => {
   it("is done at once and yield* on it does not suspend: it comes before a callSoon made just before", async () => {
     function* main() {

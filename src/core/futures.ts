@@ -286,9 +286,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   }
 
   /**
-   * @internal The CancelledError a cancelled Future raises, re-raised as is. A cancelled
-   * Future has no result or exception, so it lives in the value slot: no side object per
-   * cancelled task. Set just before the state becomes CANCELLED (Task._finishWithException).
+   * @internal The CancelledError a Task's coroutine ended with, until someone retrieves it
+   * (see _makeCancelledError). A cancelled Future has no result or exception, so it lives
+   * in the value slot: no side object per cancelled task. Set just before the state
+   * becomes CANCELLED (Task._finishWithException).
    */
   get _cancelledExc(): CancelledError | null {
     return this._state === CANCELLED ? ((this._value ?? null) as CancelledError | null) : null;
@@ -517,15 +518,20 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     return `finished result=${describe(this._result)}`;
   }
 
-  /** @internal */
+  /**
+   * @internal The CancelledError to raise for this cancelled Future, as asyncio's
+   * `_make_cancelled_error`: a Task that ended cancelled hands its coroutine's own error
+   * (with the message it carried) to the first caller only; every other caller, and every
+   * caller of a Future cancelled with `cancel(msg)`, gets a new one with the cancel
+   * message. A pending Task asks for one to throw into its coroutine.
+   */
   _makeCancelledError(): CancelledError {
-    const cached = this._cancelledExc;
-    if (cached !== null) return cached;
-    const exc = _schedulerCancelledError(this._cancelMessage);
-    // Cached only once cancelled: a pending Task asks for one to throw into its coroutine,
-    // which may catch it and finish normally — the slot must then stay empty.
-    if (this._state === CANCELLED) this._value = exc;
-    return exc;
+    const own = this._cancelledExc;
+    if (own !== null) {
+      this._value = undefined;
+      return own;
+    }
+    return _schedulerCancelledError(this._cancelMessage);
   }
 
   /**
