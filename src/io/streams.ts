@@ -563,7 +563,10 @@ export class StreamReaderProtocol extends Protocol {
   private _closeWaiters: Future<void>[] = [];
   /** @internal */
   private _connectionLost = false;
-  /** The OS's account of how the connection ended, for drain() on a writer with no reader. */
+  /**
+   * The OS's account of how the connection ended, for drain() on a writer with no reader.
+   * @internal
+   */
   private _lostError: ConnectionError | null = null;
 
   constructor(
