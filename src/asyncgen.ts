@@ -120,18 +120,19 @@ function* finalizeAbandoned(state: AsyncGenState, loop: BaseEventLoop): Coroutin
  * (which tracks unfinished generators) never keeps the wrapper alive.
  */
 export class AsyncGenState implements AsyncGenLike {
+  /** @internal */
   _state = CREATED;
-  /** The loop of the first iteration; unfinished generators are registered with it. */
+  /** @internal The loop of the first iteration; unfinished generators are registered with it. */
   _loop: BaseEventLoop | null = null;
-  /** The last item emitted, or the suspension token being forwarded. */
+  /** @internal The last item emitted, or the suspension token being forwarded. */
   _value: unknown = undefined;
 
   constructor(
-    readonly _gen: Generator<unknown, unknown, unknown>,
-    readonly _name: string,
+    /** @internal */ readonly _gen: Generator<unknown, unknown, unknown>,
+    /** @internal */ readonly _name: string,
   ) {}
 
-  /** Checks that a request may start; false when the generator is already exhausted. */
+  /** @internal Checks that a request may start; false when the generator is already exhausted. */
   _begin(method: string, owner: object): boolean {
     const s = this._state;
     if (s === SUSPENDED) return true;
@@ -156,6 +157,7 @@ export class AsyncGenState implements AsyncGenLike {
    * Resumes the producer once. EMITTED: the item is in `_value`; AWAITING: `_value` is a
    * suspension token to forward to the Task; FINISHED: the producer returned. A producer
    * error closes the generator and is re-thrown.
+   * @internal
    */
   _resume(mode: number, value: unknown): number {
     this._state = RUNNING;
@@ -176,6 +178,7 @@ export class AsyncGenState implements AsyncGenLike {
     return EMITTED;
   }
 
+  /** @internal */
   _finish(): void {
     this._state = CLOSED;
     this._value = undefined;
@@ -188,6 +191,7 @@ export class AsyncGenState implements AsyncGenLike {
   /**
    * A request was abandoned half-way (the consumer's coroutine was closed with `return()`
    * instead of being cancelled): the producer cannot be resumed correctly any more.
+   * @internal
    */
   _abandon(): void {
     if (this._state !== RUNNING) return;
@@ -199,7 +203,7 @@ export class AsyncGenState implements AsyncGenLike {
     }
   }
 
-  /** Drives the producer until it emits (true) or finishes (false). */
+  /** @internal Drives the producer until it emits (true) or finishes (false). */
   *_drive(mode: number, value: unknown): Generator<Suspend, boolean, unknown> {
     try {
       for (;;) {
@@ -353,6 +357,7 @@ export class AsyncGen<T> implements AsyncIter<T>, AsyncIterableIterator<T, undef
     return this._s.aclose();
   }
 
+  /** @internal */
   private *_request(
     method: string,
     mode: number,
@@ -408,6 +413,7 @@ export class AsyncGen<T> implements AsyncIter<T>, AsyncIterableIterator<T, undef
     return this._onLoop(() => this.athrow(error));
   }
 
+  /** @internal */
   private _onLoop(
     start: () => Coroutine<IteratorResult<T, undefined>>,
   ): Promise<IteratorResult<T, undefined>> {

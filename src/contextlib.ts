@@ -318,6 +318,7 @@ function isAsyncContextManager(cm: unknown): cm is AsyncContextManager<unknown> 
  * ```
  */
 export class AsyncExitStack implements AsyncContextManager<AsyncExitStack> {
+  /** @internal */
   private _exits: AsyncExitCallback[] = [];
 
   /**

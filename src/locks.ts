@@ -55,11 +55,15 @@ import { Operation } from "./operation.js";
  * newcomers, and what lets a waiter cancelled after its wakeup pass that wakeup on.
  */
 export class WaiterQueue {
+  /** @internal */
   private _buf: Array<Future<boolean> | undefined> | null = null;
+  /** @internal */
   private _head = 0;
+  /** @internal */
   private _mask = 0;
   /** How many waiters are parked (woken ones included, until they remove themselves). */
   length = 0;
+  /** @internal */
   private _loop: BaseEventLoop | null = null;
 
   /**
@@ -163,6 +167,7 @@ export class WaiterQueue {
     return false;
   }
 
+  /** @internal */
   private _grow(old: Array<Future<boolean> | undefined>): Array<Future<boolean> | undefined> {
     const buf = new Array<Future<boolean> | undefined>(old.length * 2);
     for (let i = 0; i < this.length; i++) buf[i] = old[(this._head + i) & this._mask];
@@ -298,6 +303,7 @@ export class Lock {
     return this._with(body);
   }
 
+  /** @internal */
   private *_with<R>(body: () => Coroutine<R>): Coroutine<R> {
     if (!this._locked && this._waiters.length === 0) this._locked = true;
     else yield* new LockAcquire(this, undefined);
@@ -490,6 +496,7 @@ export class Event {
     return this._wait();
   }
 
+  /** @internal */
   private *_wait(): Coroutine<true> {
     if (this._value) return true;
     const fut = this._waiters.park(this);
@@ -647,6 +654,7 @@ export class Condition {
     return this._waitFor(predicate);
   }
 
+  /** @internal */
   private *_waitFor<T>(predicate: () => T): Coroutine<T> {
     let result = predicate();
     while (!result) {
@@ -822,6 +830,7 @@ export class Semaphore {
     return this._with(body);
   }
 
+  /** @internal */
   private *_with<R>(body: () => Coroutine<R>): Coroutine<R> {
     yield* this._acquire();
     try {
@@ -957,9 +966,13 @@ type BarrierState = "filling" | "draining" | "resetting" | "broken";
  * ```
  */
 export class Barrier {
+  /** @internal */
   private readonly _cond = new Condition();
+  /** @internal */
   private readonly _parties: number;
+  /** @internal */
   private _state: BarrierState = "filling";
+  /** @internal */
   private _count = 0;
 
   /** @param parties how many tasks must wait before all are released (≥ 1). */
@@ -1002,13 +1015,13 @@ export class Barrier {
     }
   }
 
-  /** Blocks while the barrier drains or resets; fails if it is broken. */
+  /** @internal Blocks while the barrier drains or resets; fails if it is broken. */
   private *_block(): Coroutine<void> {
     yield* this._cond.waitFor(() => this._state !== "draining" && this._state !== "resetting");
     if (this._state === "broken") throw new BrokenBarrierError("Barrier aborted");
   }
 
-  /** The last task out lets the next round in. */
+  /** @internal The last task out lets the next round in. */
   private _exit(): void {
     if (this._count === 0) {
       if (this._state === "resetting" || this._state === "draining") {

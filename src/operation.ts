@@ -31,14 +31,19 @@ type ResumeMode = typeof SEND | typeof THROW | typeof RETURN;
  * is what keeps a million queue items a second cheap.
  */
 export abstract class Operation<T> implements Coroutine<T> {
+  /** @internal */
   private _state: OperationState = NOT_STARTED;
+  /** @internal */
   private _gen: Coroutine<T> | null = null;
   /** @internal set by `_fast()` when it completes */
   _value: T | undefined = undefined;
 
-  /** Completes at once if it can (setting `_value`) and returns true; else returns false. */
+  /**
+   * Completes at once if it can (setting `_value`) and returns true; else returns false.
+   * @internal
+   */
   protected abstract _fast(): boolean;
-  /** The waiting path, started only when `_fast()` returned false. */
+  /** @internal The waiting path, started only when `_fast()` returned false. */
   protected abstract _slow(): Coroutine<T>;
 
   next(value?: unknown): IteratorResult<Suspend, T> {
@@ -71,6 +76,7 @@ export abstract class Operation<T> implements Coroutine<T> {
     this.return();
   }
 
+  /** @internal */
   private _resume(mode: ResumeMode, value: unknown): IteratorResult<Suspend, T> {
     const gen = this._gen as Coroutine<T>;
     let r: IteratorResult<Suspend, T>;
@@ -89,6 +95,7 @@ export abstract class Operation<T> implements Coroutine<T> {
     return r;
   }
 
+  /** @internal */
   private _finish(): void {
     this._state = FINISHED;
     this._gen = null;

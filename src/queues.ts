@@ -104,15 +104,22 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
   readonly _putters = new WaiterQueue();
   /** @internal */
   _isShutdown = false;
+  /** @internal */
   private readonly _maxsize: number;
-  /** Items allowed before `put()` waits: maxsize, or Infinity when unbounded. */
+  /** @internal Items allowed before `put()` waits: maxsize, or Infinity when unbounded. */
   private readonly _limit: number;
+  /** @internal */
   private _unfinishedTasks = 0;
+  /** @internal */
   private readonly _finished = new Event();
   // The FIFO store: a ring buffer with a power-of-two capacity.
+  /** @internal */
   private _buf: Array<T | undefined> = new Array<T | undefined>(8);
+  /** @internal */
   private _head = 0;
+  /** @internal */
   private _mask = 7;
+  /** @internal */
   private _len = 0;
 
   /**
@@ -164,6 +171,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return this._len;
   }
 
+  /** @internal */
   private _grow(): Array<T | undefined> {
     const old = this._buf;
     const buf = new Array<T | undefined>(old.length * 2);
@@ -347,6 +355,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
     return this._consume(body);
   }
 
+  /** @internal */
   private *_consume(body: ItemBody<T>): Coroutine<void> {
     for (;;) {
       let item: T;
@@ -543,6 +552,7 @@ class QueueGet<T> extends Operation<T> {
  * ```
  */
 export class LifoQueue<T = unknown> extends Queue<T> {
+  /** @internal */
   private readonly _items: T[] = [];
 
   protected override _put(item: T): void {
@@ -635,11 +645,15 @@ export function naturalOrder(a: unknown, b: unknown): number {
  * ```
  */
 export class PriorityQueue<T = unknown> extends Queue<T> {
+  /** @internal */
   private readonly _heap: T[] = [];
-  /** Insertion numbers, parallel to the heap: ties come out in FIFO order. */
+  /** @internal Insertion numbers, parallel to the heap: ties come out in FIFO order. */
   private readonly _seqs: number[] = [];
+  /** @internal */
   private readonly _path: number[] = [];
+  /** @internal */
   private _counter = 0;
+  /** @internal */
   private readonly _compare: (a: T, b: T) => number;
 
   /**
@@ -657,7 +671,7 @@ export class PriorityQueue<T = unknown> extends Queue<T> {
     this._compare = compare;
   }
 
-  /** Whether (a, sa) comes out before (b, sb). */
+  /** @internal Whether (a, sa) comes out before (b, sb). */
   private _before(a: T, sa: number, b: T, sb: number): boolean {
     const c = this._compare(a, b);
     if (typeof c !== "number" || Number.isNaN(c)) {

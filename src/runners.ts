@@ -72,12 +72,16 @@ type RunnerState = typeof CREATED | typeof INITIALIZED | typeof CLOSED;
  * ```
  */
 export class Runner {
+  /** @internal */
   private _state: RunnerState = CREATED;
+  /** @internal */
   private _loop: BaseEventLoop | null = null;
+  /** @internal */
   private readonly _context: Context = copyContext();
+  /** @internal */
   private _interruptCount = 0;
 
-  constructor(private readonly _options: RunOptions = {}) {
+  constructor(/** @internal */ private readonly _options: RunOptions = {}) {
     if (_options.loopFactory !== undefined && typeof _options.loopFactory !== "function") {
       throw new TypeError(
         `Runner(): 'loopFactory' must be a function returning a loop: received ${describe(_options.loopFactory)}`,
@@ -146,6 +150,7 @@ export class Runner {
     }
   }
 
+  /** @internal */
   private _lazyInit(): BaseEventLoop {
     if (this._state === CLOSED) throw new RuntimeError("Runner is closed");
     if (this._state === INITIALIZED) return this._loop as BaseEventLoop;
@@ -158,7 +163,10 @@ export class Runner {
     return loop;
   }
 
-  /** First Ctrl-C cancels the main task (its cleanup runs); a second one ends the process. */
+  /**
+   * First Ctrl-C cancels the main task (its cleanup runs); a second one ends the process.
+   * @internal
+   */
   private _installSigint(task: Task<unknown>): () => void {
     const wanted = this._options.handleSigint ?? process.listenerCount("SIGINT") === 0;
     if (!wanted) return () => {};

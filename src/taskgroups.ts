@@ -68,21 +68,33 @@ function closeCoroutine(coro: unknown): void {
  * ```
  */
 export class TaskGroup implements AsyncContextManager<TaskGroup> {
+  /** @internal */
   private _entered = false;
+  /** @internal */
   private _exiting = false;
+  /** @internal */
   private _aborting = false;
+  /** @internal */
   private _loop: BaseEventLoop | null = null;
+  /** @internal */
   private _parentTask: Task<unknown> | null = null;
+  /** @internal */
   private _parentCancelRequested = false;
+  /** @internal */
   private readonly _tasks = new Set<Task<unknown>>();
+  /** @internal */
   private _errors: unknown[] = [];
+  /** @internal */
   private _baseError: unknown = null;
+  /** @internal */
   private _onCompletedFut: Future<boolean> | null = null;
+  /** @internal */
   private _cancelOnEnter = false;
   /**
    * Told when each child is done, through the ready queue like a done-callback (so in
    * order with the others), but as an internal waiter: no Handle, argument array or
    * context per child, as gather does.
+   * @internal
    */
   private readonly _childDone: Runnable = { _run: (task) => this._taskDone(task as Task<unknown>) };
 
@@ -118,6 +130,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     }
   }
 
+  /** @internal */
   private *_aexit(exc: unknown): Coroutine<boolean> {
     if (!this._entered || this._parentTask === null) {
       throw new RuntimeError(`TaskGroup ${this} has not been entered`);
@@ -244,11 +257,13 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     return `<TaskGroup${info}>`;
   }
 
+  /** @internal */
   private _abort(): void {
     this._aborting = true;
     for (const t of this._tasks) if (!t.done()) t.cancel();
   }
 
+  /** @internal */
   private _taskDone(task: Task<unknown>): void {
     this._tasks.delete(task);
     const fut = this._onCompletedFut;

@@ -44,7 +44,8 @@ function fireScope(scope: ScopeCore): void {
 }
 
 /**
- * @internal The one mechanism under Timeout and CancelScope.
+ * The one mechanism under Timeout and CancelScope. Only its members are internal: the
+ * published classes extend it.
  *
  * Transitions: CREATED -enter-> ENTERED -fire-> EXPIRING -exit-> EXPIRED, or
  * ENTERED -exit-> EXITED. Only ENTERED may fire; only ENTERED/EXPIRING may exit.
@@ -444,7 +445,9 @@ export interface CancelScopeOptions {
  * ```
  */
 export class CancelScope extends ScopeCore implements AsyncContextManager<CancelScope> {
+  /** @internal */
   private _cancelOnEnter = false;
+  /** @internal */
   private _caught = false;
 
   constructor(options: CancelScopeOptions = {}) {
@@ -509,6 +512,7 @@ export class CancelScope extends ScopeCore implements AsyncContextManager<Cancel
     return `<CancelScope [${this._stateName()}]${when}>`;
   }
 
+  /** @internal */
   private *_enterScope(): Coroutine<CancelScope> {
     this._enter("CancelScope");
     if (this._cancelOnEnter) {

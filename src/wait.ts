@@ -259,13 +259,21 @@ const TIMED_OUT = null;
  * ```
  */
 export class AsCompleted<T, F extends Future<T> = Future<T>> implements Iterable<Coroutine<T>> {
+  /** @internal */
   private readonly _done: (F | typeof TIMED_OUT)[] = [];
+  /** @internal */
   private _doneHead = 0;
+  /** @internal */
   private readonly _waiters: Future<unknown>[] = [];
+  /** @internal */
   private readonly _todo: Set<F>;
+  /** @internal */
   private _todoLeft: number;
+  /** @internal */
   private _timeoutHandle: TimerHandle | null = null;
+  /** @internal */
   private readonly _onCompletion = (f: F): void => this._handleCompletion(f);
+  /** @internal */
   private readonly _loop: BaseEventLoop;
 
   /** @internal */
@@ -316,11 +324,13 @@ export class AsCompleted<T, F extends Future<T> = Future<T>> implements Iterable
     };
   }
 
+  /** @internal */
   private *_resultOfNext(): Coroutine<T> {
     const f = yield* this._waitForOne();
     return f.result();
   }
 
+  /** @internal */
   private *_waitForOne(): Coroutine<F> {
     const loop = this._loop;
     // A FIFO of completed futures with waiter wake-ups, as asyncio's Queue.get(): an item
@@ -347,11 +357,13 @@ export class AsCompleted<T, F extends Future<T> = Future<T>> implements Iterable
     return f;
   }
 
+  /** @internal */
   private _put(f: F | null): void {
     this._done.push(f);
     this._wakeNext();
   }
 
+  /** @internal */
   private _wakeNext(): void {
     while (this._waiters.length > 0) {
       const w = this._waiters.shift() as Future<unknown>;
@@ -362,6 +374,7 @@ export class AsCompleted<T, F extends Future<T> = Future<T>> implements Iterable
     }
   }
 
+  /** @internal */
   private _handleTimeout(): void {
     for (const f of this._todo) {
       f.removeDoneCallback(this._onCompletion);
@@ -370,6 +383,7 @@ export class AsCompleted<T, F extends Future<T> = Future<T>> implements Iterable
     this._todo.clear();
   }
 
+  /** @internal */
   private _handleCompletion(f: F): void {
     if (this._todo.size === 0) return; // the timeout came first
     this._todo.delete(f);

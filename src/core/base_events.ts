@@ -162,14 +162,21 @@ export abstract class BaseEventLoop {
   /** Callbacks or task steps slower than this (seconds) are reported in debug mode. */
   slowCallbackDuration = 0.1;
 
+  /** @internal */
   private _closed = false;
+  /** @internal */
   private _running = false;
+  /** @internal */
   private _stopping = false;
-  /** stop() came before runForever(): asyncio still runs one iteration first */
+  /** @internal stop() came before runForever(): asyncio still runs one iteration first */
   private _stopOnEntry = false;
+  /** @internal */
   private _inTick = false;
+  /** @internal */
   private _stopResolve: (() => void) | null = null;
+  /** @internal */
   private _exceptionHandler: ExceptionHandler | null = null;
+  /** @internal */
   private _taskFactory: TaskFactory | null = null;
 
   /** The loop's clock: monotonic seconds. */
@@ -591,6 +598,7 @@ export abstract class BaseEventLoop {
 
   // ------------------------------------------------------------------ the tick
 
+  /** @internal */
   private readonly _tickJob = (): void => this._tick();
 
   /**
@@ -651,6 +659,7 @@ export abstract class BaseEventLoop {
     return n;
   }
 
+  /** @internal */
   private _runOnceDebug(): number {
     if (this._timers.size > 0) this._collectDueTimers();
     const ready = this._ready;
@@ -669,6 +678,7 @@ export abstract class BaseEventLoop {
     return n;
   }
 
+  /** @internal */
   private _collectDueTimers(): void {
     const timers = this._timers;
     if (
@@ -713,6 +723,7 @@ export abstract class BaseEventLoop {
     return undefined;
   }
 
+  /** @internal */
   private _timerDue(): boolean {
     if (this._timers.size === 0) return false;
     const next = this._nextTimerWhen();
@@ -730,6 +741,7 @@ export abstract class BaseEventLoop {
     else this._cancelWakeups();
   }
 
+  /** @internal */
   private _finishRunForever(): void {
     this._stopping = false;
     this._running = false;
@@ -988,6 +1000,7 @@ export abstract class BaseEventLoop {
     if (this._closed) throw new RuntimeError("Event loop is closed");
   }
 
+  /** @internal */
   private _checkNotRunning(): void {
     if (this._running) throw new RuntimeError("This event loop is already running");
     if (_getRunningLoop() !== null) {
@@ -995,6 +1008,7 @@ export abstract class BaseEventLoop {
     }
   }
 
+  /** @internal */
   private _checkCallback(callback: unknown, method: string): void {
     if (typeof callback !== "function") {
       throw new TypeError(

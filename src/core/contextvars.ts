@@ -17,15 +17,19 @@ export type Vars = ReadonlyMap<ContextVar<unknown>, unknown>;
 const EMPTY: Vars = new Map();
 
 /**
- * @internal What can be the current context: a {@link Context}, or a Task that has not
+ * What can be the current context: a {@link Context}, or a Task that has not
  * materialised its Context object. A Task starts with only the mapping it copied (a Context
  * object per task is 40 bytes, and most tasks never hand theirs out); it answers `_vars`
  * itself, and creates the object the first time `getContext()` asks for it, then forwards
- * to it.
+ * to it. Not marked internal itself (its members are) because `Context` implements it.
  */
 export interface ContextHolder {
+  /** @internal */
   _vars: Vars;
-  /** The object that identifies this context for tokens: the Context, once there is one. */
+  /**
+   * The object that identifies this context for tokens: the Context, once there is one.
+   * @internal
+   */
   _contextIdentity(): object;
 }
 
@@ -45,6 +49,7 @@ export class Context implements ContextHolder {
   _vars: Vars;
   private entered = false;
 
+  /** @internal published as asyncio's `Context()`: no argument */
   constructor(vars: Vars = EMPTY) {
     this._vars = vars;
   }

@@ -248,6 +248,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _state(): number {
     return this._flags & STATE_MASK;
   }
+  /** @internal */
   set _state(state: number) {
     this._flags = (this._flags & ~STATE_MASK) | state;
   }
@@ -279,6 +280,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _cancelMessage(): string | undefined {
     return this._extra === null ? undefined : this._extra.cancelMessage;
   }
+  /** @internal */
   set _cancelMessage(msg: string | undefined) {
     if (msg !== undefined || this._extra !== null) this._getExtra().cancelMessage = msg;
   }
@@ -292,6 +294,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _cancelledExc(): CancelledError | null {
     return this._state === CANCELLED ? ((this._value ?? null) as CancelledError | null) : null;
   }
+  /** @internal */
   set _cancelledExc(exc: CancelledError | null) {
     this._value = exc;
   }
@@ -312,6 +315,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _blocking(): boolean {
     return (this._flags & BLOCKING) !== 0;
   }
+  /** @internal */
   set _blocking(on: boolean) {
     this._flags = on ? this._flags | BLOCKING : this._flags & ~BLOCKING;
   }
@@ -320,6 +324,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   get _logTraceback(): boolean {
     return (this._flags & LOG_TRACEBACK) !== 0;
   }
+  /** @internal */
   set _logTraceback(on: boolean) {
     this._flags = on ? this._flags | LOG_TRACEBACK : this._flags & ~LOG_TRACEBACK;
   }
@@ -551,6 +556,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     return false;
   }
 
+  /** @internal */
   private _runCallback(cb: unknown, tag: Context | null): void {
     if (tag === INTERNAL) this._loop._readyPush(cb as Runnable, this);
     else this._loop._callSoonWithContext(cb as (f: this) => void, [this], tag);
@@ -564,6 +570,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     }
   }
 
+  /** @internal */
   private _scheduleCallbacks(): void {
     const cbs = this._callbacks;
     if (cbs !== null) {
@@ -579,6 +586,7 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
     if (extra !== null && extra.settle !== null) extra.settle();
   }
 
+  /** @internal */
   private _asPromise(): Promise<T> {
     const extra = this._getExtra();
     if (extra.promise === null) {

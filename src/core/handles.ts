@@ -19,13 +19,13 @@ export interface HandleOwner {
 }
 
 /**
- * @internal What the timer heap holds: a TimerHandle, or the awaitable of `sleep()` (which
- * is its own timer).
+ * What the timer heap holds: a TimerHandle, or the awaitable of `sleep()` (which is its own
+ * timer). Only its members are internal: `TimerHandle` implements it.
  */
 export interface TimerEntry extends Runnable {
-  /** The heap may drop this entry when it reaches the top. */
+  /** @internal The heap may drop this entry when it reaches the top. */
   _cancelled: boolean;
-  /** In the heap. */
+  /** @internal In the heap. */
   _scheduled: boolean;
 }
 

@@ -23,6 +23,7 @@
 
 /** Something the loop can run: a callback Handle, a Task's step, an internal callback. */
 export interface Runnable {
+  /** @internal */
   _run(arg: unknown): void;
 }
 

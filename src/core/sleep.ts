@@ -81,6 +81,7 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   get _state(): number {
     return this._bits & STATE_MASK;
   }
+  /** @internal */
   set _state(state: number) {
     this._bits = (this._bits & ~STATE_MASK) | state;
   }
@@ -89,6 +90,7 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   get _cancelled(): boolean {
     return (this._bits & HEAP_CANCELLED) !== 0;
   }
+  /** @internal */
   set _cancelled(on: boolean) {
     this._bits = on ? this._bits | HEAP_CANCELLED : this._bits & ~HEAP_CANCELLED;
   }
@@ -97,6 +99,7 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
   get _scheduled(): boolean {
     return (this._bits & HEAP_SCHEDULED) !== 0;
   }
+  /** @internal */
   set _scheduled(on: boolean) {
     this._bits = on ? this._bits | HEAP_SCHEDULED : this._bits & ~HEAP_SCHEDULED;
   }
@@ -191,6 +194,7 @@ export class Sleep<T> implements TimerEntry, Iterator<Suspend, T, unknown> {
     return true;
   }
 
+  /** @internal */
   private _disarm(): void {
     if (this._scheduled && !this._cancelled) {
       this._cancelled = true;

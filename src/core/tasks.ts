@@ -276,6 +276,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   get _frames(): Coroutine[] | null {
     return this._extra === null ? null : (this._extra.frames as Coroutine[] | null);
   }
+  /** @internal */
   set _frames(frames: Coroutine[] | null) {
     if (frames !== null || this._extra !== null) this._getExtra().frames = frames;
   }
@@ -292,6 +293,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     const slot = this._slot;
     return (typeof slot === "object" && slot !== null ? slot.name : slot) as string | number;
   }
+  /** @internal */
   set _name(name: string | number) {
     const slot = this._slot;
     if (typeof slot === "object" && slot !== null) slot.name = name;
@@ -318,6 +320,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       ? ((this._value ?? null) as Future<unknown> | Sleep<unknown> | number | null)
       : null;
   }
+  /** @internal */
   set _futWaiter(w: Future<unknown> | Sleep<unknown> | number | null) {
     this._value = w;
   }
@@ -326,6 +329,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   get _scheduled(): boolean {
     return (this._flags & IN_HEAP) !== 0;
   }
+  /** @internal */
   set _scheduled(on: boolean) {
     // Out of the heap, no entry is stale any more.
     this._flags = on ? this._flags | IN_HEAP : this._flags & ~(IN_HEAP | STALE);
@@ -335,6 +339,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   get _cancelled(): boolean {
     return (this._flags & STALE) !== 0;
   }
+  /** @internal */
   set _cancelled(on: boolean) {
     this._flags = on ? this._flags | STALE : this._flags & ~STALE;
   }
@@ -348,6 +353,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     const n = this._flags >>> CANCELS_SHIFT;
     return n < CANCELS_MAX ? n : CANCELS_MAX + (this._extra as { cancelsOver: number }).cancelsOver;
   }
+  /** @internal */
   set _numCancelsRequested(n: number) {
     const low = this._flags & LOW_FLAGS;
     if (n < CANCELS_MAX) {
@@ -362,6 +368,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   get _listed(): boolean {
     return (this._flags & LISTED) !== 0;
   }
+  /** @internal */
   set _listed(on: boolean) {
     this._flags = on ? this._flags | LISTED : this._flags & ~LISTED;
   }
@@ -370,6 +377,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   get _mustCancel(): boolean {
     return (this._flags & MUST_CANCEL) !== 0;
   }
+  /** @internal */
   set _mustCancel(on: boolean) {
     this._flags = on ? this._flags | MUST_CANCEL : this._flags & ~MUST_CANCEL;
   }
@@ -378,13 +386,16 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   get _rescheduled(): boolean {
     return (this._flags & RESCHEDULED_FLAG) !== 0;
   }
+  /** @internal */
   set _rescheduled(on: boolean) {
     this._flags = on ? this._flags | RESCHEDULED_FLAG : this._flags & ~RESCHEDULED_FLAG;
   }
 
+  /** @internal */
   private get _controller(): AbortController | null {
     return this._extra === null ? null : this._extra.controller;
   }
+  /** @internal */
   private set _controller(c: AbortController | null) {
     if (c !== null || this._extra !== null) this._getExtra().controller = c;
   }
@@ -440,6 +451,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     const c = this._context;
     return c instanceof Context ? c._vars : c;
   }
+  /** @internal */
   set _vars(vars: Vars) {
     const c = this._context;
     if (c instanceof Context) c._vars = vars;
@@ -642,6 +654,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     }
   }
 
+  /** @internal */
   private _drive(mode: number, value: unknown): void {
     for (;;) {
       const gen = this._top as Coroutine;
@@ -708,6 +721,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
    * A bad await: the error is thrown into the coroutine at the task's next step, queued
    * now, as asyncio's call_soon(__step, error). The callbacks already ready run first, and
    * a cancel() arriving meanwhile replaces the error with CancelledError.
+   * @internal
    */
   private _throwInLater(error: Error): void {
     this._loop._readyPush(this, error);
@@ -720,6 +734,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
    * (`detached` false: handed over as SLEEP_BOUND by its own `next()`, not by SLEEP_ITER, so the
    * coroutine's `yield*` still iterates it), when a cancel is already pending, or when the
    * task still has a stale entry in the heap: one task, one entry.
+   * @internal
    */
   private _sleepOn(s: Sleep<unknown>, detached: boolean): void {
     if (detached && s._value === undefined && (this._flags & (IN_HEAP | MUST_CANCEL)) === 0) {
@@ -742,6 +757,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
    * even when the timer is due and already moved to the ready queue: that queued step
    * finds the entry stale and does nothing. A stale entry still in the heap is dropped
    * when it reaches the top, or by compaction.
+   * @internal
    */
   private _cancelSleep(delay: number, msg: string | undefined): void {
     const loop = this._loop;
@@ -753,7 +769,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     loop._readyPush(this, s);
   }
 
-  /** Starts waiting on `fut`; returns the error to throw into the coroutine, or null. */
+  /** @internal Starts waiting on `fut`; returns the error to throw into the coroutine, or null. */
   private _waitOn(fut: Future<unknown>): Error | null {
     if (!fut._blocking) {
       return new TypeError(
@@ -771,6 +787,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     return null;
   }
 
+  /** @internal */
   private _finishWithResult(result: T): void {
     this._release();
     this._value = undefined; // the waiter slot, now the outcome's
@@ -790,6 +807,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     super.setResult(result);
   }
 
+  /** @internal */
   private _finishWithException(e: unknown): void {
     this._release();
     if (e instanceof CancelledError) {
@@ -802,6 +820,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     super.setException(e === null || e === undefined ? new TypeError(`task threw ${e}`) : e);
   }
 
+  /** @internal */
   private _release(): void {
     this._frames = null;
     this._loop._tasks.delete(this);

@@ -148,20 +148,27 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
   readonly name: string;
   /** The mode the file was opened with. */
   readonly mode: string;
+  /** @internal */
   private readonly _fh: FileHandle;
+  /** @internal */
   private readonly _m: ParsedMode;
+  /** @internal */
   private readonly _encoding: BufferEncoding;
+  /** @internal */
   private readonly _decoder: TextDecoder | null;
-  /** Bytes read from the disk and not yet taken by a read. */
+  /** @internal Bytes read from the disk and not yet taken by a read. */
   private _buf: Buffer = Buffer.alloc(0);
-  /** The file position just after `_buf` (where the next disk read starts). */
+  /** @internal The file position just after `_buf` (where the next disk read starts). */
   private _filePos: number;
+  /** @internal */
   private _eof = false;
+  /** @internal */
   private _inflight: Promise<void> | null = null;
-  /** The last write issued: later writes and close() wait for it. */
+  /** @internal The last write issued: later writes and close() wait for it. */
   private _writeTail: Promise<void> = Promise.resolve();
-  /** An error of a write nobody was waiting for any more, raised by the next call. */
+  /** @internal An error of a write nobody was waiting for any more, raised by the next call. */
   private _writeError: unknown = null;
+  /** @internal */
   private _closing: Promise<void> | null = null;
 
   /** @internal use {@link openFile} */
@@ -477,15 +484,18 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
 
   // ---------------------------------------------------------------- internals
 
+  /** @internal */
   private _checkOpen(method: string): void {
     if (this._closing !== null) throw new RuntimeError(`${method}(): I/O operation on closed file`);
   }
 
+  /** @internal */
   private _checkReadable(method: string): void {
     this._checkOpen(method);
     if (!this._m.readable) throw new RuntimeError(`${method}(): the file is not open for reading`);
   }
 
+  /** @internal */
   private _raiseWriteError(): void {
     const e = this._writeError;
     if (e !== null) {
@@ -494,7 +504,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     }
   }
 
-  /** Resolves when no read and no write is in flight. */
+  /** @internal Resolves when no read and no write is in flight. */
   private async _settled(): Promise<void> {
     for (;;) {
       const read = this._inflight;
@@ -504,6 +514,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     }
   }
 
+  /** @internal */
   private _dropReadAhead(): void {
     if (this._buf.length > 0) {
       this._filePos -= this._buf.length;
@@ -512,7 +523,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     this._eof = false;
   }
 
-  /** Reads the next chunk from the disk into the buffer; shared by concurrent readers. */
+  /** @internal Reads the next chunk from the disk into the buffer; shared by concurrent readers. */
   private _fill(): Promise<void> {
     if (this._inflight !== null) return this._inflight;
     const p = (async () => {
@@ -539,6 +550,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
    * AbortSignal. Only valid from position 0 with nothing buffered: readFile reads from the
    * kernel's file position, which our positional reads and writes never move (append mode
    * excepted). An aborted read adds nothing; readers then go on chunk by chunk.
+   * @internal
    */
   private _fillAll(signal: AbortSignal | undefined): Promise<void> {
     if (this._inflight !== null) return this._inflight;
@@ -560,6 +572,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     return p;
   }
 
+  /** @internal */
   private _chainWrite(bytes: Buffer, position: number | null): Promise<void> {
     const write = async (): Promise<void> => {
       let off = 0;
@@ -582,7 +595,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     return p;
   }
 
-  /** Decodes the first `end` bytes of the buffer, then takes them out of it. */
+  /** @internal Decodes the first `end` bytes of the buffer, then takes them out of it. */
   private _take(end: number): T {
     const buf = this._buf;
     const bytes = buf.subarray(0, end);
@@ -600,7 +613,10 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     return value as T;
   }
 
-  /** Takes up to `size` units from the buffer if enough are there (or at EOF); else null. */
+  /**
+   * Takes up to `size` units from the buffer if enough are there (or at EOF); else null.
+   * @internal
+   */
   private _takeSize(size: number): T | null {
     const buf = this._buf;
     if (size < 0) {
@@ -632,7 +648,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
     return this._take(end);
   }
 
-  /** Takes one line from the buffer if a whole one is there (or at EOF); else null. */
+  /** @internal Takes one line from the buffer if a whole one is there (or at EOF); else null. */
   private _takeLine(): T | null {
     const buf = this._buf;
     const nl = buf.indexOf(0x0a);
@@ -652,15 +668,16 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
  * ```
  */
 export class FileOpener<T extends string | Uint8Array> implements Awaitable<AsyncFile<T>> {
+  /** @internal */
   private _file: AsyncFile<T> | null = null;
 
   /** @internal */
   constructor(
-    private readonly _path: string,
-    private readonly _mode: string,
-    private readonly _m: ParsedMode,
-    private readonly _encoding: FileEncoding,
-    private readonly _errors: DecodeErrors,
+    /** @internal */ private readonly _path: string,
+    /** @internal */ private readonly _mode: string,
+    /** @internal */ private readonly _m: ParsedMode,
+    /** @internal */ private readonly _encoding: FileEncoding,
+    /** @internal */ private readonly _errors: DecodeErrors,
   ) {}
 
   *[Symbol.iterator](): Coroutine<AsyncFile<T>> {

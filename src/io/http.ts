@@ -361,12 +361,16 @@ export class ClientResponse {
   readonly reason: string;
   /** The response headers (case-insensitive). */
   readonly headers: Headers;
+  /** @internal */
   private readonly _body: {
     bytes(): Promise<Uint8Array>;
     dump(opts?: { limit: number }): Promise<void>;
   };
+  /** @internal */
   private readonly _exchange: Exchange;
+  /** @internal */
   private _read: Promise<Uint8Array> | null = null;
+  /** @internal */
   private _released = false;
 
   /** @internal */
@@ -544,10 +548,11 @@ export class ClientResponse {
  * ```
  */
 export class RequestContextManager implements Awaitable<ClientResponse> {
+  /** @internal */
   private _response: ClientResponse | null = null;
 
   /** @internal */
-  constructor(private readonly _start: () => Coroutine<ClientResponse>) {}
+  constructor(/** @internal */ private readonly _start: () => Coroutine<ClientResponse>) {}
 
   *[Symbol.iterator](): Coroutine<ClientResponse> {
     return yield* this._start();
@@ -611,12 +616,19 @@ function dropBodyHeaders(headers: Headers): void {
  * ```
  */
 export class ClientSession {
+  /** @internal */
   private readonly _agent: Agent;
+  /** @internal */
   private readonly _baseUrl: URL | null;
+  /** @internal */
   private readonly _headers: Headers;
+  /** @internal */
   private readonly _timeout: ClientTimeout;
+  /** @internal */
   private readonly _raiseForStatus: boolean;
+  /** @internal */
   private readonly _exchanges = new Set<Exchange>();
+  /** @internal */
   private _closed = false;
 
   constructor(options: ClientSessionOptions = {}) {
@@ -743,6 +755,7 @@ export class ClientSession {
 
   // ---------------------------------------------------------------- internals
 
+  /** @internal */
   private _resolve(url: string | URL, params: RequestOptions["params"]): URL {
     let u: URL;
     try {
@@ -762,6 +775,7 @@ export class ClientSession {
     return u;
   }
 
+  /** @internal */
   private _prepare(options: RequestOptions): {
     headers: Headers;
     body: string | Uint8Array | null;
@@ -795,6 +809,7 @@ export class ClientSession {
     return { headers, body };
   }
 
+  /** @internal */
   private *_send(
     method: string,
     url: URL,

@@ -76,6 +76,7 @@ function connectTarget(address: string, port: unknown): string {
  * or name resolution error, a protocol's own exception) is returned unchanged.
  */
 export function _osError(e: Error): Error;
+/** @internal */
 export function _osError(e: unknown): unknown;
 export function _osError(e: unknown): unknown {
   if (e instanceof OSError || !isSystemError(e)) return e;

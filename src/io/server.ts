@@ -81,16 +81,25 @@ export type AcceptCallback = (sock: net.Socket, server: Server) => void;
  * ```
  */
 export class Server implements LoopResource {
+  /** @internal */
   private _loop: BaseEventLoop;
+  /** @internal */
   private _servers: net.Server[] | null;
+  /** @internal */
   private _accept: AcceptCallback;
+  /** @internal */
   private _serving = false;
+  /** @internal */
   private _activeCount = 0;
+  /** @internal */
   private _clients = new Set<SocketTransport>();
+  /** @internal */
   private _waiters: Future<void>[] | null = [];
+  /** @internal */
   private _servingForeverFut: Future<void> | null = null;
-  /** Connections accepted by Node before serving started: served once it starts. */
+  /** @internal Connections accepted by Node before serving started: served once it starts. */
   private _queued: net.Socket[] = [];
+  /** @internal */
   private _cleanups: (() => void)[] = [];
 
   /** @internal Made by the loop methods; `servers` already listen, paused. */
@@ -138,6 +147,7 @@ export class Server implements LoopResource {
     if (this._activeCount === 0 && this._servers === null) this._wakeup();
   }
 
+  /** @internal */
   private _wakeup(): void {
     const waiters = this._waiters;
     this._waiters = null;
@@ -205,6 +215,7 @@ export class Server implements LoopResource {
     yield* sleep(0);
   }
 
+  /** @internal */
   private _startServing(): void {
     if (this._serving || this._servers === null) return;
     this._serving = true;

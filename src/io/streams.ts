@@ -120,18 +120,28 @@ function toBytes(sep: Separator, method: string): Buffer {
 export class StreamReader {
   /** @internal */
   readonly _limit: number;
+  /** @internal */
   private _loop: BaseEventLoop | null;
   // The buffered bytes are _buf[_start, _end). Bytes before _start were handed out (as
   // views) and bytes at or after _end are free space of a buffer we allocated (_own):
   // appends write there, never before _end, so handed-out views are never overwritten.
+  /** @internal */
   private _buf: Buffer = EMPTY;
+  /** @internal */
   private _start = 0;
+  /** @internal */
   private _end = 0;
+  /** @internal */
   private _own = false;
+  /** @internal */
   private _eof = false;
+  /** @internal */
   private _waiter: Future<void> | null = null;
+  /** @internal */
   private _exception: unknown = null;
+  /** @internal */
   private _transport: Transport | null = null;
+  /** @internal */
   private _paused = false;
 
   /**
@@ -199,6 +209,7 @@ export class StreamReader {
     this._feed(data, true);
   }
 
+  /** @internal */
   private _feed(data: Uint8Array, adopt: boolean): void {
     if (this._eof) throw new RuntimeError("feedData() after feedEof()");
     const n = data.length;
@@ -230,6 +241,7 @@ export class StreamReader {
     }
   }
 
+  /** @internal */
   private _wakeupWaiter(): void {
     const waiter = this._waiter;
     if (waiter !== null) {
@@ -238,6 +250,7 @@ export class StreamReader {
     }
   }
 
+  /** @internal */
   private _maybeResumeTransport(): void {
     if (this._paused && this._end - this._start <= this._limit) {
       this._paused = false;
@@ -245,7 +258,7 @@ export class StreamReader {
     }
   }
 
-  /** Takes `n` bytes from the front of the buffer (a view: never written to again). */
+  /** @internal Takes `n` bytes from the front of the buffer (a view: never written to again). */
   private _take(n: number): Buffer {
     const s = this._start;
     this._start = s + n;
@@ -254,7 +267,7 @@ export class StreamReader {
     return out;
   }
 
-  /** Index (relative to the buffered data) of `sep` at or after `from`, or -1. */
+  /** @internal Index (relative to the buffered data) of `sep` at or after `from`, or -1. */
   private _find(sep: Buffer, from: number): number {
     const s = this._start;
     const e = this._end;
@@ -267,6 +280,7 @@ export class StreamReader {
     return i < 0 ? -1 : i - s;
   }
 
+  /** @internal */
   private *_waitForData(funcName: string): Coroutine<void> {
     if (this._waiter !== null) {
       throw new RuntimeError(
@@ -311,6 +325,7 @@ export class StreamReader {
     return this._read(n);
   }
 
+  /** @internal */
   private *_read(n: number): Coroutine<Buffer> {
     if (this._exception !== null) throw this._exception;
     if (n === 0) return EMPTY;
@@ -389,7 +404,7 @@ export class StreamReader {
     return this._readuntil(seps);
   }
 
-  /** readuntil() with validated separators, sorted shortest first. */
+  /** @internal readuntil() with validated separators, sorted shortest first. */
   private *_readuntil(seps: readonly Buffer[]): Coroutine<Buffer> {
     if (this._exception !== null) throw this._exception;
     const minSeplen = (seps[0] as Buffer).length;
@@ -445,6 +460,7 @@ export class StreamReader {
     return this._readexactly(n);
   }
 
+  /** @internal */
   private *_readexactly(n: number): Coroutine<Buffer> {
     if (this._exception !== null) throw this._exception;
     if (n === 0) return EMPTY;
@@ -533,14 +549,24 @@ export class StreamReaderProtocol extends Protocol {
   _writer: StreamWriter | null = null;
   /** @internal */
   _task: Task<unknown> | null = null;
+  /** @internal */
   private _loop: BaseEventLoop;
+  /** @internal */
   private _closed: Future<void>;
+  /** @internal */
   private _overSsl = false;
+  /** @internal */
   private _paused = false;
+  /** @internal */
   private _drainWaiters: Future<void>[] = [];
+  /** @internal */
   private _closeWaiters: Future<void>[] = [];
+  /** @internal */
   private _connectionLost = false;
-  /** The OS's account of how the connection ended, for drain() on a writer with no reader. */
+  /**
+   * The OS's account of how the connection ended, for drain() on a writer with no reader.
+   * @internal
+   */
   private _lostError: ConnectionError | null = null;
 
   constructor(

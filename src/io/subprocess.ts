@@ -148,10 +148,13 @@ export class Process {
   readonly stderr: StreamReader | null;
   /** The process id. */
   readonly pid: number;
+  /** @internal */
   private readonly _child: ChildProcess;
+  /** @internal */
   private readonly _loop: BaseEventLoop;
+  /** @internal */
   private _returncode: number | null = null;
-  /** Resolves with the return code once the child exited and its pipes are closed. */
+  /** @internal Resolves with the return code once the child exited and its pipes are closed. */
   private readonly _finished: Promise<number>;
   /** @internal Resolves with the return code when the child exits. */
   readonly _exited: Promise<number>;
@@ -314,6 +317,7 @@ export class Process {
     return `<Process ${this.pid}${this._returncode === null ? " running" : ` returncode=${this._returncode}`}>`;
   }
 
+  /** @internal */
   private *_feedStdin(input: Uint8Array | string | null | undefined): Coroutine<void> {
     const stdin = this.stdin;
     if (stdin === null) return;

@@ -287,10 +287,15 @@ let nextJobId = 1;
 export class ThreadPoolExecutor implements Executor {
   /** The most workers this pool runs at once. */
   readonly maxWorkers: number;
+  /** @internal */
   private readonly _workers: PoolWorker[] = [];
+  /** @internal */
   private readonly _queue: WorkItem<unknown>[] = [];
+  /** @internal */
   private _shutdown = false;
+  /** @internal */
   private _terminating = false;
+  /** @internal */
   private readonly _exits = new Set<Promise<void>>();
 
   constructor(maxWorkers?: number | null) {
@@ -369,6 +374,7 @@ export class ThreadPoolExecutor implements Executor {
     if (i >= 0) this._queue.splice(i, 1);
   }
 
+  /** @internal */
   private _dispatch(): void {
     while (this._queue.length > 0) {
       let w = this._workers.find((pw) => pw.item === null);
@@ -385,6 +391,7 @@ export class ThreadPoolExecutor implements Executor {
     this._reapIdle();
   }
 
+  /** @internal */
   private _spawn(): PoolWorker {
     const worker = new Worker(WORKER_SOURCE, { eval: true });
     const pw: PoolWorker = { worker, item: null };
@@ -429,7 +436,7 @@ export class ThreadPoolExecutor implements Executor {
     return pw;
   }
 
-  /** After shutdown, idle workers are told to exit. */
+  /** @internal After shutdown, idle workers are told to exit. */
   private _reapIdle(): void {
     if (!this._shutdown || this._queue.length > 0) return;
     for (const pw of this._workers) {

@@ -79,8 +79,12 @@ export interface TransportExtraInfo {
   sslVersion: string;
 }
 
-/** @internal Something that must not outlive its loop: closed by `loop.close()`. */
+/**
+ * Something that must not outlive its loop: closed by `loop.close()`. Only its member is
+ * internal: `Server` implements it.
+ */
 export interface LoopResource {
+  /** @internal */
   _closeAtLoopClose(): void;
 }
 
@@ -120,7 +124,7 @@ export function _closeLoopResources(loop: BaseEventLoop): void {
   }
 }
 
-/** Throws a TypeError unless `data` is bytes. */
+/** @internal Throws a TypeError unless `data` is bytes. */
 export function _checkBytes(data: unknown, method: string): asserts data is Uint8Array {
   if (!(data instanceof Uint8Array)) {
     throw new TypeError(
@@ -129,7 +133,7 @@ export function _checkBytes(data: unknown, method: string): asserts data is Uint
   }
 }
 
-/** The address of a socket end as asyncio reports it. */
+/** @internal The address of a socket end as asyncio reports it. */
 export function _sockAddress(
   address: string | undefined,
   port: number | undefined,
@@ -246,7 +250,9 @@ export abstract class DatagramTransport extends BaseTransport {
 
 /** @internal Who is told when a server-side transport ends. */
 export interface TransportOwner {
+  /** @internal */
   _attach(transport: SocketTransport): void;
+  /** @internal */
   _detach(transport: SocketTransport): void;
 }
 
@@ -295,21 +301,35 @@ export class SocketTransport extends Transport implements LoopResource {
   _sock: net.Socket;
   /** @internal */
   _protocol: BaseProtocol;
+  /** @internal */
   private _buffered: boolean;
+  /** @internal */
   private _closing = false;
-  /** close() or abort() ran, or the connection is gone */
+  /** @internal close() or abort() ran, or the connection is gone */
   private _connLost = 0;
+  /** @internal */
   private _lostScheduled = false;
+  /** @internal */
   private _started = false;
+  /** @internal */
   private _paused = false;
+  /** @internal */
   private _eof = false;
+  /** @internal */
   private _detached = false;
+  /** @internal */
   private _error: unknown = null;
+  /** @internal */
   private _high = DEFAULT_HIGH_WATER;
+  /** @internal */
   private _low = DEFAULT_HIGH_WATER / 4;
+  /** @internal */
   private _protocolPaused = false;
+  /** @internal */
   private _server: TransportOwner | null;
+  /** @internal */
   private readonly _tls: boolean;
+  /** @internal */
   private readonly _upgraded: boolean;
 
   constructor(
@@ -347,6 +367,7 @@ export class SocketTransport extends Transport implements LoopResource {
 
   // ------------------------------------------------------------------ Node events
 
+  /** @internal */
   private readonly _start = (waiter: Future<void> | null): void => {
     if (this._detached) return;
     this._started = true;
@@ -364,6 +385,7 @@ export class SocketTransport extends Transport implements LoopResource {
     if (waiter !== null && !waiter.done()) waiter.setResult(undefined);
   };
 
+  /** @internal */
   private readonly _onData = (chunk: Buffer): void => {
     if (this._closing || this._detached) return;
     try {
@@ -374,6 +396,7 @@ export class SocketTransport extends Transport implements LoopResource {
     }
   };
 
+  /** @internal */
   private _feedBuffered(chunk: Buffer): void {
     const proto = this._protocol as BufferedProtocol;
     let off = 0;
@@ -390,6 +413,7 @@ export class SocketTransport extends Transport implements LoopResource {
     }
   }
 
+  /** @internal */
   private readonly _onEnd = (): void => {
     if (this._closing || this._detached) return;
     let keepOpen: unknown;
@@ -403,6 +427,7 @@ export class SocketTransport extends Transport implements LoopResource {
     if (keepOpen !== true || this._tls) this.close();
   };
 
+  /** @internal */
   private readonly _onError = (nodeError: Error): void => {
     const err = _osError(nodeError);
     if (this._error === null) this._error = err;
@@ -416,11 +441,13 @@ export class SocketTransport extends Transport implements LoopResource {
     }
   };
 
+  /** @internal */
   private readonly _onClose = (): void => {
     if (this._detached) return;
     this._scheduleConnectionLost(this._error);
   };
 
+  /** @internal */
   private readonly _onWritten = (): void => {
     if (this._protocolPaused && this._sock.writableLength <= this._low) {
       this._protocolPaused = false;
@@ -439,6 +466,7 @@ export class SocketTransport extends Transport implements LoopResource {
 
   // ------------------------------------------------------------------ closing
 
+  /** @internal */
   private _scheduleConnectionLost(exc: unknown): void {
     if (this._lostScheduled) return;
     this._lostScheduled = true;
@@ -448,6 +476,7 @@ export class SocketTransport extends Transport implements LoopResource {
     this._loop.callSoon(this._callConnectionLost, exc);
   }
 
+  /** @internal */
   private readonly _callConnectionLost = (exc: unknown): void => {
     try {
       // A connection lost before connectionMade ran: connectionMade already ran because
@@ -538,6 +567,7 @@ export class SocketTransport extends Transport implements LoopResource {
     else if (parts.length > 1) this.write(Buffer.concat(parts));
   }
 
+  /** @internal */
   private _pauseProtocol(): void {
     this._protocolPaused = true;
     try {
@@ -651,11 +681,17 @@ export class SocketTransport extends Transport implements LoopResource {
 
 /** @internal The datagram transport over a `dgram.Socket`. */
 export class UdpTransport extends DatagramTransport implements LoopResource {
+  /** @internal */
   private _loop: BaseEventLoop;
+  /** @internal */
   private _sock: dgram.Socket;
+  /** @internal */
   private _protocol: DatagramProtocol;
+  /** @internal */
   private _closing = false;
+  /** @internal */
   private _lost = false;
+  /** @internal */
   private _remote: DatagramAddress | null;
 
   constructor(
@@ -686,6 +722,7 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
     this.close();
   }
 
+  /** @internal */
   private readonly _start = (waiter: Future<void>): void => {
     try {
       this._protocol.connectionMade(this);
@@ -700,6 +737,7 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
     if (!waiter.done()) waiter.setResult(undefined);
   };
 
+  /** @internal */
   private readonly _onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
     if (this._closing) return;
     try {
@@ -713,6 +751,7 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
     }
   };
 
+  /** @internal */
   private readonly _onError = (err: Error): void => {
     if (this._closing) return;
     try {
@@ -726,6 +765,7 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
     }
   };
 
+  /** @internal */
   private readonly _onClose = (): void => {
     this._closing = true;
     _untrackResource(this._loop, this);
@@ -767,6 +807,7 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
     this._sock.send(copy, addr[1], addr[0], this._onSent);
   }
 
+  /** @internal */
   private readonly _onSent = (err: Error | null): void => {
     if (err !== null) this._onError(err);
   };

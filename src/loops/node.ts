@@ -31,15 +31,20 @@ function keepAliveTick(): void {}
  * ```
  */
 export class NodeEventLoop extends IOEventLoop {
+  /** @internal */
   private _immediate: ReturnType<typeof setImmediate> | null = null;
+  /** @internal */
   private _timer: ReturnType<typeof setTimeout> | null = null;
+  /** @internal */
   private _timerWhen = Number.NaN;
 
+  /** @internal */
   private readonly _onImmediate = (): void => {
     this._immediate = null;
     this._tickSoon();
   };
 
+  /** @internal */
   private readonly _onTimer = (): void => {
     this._timer = null;
     this._timerWhen = Number.NaN;
@@ -54,6 +59,7 @@ export class NodeEventLoop extends IOEventLoop {
    * the loop so that `runForever()` rejects with a DeadlockError and its caller (`run()`)
    * cleans up. A cleanup that itself can never finish is the next deadlock, and ends the
    * same way: Node emits `beforeExit` again each time its queue empties.
+   * @internal
    */
   private readonly _onBeforeExit = (): void => {
     if (!this.isRunning() || this._ready.length > 0 || this._nextTimerWhen() !== undefined) return;
@@ -74,11 +80,11 @@ export class NodeEventLoop extends IOEventLoop {
     this.stop();
   };
 
-  /** Why the loop is stopping: a deadlock found at `beforeExit`. */
+  /** @internal Why the loop is stopping: a deadlock found at `beforeExit`. */
   private _deadlock: DeadlockError | null = null;
-  /** The deadlock that ended the previous run, if it ended so. */
+  /** @internal The deadlock that ended the previous run, if it ended so. */
   private _lastDeadlock: DeadlockError | null = null;
-  /** A referenced Node timer that never fires, held while a wake source is installed. */
+  /** @internal A referenced Node timer that never fires, held while a wake source is installed. */
   private _keepAlive: ReturnType<typeof setInterval> | null = null;
 
   /**
@@ -110,6 +116,7 @@ export class NodeEventLoop extends IOEventLoop {
    * listener is not one. So while the loop runs with a wake source installed it holds a
    * referenced timer of its own; removing the last source lets Node, and the deadlock
    * check at `beforeExit`, see an idle process again.
+   * @internal
    */
   private _holdProcess(): void {
     const wanted = this.isRunning() && this._wakeSources > 0;
@@ -126,10 +133,12 @@ export class NodeEventLoop extends IOEventLoop {
     return performance.now() / 1000;
   }
 
+  /** @internal */
   protected _requestImmediate(): void {
     if (this._immediate === null) this._immediate = setImmediate(this._onImmediate);
   }
 
+  /** @internal */
   protected _requestTimer(when: number): void {
     if (this._timer !== null) {
       if (this._timerWhen === when) return;
@@ -141,6 +150,7 @@ export class NodeEventLoop extends IOEventLoop {
     this._timerWhen = when;
   }
 
+  /** @internal */
   protected _cancelWakeups(): void {
     if (this._immediate !== null) {
       clearImmediate(this._immediate);

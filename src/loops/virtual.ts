@@ -50,19 +50,25 @@ export interface VirtualEventLoopOptions {
  * ```
  */
 export class VirtualEventLoop extends IOEventLoop {
+  /** @internal */
   private _now: number;
+  /** @internal */
   private readonly _patienceMs: number;
+  /** @internal */
   private _immediate: ReturnType<typeof setImmediate> | null = null;
+  /** @internal */
   private _patienceTimer: ReturnType<typeof setTimeout> | null = null;
-  /** The patience ran out: the next idle moment jumps despite pending outside work. */
+  /** @internal The patience ran out: the next idle moment jumps despite pending outside work. */
   private _jumpAnyway = false;
 
+  /** @internal */
   private readonly _onImmediate = (): void => {
     this._immediate = null;
     this._clearPatience();
     this._tickSoon();
   };
 
+  /** @internal */
   private readonly _onPatienceExhausted = (): void => {
     this._patienceTimer = null;
     this._jumpAnyway = true;
@@ -106,6 +112,7 @@ export class VirtualEventLoop extends IOEventLoop {
     if (this.isRunning()) this._arm();
   }
 
+  /** @internal */
   protected override _idleJump(): boolean {
     if (this._externalPending > 0 && !this._jumpAnyway) return false;
     this._jumpAnyway = false;
@@ -115,10 +122,12 @@ export class VirtualEventLoop extends IOEventLoop {
     return true;
   }
 
+  /** @internal */
   protected _requestImmediate(): void {
     if (this._immediate === null) this._immediate = setImmediate(this._onImmediate);
   }
 
+  /** @internal */
   protected _requestTimer(_when: number): void {
     // Time jumps as soon as nothing but outside work is pending; while outside work is
     // pending, its settling wakes the loop through callSoon — or, if it does not come
@@ -129,6 +138,7 @@ export class VirtualEventLoop extends IOEventLoop {
     }
   }
 
+  /** @internal */
   private _clearPatience(): void {
     if (this._patienceTimer !== null) {
       clearTimeout(this._patienceTimer);
@@ -136,6 +146,7 @@ export class VirtualEventLoop extends IOEventLoop {
     }
   }
 
+  /** @internal */
   protected _cancelWakeups(): void {
     if (this._immediate !== null) {
       clearImmediate(this._immediate);
