@@ -984,7 +984,7 @@ export abstract class BaseEventLoop {
     throw this._noIO("startTls");
   }
 
-  /** The error an I/O method of a loop without I/O throws, at the call. */
+  /** @internal The error an I/O method of a loop without I/O throws, at the call. */
   private _noIO(method: string): NotImplementedError {
     const name = this.constructor.name;
     return new NotImplementedError(
