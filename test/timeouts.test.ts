@@ -744,3 +744,118 @@ describe("scopes around a TaskGroup", () => {
     expect((await runOn(main())).result).toEqual([true, 1]);
   });
 });
+
+// Orders of events only, with deadlines of milliseconds and far-apart sleeps, so that they
+// hold on the Node loop as well (each test sleeps at most ~0.03 s of real time there).
+describe("timeouts at millisecond deadlines, on both loops", () => {
+  it("an expired timeout cancels the body, runs its cleanup, then raises TimeoutError", async () => {
+    const log: string[] = [];
+    function* main() {
+      const cm = asyncio.timeout(0.01);
+      const err = yield* caught(() =>
+        asyncio.asyncWith(cm, function* () {
+          try {
+            yield* asyncio.sleep(10);
+          } catch (e) {
+            log.push(`body got ${(e as Error).name}`);
+            throw e;
+          } finally {
+            log.push("cleanup");
+          }
+        }),
+      );
+      log.push(`raised ${(err as Error).name}, caused by ${((err as Error).cause as Error).name}`);
+      return [cm.expired(), asyncio.currentTask()?.cancelling()];
+    }
+    expect((await runOn(main())).result).toEqual([true, 0]);
+    expect(log).toEqual([
+      "body got CancelledError",
+      "cleanup",
+      "raised TimeoutError, caused by CancelledError",
+    ]);
+  });
+
+  it("nested: the inner deadline expires, the outer scope goes on to its result", async () => {
+    function* main() {
+      const outer = asyncio.timeout(10);
+      const inner = asyncio.timeout(0.01);
+      const v = yield* asyncio.asyncWith(outer, function* () {
+        const e = yield* caught(() => asyncio.asyncWith(inner, () => asyncio.sleep(10)));
+        return [(e as Error).name, yield* asyncio.sleep(0, "outer went on")];
+      });
+      return [v, inner.expired(), outer.expired()];
+    }
+    expect((await runOn(main())).result).toEqual([["TimeoutError", "outer went on"], true, false]);
+  });
+
+  it("nested: the outer deadline expires, the inner scope lets CancelledError through", async () => {
+    const log: string[] = [];
+    function* main() {
+      const outer = asyncio.timeout(0.01);
+      const inner = asyncio.timeout(10);
+      const e = yield* caught(() =>
+        asyncio.asyncWith(outer, function* () {
+          const innerErr = yield* caught(() => asyncio.asyncWith(inner, () => asyncio.sleep(10)));
+          log.push(`inner scope raised ${(innerErr as Error).name}`);
+          throw innerErr;
+        }),
+      );
+      log.push(`outer scope raised ${(e as Error).name}`);
+      return [inner.expired(), outer.expired()];
+    }
+    expect((await runOn(main())).result).toEqual([false, true]);
+    expect(log).toEqual(["inner scope raised CancelledError", "outer scope raised TimeoutError"]);
+  });
+
+  it("waitFor() waits until the inner task finished cancelling before raising TimeoutError", async () => {
+    const log: string[] = [];
+    function* slow() {
+      try {
+        yield* asyncio.sleep(10);
+      } finally {
+        yield* asyncio.sleep(0.01);
+        log.push("inner cleaned up");
+      }
+    }
+    function* main() {
+      const t = asyncio.createTask(slow());
+      const e = yield* caught(() => asyncio.waitFor(t, 0.01));
+      log.push(`waitFor raised ${(e as Error).name}`);
+      return t.cancelled();
+    }
+    expect((await runOn(main())).result).toBe(true);
+    expect(log).toEqual(["inner cleaned up", "waitFor raised TimeoutError"]);
+  });
+
+  it("waitFor() in time returns the result and leaves the task done", async () => {
+    function* main() {
+      const t = asyncio.createTask(asyncio.sleep(0.001, "fast"));
+      const v = yield* asyncio.waitFor(t, 10);
+      return [v, t.done(), t.cancelled()];
+    }
+    expect((await runOn(main())).result).toEqual(["fast", true, false]);
+  });
+
+  it("moveOnAfter() ends the scope quietly; a scope cancelled by hand stops a task group", async () => {
+    function* main() {
+      const timed = asyncio.moveOnAfter(0.01);
+      const v = yield* asyncio.asyncWith(timed, () => asyncio.sleep(10, "never"));
+      const byHand = new asyncio.CancelScope();
+      asyncio.getRunningLoop().callLater(0.01, () => byHand.cancel());
+      const children: asyncio.Task<unknown>[] = [];
+      yield* asyncio.asyncWith(byHand, function* () {
+        yield* asyncio.withTaskGroup(function* (tg) {
+          children.push(tg.createTask(asyncio.sleep(10)), tg.createTask(asyncio.sleep(20)));
+        });
+      });
+      return [
+        v,
+        timed.cancelledCaught,
+        byHand.cancelledCaught,
+        children.map((c) => c.cancelled()),
+        asyncio.currentTask()?.cancelling(),
+      ];
+    }
+    expect((await runOn(main())).result).toEqual([undefined, true, true, [true, true], 0]);
+  });
+});
