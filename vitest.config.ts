@@ -12,6 +12,7 @@ const ORDERING_SUITES = [
   "test/queues.test.ts",
   "test/timeouts.test.ts",
   "test/sleep.test.ts",
+  "test/orders.test.ts",
 ];
 
 const shared = { pool: "forks", execArgv: ["--expose-gc"], testTimeout: 20_000 } as const;
