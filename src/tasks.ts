@@ -424,10 +424,10 @@ class GatherWaiter implements Runnable {
         return;
       }
     }
-    if (this.nfinished === this.nfuts) this.finish(child);
+    if (this.nfinished === this.nfuts) this.finish();
   }
 
-  private finish(last: Future<unknown>): void {
+  private finish(): void {
     const children = this.children;
     const results: unknown[] = new Array(children.length);
     for (let i = 0; i < children.length; i++) {
@@ -443,8 +443,12 @@ class GatherWaiter implements Runnable {
     const outer = this.outer;
     if (outer._cancelRequested) {
       // The children raised CancelledError only because the outer Future was cancelled:
-      // propagate a child's own (it carries the cancel message), as asyncio does.
-      outer.setException(last.cancelled() ? last._makeCancelledError() : new CancelledError());
+      // propagate the last child's own, in argument order as asyncio's gather does (its
+      // loop over the children leaves that one in hand), not the last one to finish.
+      const lastChild = children[children.length - 1] as Future<unknown>;
+      outer.setException(
+        lastChild.cancelled() ? lastChild._makeCancelledError() : new CancelledError(),
+      );
     } else {
       outer.setResult(results);
     }

@@ -145,6 +145,44 @@ describe("gather(returnExceptions) of cancelled children", () => {
   });
 });
 
+describe("a cancelled gather propagates the last child's cancellation, in argument order", () => {
+  it("takes the last child given, not the last one to finish (as CPython 3.13)", async () => {
+    const order: string[] = [];
+    function* slowToStop() {
+      try {
+        yield* asyncio.sleep(0);
+      } finally {
+        yield* asyncio.sleep(0); // finishes last, cancelled with "m15"
+        order.push("first child stopped");
+      }
+    }
+    function* quick() {
+      return "r4";
+    }
+    function* waiter() {
+      try {
+        yield* asyncio.gather(slowToStop(), quick(), { returnExceptions: true });
+      } catch (e) {
+        order.push(`caught ${String(e)}`);
+      }
+    }
+    function* main() {
+      const t = asyncio.createTask(waiter());
+      yield* asyncio.sleep(0);
+      yield* asyncio.sleep(0);
+      t.cancel("m15");
+      yield* asyncio.gather(t, { returnExceptions: true });
+      return order;
+    }
+    // CPython 3.13 prints "caught CancelledError()": its gather asks the last child in
+    // argument order (here finished, not cancelled) for the error to raise.
+    expect((await runVirtual(main())).result).toEqual([
+      "first child stopped",
+      "caught CancelledError",
+    ]);
+  });
+});
+
 describe("gather() of children already done (Python 3.12+)", () => {
   it("is done at once and yield* on it does not suspend: it comes before a callSoon made just before", async () => {
     function* main() {
