@@ -70,8 +70,7 @@ describe("two copies of asyncio-ts in one program", () => {
     }
     const out = await a.run(main(), { loopFactory: () => new b.VirtualEventLoop() });
     expect(seen).toEqual(["a: true, b: true"]);
-    // As CPython 3.13: gather(returnExceptions) hands out a new CancelledError without the
-    // message (the task's own one goes to its first retriever only).
+    // gather(returnExceptions) holds a new CancelledError with the Task's (empty) message.
     expect(out).toEqual([true, true, "CancelledError", true]);
     // The brand does not make unrelated errors match.
     expect(new a.RuntimeError("x") instanceof b.CancelledError).toBe(false);
