@@ -1,7 +1,9 @@
 /**
- * Test harness: run a coroutine on the virtual-time loop and collect what the loop's
+ * Test harness: run a coroutine on the virtual-time loop (or, for the ordering suites, on
+ * the loop ASYNCIO_TS_TEST_LOOP selects) and collect what the loop's
  * exception handler was told, so that a test fails on any report it did not expect.
  */
+import { TestRunner } from "vitest";
 import * as asyncio from "../src/index.js";
 
 export interface VirtualRun<T> {
@@ -19,16 +21,70 @@ export interface RunVirtualOptions {
 }
 
 /** Runs `main` on a fresh VirtualEventLoop; rejects with main's error. */
-export async function runVirtual<T>(
+export function runVirtual<T>(
   main: asyncio.Coroutine<T>,
   options: RunVirtualOptions = {},
+): Promise<VirtualRun<T>> {
+  return runWith(() => new asyncio.VirtualEventLoop(), main, options);
+}
+
+/** The loops a behaviour suite can run on; see {@link TEST_LOOP}. */
+export type TestLoopKind = "virtual" | "node";
+
+/**
+ * The loop {@link runOn} uses: `ASYNCIO_TS_TEST_LOOP=node` selects NodeEventLoop (the
+ * vitest project "node-loop" sets it to run the ordering suites a second time), anything
+ * else the virtual-time loop.
+ */
+export const TEST_LOOP: TestLoopKind = testLoopFromEnv(process.env.ASYNCIO_TS_TEST_LOOP);
+
+/** True when this run of the suite is the NodeEventLoop one: skip virtual-time-only tests. */
+export const onNodeLoop = TEST_LOOP === "node";
+
+function testLoopFromEnv(value: string | undefined): TestLoopKind {
+  if (value === undefined || value === "" || value === "virtual") return "virtual";
+  if (value === "node") return "node";
+  throw new Error(`ASYNCIO_TS_TEST_LOOP must be "virtual" or "node": received ${value}`);
+}
+
+/**
+ * Runs `main` on a fresh loop of the kind {@link TEST_LOOP} selects, for tests that assert
+ * orders of events and so must hold on both loops. On the Node loop `elapsed` is NaN: a
+ * test that asserts virtual time must be virtual-only (`it.skipIf(onNodeLoop)`).
+ */
+export async function runOn<T>(
+  main: asyncio.Coroutine<T>,
+  options: RunVirtualOptions = {},
+): Promise<VirtualRun<T>> {
+  if (!onNodeLoop) return runVirtual(main, options);
+  const run = await runWith(() => new asyncio.NodeEventLoop(), main, options);
+  return { ...run, elapsed: Number.NaN };
+}
+
+/**
+ * Skips the calling test in the NodeEventLoop run of its suite, with `reason` as the
+ * skip note: for a test that asserts virtual time (elapsed seconds, `loop.time()`), sleeps
+ * too long for real time (each test gets at most ~0.05 s of real sleep), or builds its own
+ * loop. Call it first in the test body; on the virtual-time loop it does nothing.
+ */
+export function virtualOnly(reason: string): void {
+  if (!onNodeLoop) return;
+  const test = TestRunner.getCurrentTest();
+  if (test === undefined) throw new Error("virtualOnly() must be called inside a test");
+  test.context.skip(`virtual-time loop only: ${reason}`);
+}
+
+async function runWith<T>(
+  makeLoop: () => asyncio.BaseEventLoop,
+  main: asyncio.Coroutine<T>,
+  options: RunVirtualOptions,
 ): Promise<VirtualRun<T>> {
   const reports: asyncio.ExceptionContext[] = [];
   let loop: asyncio.BaseEventLoop | null = null;
   const result = await asyncio.run(main, {
     debug: options.debug ?? false,
     loopFactory: () => {
-      loop = new asyncio.VirtualEventLoop();
+      loop = makeLoop();
       loop.setExceptionHandler((_loop, ctx) => {
         reports.push(ctx);
       });

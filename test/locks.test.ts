@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { caught, runVirtual, ticks } from "./helpers.js";
+import { caught, runOn, ticks, virtualOnly } from "./helpers.js";
 
 const { Lock, Event, Condition, Semaphore, BoundedSemaphore, Barrier } = asyncio;
 
@@ -36,7 +36,7 @@ describe("Lock", () => {
         lock.locked(),
       ];
     }
-    const { result } = await runVirtual(main());
+    const { result } = await runOn(main());
     expect(result).toEqual([
       true,
       false,
@@ -49,7 +49,7 @@ describe("Lock", () => {
   });
 
   it("acquires an unlocked lock without suspending", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         const order: string[] = [];
@@ -70,7 +70,8 @@ describe("Lock", () => {
   });
 
   it("serves waiters in FIFO order", async () => {
-    const { result } = await runVirtual(
+    virtualOnly("sleeps 1 s of virtual time");
+    const { result } = await runOn(
       (function* () {
         const lock = new Lock();
         const order: number[] = [];
@@ -96,7 +97,7 @@ describe("Lock", () => {
   });
 
   it("lets no newcomer barge in ahead of a woken waiter", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runOn(
       (function* () {
         const lock = new Lock();
         const order: string[] = [];
@@ -127,7 +128,7 @@ describe("Lock", () => {
   });
 
   it("takes the fast path when every waiter is cancelled", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         yield* lock.acquire();
@@ -152,7 +153,7 @@ describe("Lock", () => {
   });
 
   it("cancelling a waiting acquire leaves the lock and the queue consistent", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         yield* lock.acquire();
@@ -172,7 +173,7 @@ describe("Lock", () => {
   });
 
   it("a waiter cancelled at the moment it is woken passes the wakeup on", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         yield* lock.acquire();
@@ -195,7 +196,7 @@ describe("Lock", () => {
   });
 
   it("a woken waiter cancelled while a later waiter is cancelled too wakes exactly one", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         yield* lock.acquire();
@@ -226,7 +227,7 @@ describe("Lock", () => {
   });
 
   it("with() holds the lock for the body and returns its result", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         const n = yield* lock.with(function* () {
@@ -241,7 +242,7 @@ describe("Lock", () => {
   });
 
   it("with() releases on error and on cancellation", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         const err = yield* caught(
@@ -268,7 +269,7 @@ describe("Lock", () => {
   });
 
   it("with() cancelled while waiting for the lock does not release it", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         yield* lock.acquire();
@@ -287,7 +288,8 @@ describe("Lock", () => {
   });
 
   it("hold() with `using` releases when the block is left, however it is left", async () => {
-    await runVirtual(
+    virtualOnly("sleeps 2 s of virtual time");
+    await runOn(
       (function* () {
         const lock = new Lock();
         function* critical(fail: boolean) {
@@ -312,7 +314,7 @@ describe("Lock", () => {
   });
 
   it("hold() waits its turn, and a guard disposed twice releases once", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         const guard = yield* lock.hold();
@@ -338,7 +340,7 @@ describe("Lock", () => {
   });
 
   it("is an async context manager for asyncWith", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         const r = yield* asyncio.asyncWith(lock, function* () {
@@ -373,12 +375,13 @@ describe("Lock", () => {
       yield* asyncio.gather(...tasks);
       return order;
     }
-    expect((await runVirtual(contend())).result).toEqual([1, 2, 3]);
-    expect((await runVirtual(contend())).result).toEqual([1, 2, 3]);
+    expect((await runOn(contend())).result).toEqual([1, 2, 3]);
+    expect((await runOn(contend())).result).toEqual([1, 2, 3]);
     expect((await asyncio.run(contend())) as number[]).toEqual([1, 2, 3]);
   });
 
   it("refuses waiters from another loop while tasks of a stopped loop still wait", async () => {
+    virtualOnly("builds its own loops");
     const lock = new Lock();
     const loop1 = new asyncio.VirtualEventLoop();
     await loop1.runUntilComplete(
@@ -421,7 +424,7 @@ describe("waiting costs", () => {
   }
 
   it("uncontended operations never create a Future", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         const sem = new Semaphore(2);
@@ -453,7 +456,7 @@ describe("waiting costs", () => {
   });
 
   it("a contended wait creates exactly one Future", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         yield* lock.acquire();
@@ -480,7 +483,7 @@ describe("waiting costs", () => {
 
 describe("Event", () => {
   it("wait() returns true at once when set", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const ev = new Event();
         expect(ev.isSet()).toBe(false);
@@ -501,7 +504,8 @@ describe("Event", () => {
   });
 
   it("set() wakes every waiter, in order", async () => {
-    const { result, elapsed } = await runVirtual(
+    virtualOnly("asserts virtual times");
+    const { result, elapsed } = await runOn(
       (function* () {
         const ev = new Event();
         const order: number[] = [];
@@ -527,7 +531,7 @@ describe("Event", () => {
   });
 
   it("a waiter woken by set() returns true even if clear() came before it ran", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const ev = new Event();
         const t = spawn(ev.wait());
@@ -541,7 +545,7 @@ describe("Event", () => {
   });
 
   it("a cancelled wait() leaves the event unchanged", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const ev = new Event();
         const a = spawn(ev.wait());
@@ -566,7 +570,7 @@ describe("Condition", () => {
   });
 
   it("wait(), notify() and notifyAll() need the lock", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const cond = new Condition();
         const err = yield* caught(cond.wait());
@@ -588,7 +592,7 @@ describe("Condition", () => {
   });
 
   it("notify(n) wakes n waiters in FIFO order, each holding the lock", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runOn(
       (function* () {
         const cond = new Condition();
         const order: number[] = [];
@@ -624,7 +628,8 @@ describe("Condition", () => {
   });
 
   it("waitFor() waits until the predicate holds and returns its value", async () => {
-    const { result, elapsed } = await runVirtual(
+    virtualOnly("asserts virtual times");
+    const { result, elapsed } = await runOn(
       (function* () {
         const cond = new Condition();
         const items: string[] = [];
@@ -648,7 +653,7 @@ describe("Condition", () => {
   });
 
   it("waitFor() rejects a predicate that is not a function", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const cond = new Condition();
         expect(() => cond.waitFor(true as never)).toThrow(
@@ -659,7 +664,8 @@ describe("Condition", () => {
   });
 
   it("a cancelled wait() re-acquires the lock before throwing the same CancelledError", async () => {
-    await runVirtual(
+    virtualOnly("sleeps 1 s of virtual time");
+    await runOn(
       (function* () {
         const cond = new Condition();
         let heldWhenCancelled: boolean | null = null;
@@ -695,7 +701,7 @@ describe("Condition", () => {
   });
 
   it("a wait() cancelled again while re-acquiring still re-acquires", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const cond = new Condition();
         let held: boolean | null = null;
@@ -725,7 +731,7 @@ describe("Condition", () => {
   });
 
   it("a waiter cancelled after being notified passes the notification on", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const cond = new Condition();
         const woke: string[] = [];
@@ -752,7 +758,7 @@ describe("Condition", () => {
   });
 
   it("two conditions can share one lock", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const lock = new Lock();
         const c1 = new Condition(lock);
@@ -782,7 +788,7 @@ describe("Condition", () => {
   });
 
   it("hold() holds the underlying lock for a `using` block", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const cond = new Condition();
         const waiter = spawn(
@@ -810,7 +816,7 @@ describe("Condition", () => {
   });
 
   it("is an async context manager", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const cond = new Condition();
         yield* asyncio.asyncWith(cond, function* () {
@@ -839,7 +845,7 @@ describe("Semaphore", () => {
   });
 
   it("hands out value permits without suspending, then makes tasks wait", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const sem = new Semaphore(2);
         expect(sem.locked()).toBe(false);
@@ -861,7 +867,7 @@ describe("Semaphore", () => {
   });
 
   it("serves waiters in FIFO order and lets no newcomer overtake them", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runOn(
       (function* () {
         const sem = new Semaphore(0);
         const order: string[] = [];
@@ -889,7 +895,7 @@ describe("Semaphore", () => {
   });
 
   it("a permit freed while waiters are queued goes to the queue, not the caller", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const sem = new Semaphore(1);
         yield* sem.acquire();
@@ -908,7 +914,7 @@ describe("Semaphore", () => {
   });
 
   it("a waiter cancelled after being woken gives its permit to the next", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const sem = new Semaphore(0);
         const a = spawn(sem.acquire(), "a");
@@ -926,7 +932,7 @@ describe("Semaphore", () => {
   });
 
   it("is not locked when a permit is free and every waiter is cancelled", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const sem = new Semaphore(1);
         yield* sem.acquire();
@@ -951,7 +957,7 @@ describe("Semaphore", () => {
   });
 
   it("a cancelled waiting acquire takes no permit", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const sem = new Semaphore(0);
         const a = spawn(sem.acquire());
@@ -967,7 +973,8 @@ describe("Semaphore", () => {
   });
 
   it("with() limits concurrency and releases on error and cancellation", async () => {
-    const { result, elapsed } = await runVirtual(
+    virtualOnly("asserts virtual times");
+    const { result, elapsed } = await runOn(
       (function* () {
         const sem = new Semaphore(2);
         let inside = 0;
@@ -1003,7 +1010,8 @@ describe("Semaphore", () => {
   });
 
   it("hold() gives the permit back when the `using` block is left", async () => {
-    await runVirtual(
+    virtualOnly("sleeps 1 s of virtual time");
+    await runOn(
       (function* () {
         const sem = new Semaphore(1);
         function* job() {
@@ -1029,7 +1037,7 @@ describe("Semaphore", () => {
   });
 
   it("is an async context manager", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const sem = new BoundedSemaphore(1);
         yield* asyncio.asyncWith(sem, function* () {
@@ -1041,7 +1049,7 @@ describe("Semaphore", () => {
   });
 
   it("BoundedSemaphore refuses to be released above its initial value", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const sem = new BoundedSemaphore(2);
         expect(() => sem.release()).toThrow(
@@ -1066,7 +1074,8 @@ describe("Barrier", () => {
   });
 
   it("releases the parties together, each with its arrival index, and can be reused", async () => {
-    const { result, elapsed } = await runVirtual(
+    virtualOnly("asserts virtual times");
+    const { result, elapsed } = await runOn(
       (function* () {
         const barrier = new Barrier(3);
         expect(barrier.parties).toBe(3);
@@ -1099,7 +1108,7 @@ describe("Barrier", () => {
   });
 
   it("makes a newcomer wait while the barrier drains", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const barrier = new Barrier(2);
         const a = spawn(barrier.wait());
@@ -1117,7 +1126,7 @@ describe("Barrier", () => {
   });
 
   it("abort() breaks waiting and later wait() calls until reset()", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const barrier = new Barrier(3);
         const a = spawn(barrier.wait());
@@ -1143,7 +1152,7 @@ describe("Barrier", () => {
   });
 
   it("reset() fails the tasks waiting at that moment and empties the barrier", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const barrier = new Barrier(2);
         const a = spawn(barrier.wait());
@@ -1160,7 +1169,7 @@ describe("Barrier", () => {
   });
 
   it("a cancelled wait() no longer counts as arrived", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const barrier = new Barrier(2);
         const a = spawn(barrier.wait());
@@ -1179,7 +1188,7 @@ describe("Barrier", () => {
   });
 
   it("a wait() cancelled while blocked by a draining barrier leaves no trace", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const barrier = new Barrier(2);
         const a = spawn(barrier.wait());
@@ -1197,7 +1206,7 @@ describe("Barrier", () => {
   });
 
   it("is an async context manager whose value is the arrival index", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const barrier = new Barrier(2);
         const other = spawn(barrier.wait());

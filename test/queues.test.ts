@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { caught, runVirtual, ticks } from "./helpers.js";
+import { caught, runOn, ticks, virtualOnly } from "./helpers.js";
 
 const { Queue, LifoQueue, PriorityQueue, QueueEmpty, QueueFull, QueueShutDown } = asyncio;
 
@@ -86,7 +86,7 @@ describe("Queue: put and get", () => {
   });
 
   it("put() and get() do not suspend when they can complete at once", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>(1);
         const order: string[] = [];
@@ -106,7 +106,7 @@ describe("Queue: put and get", () => {
   });
 
   it("put() and get() are lazy: nothing happens until awaited", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         const put = q.put(1);
@@ -123,7 +123,7 @@ describe("Queue: put and get", () => {
   });
 
   it("put() and get() can be wrapped in tasks", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<string>();
         const getter = spawn(q.get());
@@ -135,7 +135,7 @@ describe("Queue: put and get", () => {
   });
 
   it("serves waiting getters in FIFO order", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runOn(
       (function* () {
         const q = new Queue<number>();
         const got: string[] = [];
@@ -157,7 +157,7 @@ describe("Queue: put and get", () => {
   });
 
   it("serves waiting putters in FIFO order", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runOn(
       (function* () {
         const q = new Queue<string>(1);
         q.putNowait("first");
@@ -174,7 +174,8 @@ describe("Queue: put and get", () => {
   });
 
   it("a bounded queue applies backpressure to a fast producer", async () => {
-    const { result, elapsed } = await runVirtual(
+    virtualOnly("sleeps 6+ s of virtual time");
+    const { result, elapsed } = await runOn(
       (function* () {
         const q = new Queue<number>(2);
         const loop = asyncio.getRunningLoop();
@@ -209,7 +210,7 @@ describe("Queue: put and get", () => {
   });
 
   it("a getter that loses the race for an item waits again", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         const a = spawn(q.get(), "a");
@@ -227,7 +228,7 @@ describe("Queue: put and get", () => {
 
 describe("Queue: cancellation", () => {
   it("a get() or put() task cancelled before its first step does nothing", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         q.putNowait(1);
@@ -243,7 +244,7 @@ describe("Queue: cancellation", () => {
   });
 
   it("a cancelled waiting get() takes no item", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         const a = spawn(q.get());
@@ -258,7 +259,7 @@ describe("Queue: cancellation", () => {
   });
 
   it("a get() cancelled at the moment it is woken leaves the item to the next getter", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<string>();
         const a = spawn(q.get(), "a");
@@ -274,7 +275,7 @@ describe("Queue: cancellation", () => {
   });
 
   it("a get() cancelled when woken keeps the item in the queue if nobody else waits", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<string>();
         const a = spawn(q.get());
@@ -289,7 +290,7 @@ describe("Queue: cancellation", () => {
   });
 
   it("a cancelled waiting put() inserts nothing", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<string>(1);
         q.putNowait("a");
@@ -305,7 +306,7 @@ describe("Queue: cancellation", () => {
   });
 
   it("a put() cancelled at the moment it is woken hands the free slot to the next putter", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<string>(1);
         q.putNowait("a");
@@ -322,7 +323,7 @@ describe("Queue: cancellation", () => {
   });
 
   it("a cancelled join() leaves the queue unchanged", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         q.putNowait(1);
@@ -340,7 +341,7 @@ describe("Queue: cancellation", () => {
 
 describe("Queue: taskDone and join", () => {
   it("join() returns at once when every item was marked done", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         const order: string[] = [];
@@ -358,7 +359,8 @@ describe("Queue: taskDone and join", () => {
   });
 
   it("join() waits until taskDone() was called for every item", async () => {
-    const { elapsed } = await runVirtual(
+    virtualOnly("sleeps 6+ s of virtual time");
+    const { elapsed } = await runOn(
       (function* () {
         const q = new Queue<number>();
         for (const i of [1, 2, 3]) q.putNowait(i);
@@ -389,7 +391,7 @@ describe("Queue: taskDone and join", () => {
 
 describe("Queue: shutdown", () => {
   it("wakes every waiting getter and putter with QueueShutDown", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const empty = new Queue<number>();
         const getters = [1, 2, 3].map(() => spawn(empty.get()));
@@ -416,7 +418,7 @@ describe("Queue: shutdown", () => {
   });
 
   it("refuses later puts, and later gets once the remaining items are taken", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>(5);
         q.putNowait(1);
@@ -438,7 +440,7 @@ describe("Queue: shutdown", () => {
   });
 
   it("a putter woken by a free slot after shutdown() fails instead of putting", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<string>(1);
         q.putNowait("a");
@@ -453,7 +455,7 @@ describe("Queue: shutdown", () => {
   });
 
   it("shutdown(true) drops the items, fails getters at once and releases join()", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         for (const i of [1, 2, 3]) q.putNowait(i);
@@ -473,7 +475,8 @@ describe("Queue: shutdown", () => {
   });
 
   it("shutdown(true) wakes a blocked join() when nothing was taken", async () => {
-    const { result, elapsed } = await runVirtual(
+    virtualOnly("asserts virtual times");
+    const { result, elapsed } = await runOn(
       (function* () {
         const q = new Queue<number>();
         q.putNowait(1);
@@ -498,7 +501,8 @@ describe("Queue: shutdown", () => {
 
 describe("Queue: consuming until shutdown", () => {
   it("consume() runs the body for every item until shutdown", async () => {
-    const { result, elapsed } = await runVirtual(
+    virtualOnly("asserts virtual times");
+    const { result, elapsed } = await runOn(
       (function* () {
         const q = new Queue<number>(2);
         const seen: number[] = [];
@@ -519,7 +523,7 @@ describe("Queue: consuming until shutdown", () => {
   });
 
   it("consume() takes plain functions too", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<string>();
         const seen: string[] = [];
@@ -535,7 +539,7 @@ describe("Queue: consuming until shutdown", () => {
   });
 
   it("consume() propagates the body's error and stops", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         for (const i of [1, 2, 3]) q.putNowait(i);
@@ -551,7 +555,7 @@ describe("Queue: consuming until shutdown", () => {
   });
 
   it("consume() cancelled while waiting leaves later items in the queue", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         const seen: number[] = [];
@@ -567,7 +571,7 @@ describe("Queue: consuming until shutdown", () => {
   });
 
   it("consume() rejects a body that is not a function", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         expect(() => new Queue().consume("nope" as never)).toThrow(
           new TypeError(
@@ -579,7 +583,7 @@ describe("Queue: consuming until shutdown", () => {
   });
 
   it("for await consumes items from async code until shutdown", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runOn(
       (function* () {
         const q = new Queue<number>(1);
         async function consume(): Promise<number[]> {
@@ -597,7 +601,7 @@ describe("Queue: consuming until shutdown", () => {
   });
 
   it("leaving a for await loop early takes no item it did not deliver", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         q.putNowait(1);
@@ -623,7 +627,7 @@ describe("Queue: consuming until shutdown", () => {
   });
 
   it("for await from async code propagates errors other than shutdown", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new Queue<number>();
         const it = q[Symbol.asyncIterator]();
@@ -640,7 +644,7 @@ describe("Queue: consuming until shutdown", () => {
 
 describe("LifoQueue", () => {
   it("returns the most recent item first", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new LifoQueue<number>(3);
         for (const i of [1, 2, 3]) yield* q.put(i);
@@ -761,7 +765,7 @@ describe("PriorityQueue", () => {
   });
 
   it("waits and wakes like a Queue", async () => {
-    await runVirtual(
+    await runOn(
       (function* () {
         const q = new PriorityQueue<number>(2);
         const getter = spawn(q.get());
@@ -794,12 +798,13 @@ describe("queues and loops", () => {
       for (let i = 0; i < 3; i++) yield* q.put(base + i);
       return yield* consumer;
     }
-    expect((await runVirtual(roundTrip(0))).result).toEqual([0, 1, 2]);
-    expect((await runVirtual(roundTrip(10))).result).toEqual([10, 11, 12]);
+    expect((await runOn(roundTrip(0))).result).toEqual([0, 1, 2]);
+    expect((await runOn(roundTrip(10))).result).toEqual([10, 11, 12]);
     expect(await asyncio.run(roundTrip(20))).toEqual([20, 21, 22]);
   });
 
   it("refuses waiters from another loop while getters of a stopped loop still wait", async () => {
+    virtualOnly("builds its own loops");
     const q = new Queue<number>();
     const loop1 = new asyncio.VirtualEventLoop();
     await loop1.runUntilComplete(

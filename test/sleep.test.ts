@@ -4,12 +4,12 @@
  */
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { collectGarbage, runVirtual } from "./helpers.js";
+import { collectGarbage, runOn, virtualOnly } from "./helpers.js";
 
 type Co<T = unknown> = asyncio.Coroutine<T>;
 
 async function run<T>(main: Co<T>): Promise<T> {
-  return (await runVirtual(main)).result;
+  return (await runOn(main)).result;
 }
 
 describe("sleep(0)", () => {
@@ -55,6 +55,7 @@ describe("sleep(0)", () => {
   });
 
   it("arms no timer and takes no time; evaluates to the result", async () => {
+    virtualOnly("asserts virtual times");
     function* main() {
       const loop = asyncio.getRunningLoop();
       const t = asyncio.createTask(asyncio.sleep(0, "r0"));
@@ -62,12 +63,13 @@ describe("sleep(0)", () => {
       const timers = loop._timers.size;
       return [yield* asyncio.sleep(0, 7), yield* t, timers, yield* asyncio.sleep(0)];
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result).toEqual([7, "r0", 0, undefined]);
     expect(elapsed).toBe(0);
   });
 
   it("a negative delay acts as 0", async () => {
+    virtualOnly("asserts virtual times");
     const log: string[] = [];
     function* main() {
       asyncio.getRunningLoop().callSoon(() => log.push("callback"));
@@ -75,7 +77,7 @@ describe("sleep(0)", () => {
       log.push("main");
       return v;
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result).toBe("neg");
     expect(elapsed).toBe(0);
     expect(log).toEqual(["callback", "main"]);
@@ -84,6 +86,7 @@ describe("sleep(0)", () => {
 
 describe("sleep(delay)", () => {
   it("resumes after `delay` virtual seconds with the result", async () => {
+    virtualOnly("asserts virtual times");
     function* main() {
       const loop = asyncio.getRunningLoop();
       const a = yield* asyncio.sleep(1.5, "a");
@@ -95,6 +98,7 @@ describe("sleep(delay)", () => {
   });
 
   it("concurrent sleepers wake in deadline order", async () => {
+    virtualOnly("asserts virtual times");
     const log: number[] = [];
     function* sleeper(d: number) {
       yield* asyncio.sleep(d);
@@ -103,7 +107,7 @@ describe("sleep(delay)", () => {
     function* main() {
       yield* asyncio.gather(sleeper(3), sleeper(1), sleeper(2), sleeper(1));
     }
-    const { elapsed } = await runVirtual(main());
+    const { elapsed } = await runOn(main());
     expect(log).toEqual([1, 1, 2, 3]);
     expect(elapsed).toBe(3);
   });
@@ -122,6 +126,7 @@ describe("sleep(delay)", () => {
   });
 
   it("`yield sleep(...)` instead of `yield*` fails at its next step with a message that says yield*", async () => {
+    virtualOnly("asserts virtual times");
     function* slip(d: number) {
       yield asyncio.sleep(d) as unknown as asyncio.Suspend;
       return "continued";
@@ -138,7 +143,7 @@ describe("sleep(delay)", () => {
       }
       return out;
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result).toEqual([
       ["TypeError", true],
       ["TypeError", true],
@@ -147,6 +152,7 @@ describe("sleep(delay)", () => {
   });
 
   it("a sleep() object awaited twice → RuntimeError, as a reused coroutine", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     function* main() {
       const s = asyncio.sleep(1, "once");
       const first = yield* s;
@@ -165,6 +171,7 @@ describe("sleep(delay)", () => {
   });
 
   it("a sleep's repr shows its delay and state; a waiting task's repr shows the sleep", async () => {
+    virtualOnly("sleeps 3 s of virtual time");
     function* main() {
       const s = asyncio.sleep(2.5, "x");
       const created = String(s);
@@ -189,6 +196,7 @@ describe("sleep(delay)", () => {
   });
 
   it("a cancelled sleep raises CancelledError(msg) and cancels its timer", async () => {
+    virtualOnly("asserts virtual times");
     function* main() {
       const loop = asyncio.getRunningLoop();
       const t = asyncio.createTask(asyncio.sleep(3600, "never"));
@@ -209,7 +217,7 @@ describe("sleep(delay)", () => {
         loop.time(),
       ];
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result).toEqual([true, "wake", 3600, true, 0]);
     expect(elapsed).toBe(0);
   });
@@ -221,6 +229,7 @@ describe("sleep(delay)", () => {
   ])(
     "cancel() after the timer fired but before the task resumed still cancels it (CPython): %s",
     async (_label, value) => {
+      virtualOnly("sleeps 1 s of virtual time");
       function* sleeper() {
         try {
           yield* asyncio.sleep(1, value);
@@ -236,13 +245,14 @@ describe("sleep(delay)", () => {
         loop.callLater(1, () => t.cancel("just in time"));
         return yield* t;
       }
-      const { result, elapsed } = await runVirtual(main());
+      const { result, elapsed } = await runOn(main());
       expect(result).toBe("cancelled: just in time");
       expect(elapsed).toBe(1);
     },
   );
 
   it("a cancelled sleep's timer no longer holds its result or its task (the heap does not keep it live)", async () => {
+    virtualOnly("asserts virtual times");
     let payloadRef: WeakRef<object> | undefined;
     let taskRef: WeakRef<object> | undefined;
     function* main() {
@@ -259,7 +269,7 @@ describe("sleep(delay)", () => {
       yield* asyncio.fromPromise(collectGarbage());
       return [payloadRef?.deref() === undefined, taskRef?.deref() === undefined];
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result).toEqual([true, true]);
     expect(elapsed).toBe(0);
   });
@@ -271,6 +281,7 @@ describe("sleep(delay > 0): the task is its own timer", () => {
   }
 
   it("nothing but the task stays alive while it sleeps: the sleep() object is collectable", async () => {
+    virtualOnly("sleeps 5+ s of virtual time");
     let sleepRef: WeakRef<object> | undefined;
     function made(): asyncio.Coroutine<undefined> {
       const s = asyncio.sleep(5);
@@ -292,6 +303,7 @@ describe("sleep(delay > 0): the task is its own timer", () => {
   });
 
   it("the task's repr shows the sleep waiting, then fired until the task resumes", async () => {
+    virtualOnly("sleeps 3 s of virtual time");
     function* main() {
       const loop = asyncio.getRunningLoop();
       const t = asyncio.createTask(nap(2.5), {
@@ -312,6 +324,7 @@ describe("sleep(delay > 0): the task is its own timer", () => {
   });
 
   it("cancel() raises CancelledError(msg) at the sleep, drops the timer, and counts once", async () => {
+    virtualOnly("asserts virtual times");
     function* sleeper() {
       try {
         yield* asyncio.sleep(3600);
@@ -330,13 +343,14 @@ describe("sleep(delay > 0): the task is its own timer", () => {
       const caught = yield* t;
       return [caught, armed, loop._nextTimerWhen(), t.cancelling(), repr];
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result.slice(0, 4)).toEqual([["CancelledError", "stop"], 3600, undefined, 1]);
     expect(result[4]).toMatch(/wait_for=<sleep 3600s cancelled>>$/);
     expect(elapsed).toBe(0);
   });
 
   it("cancel() then uncancel() before the task runs still delivers the CancelledError", async () => {
+    virtualOnly("asserts virtual times");
     // As asyncio: the cancel already reached the sleep; uncancel() only lowers the count.
     function* sleeper() {
       try {
@@ -357,6 +371,7 @@ describe("sleep(delay > 0): the task is its own timer", () => {
   });
 
   it("after a cancelled sleep, the stale timer entry never wakes the task early", async () => {
+    virtualOnly("sleeps 20+ s of virtual time");
     // The cancelled sleep's entry (due at t=10) stays in the heap until it reaches the top;
     // the task sleeps again meanwhile, around it and across it.
     function* sleeper(log: unknown[]) {
@@ -382,7 +397,7 @@ describe("sleep(delay > 0): the task is its own timer", () => {
       yield* t;
       return log;
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result).toEqual([
       ["cancelled", 0, true],
       ["woke", 5],
@@ -393,6 +408,7 @@ describe("sleep(delay > 0): the task is its own timer", () => {
   });
 
   it("many cancelled sleepers: the heap compacts their stale entries and lets the tasks go", async () => {
+    virtualOnly("asserts virtual times");
     let firstRef: WeakRef<object> | undefined;
     function* main() {
       const loop = asyncio.getRunningLoop();
@@ -411,12 +427,13 @@ describe("sleep(delay > 0): the task is its own timer", () => {
       yield* asyncio.fromPromise(collectGarbage());
       return [before, after, firstRef?.deref() === undefined, loop._nextTimerWhen()];
     }
-    const { result, elapsed } = await runVirtual(main());
+    const { result, elapsed } = await runOn(main());
     expect(result).toEqual([300, 0, true, undefined]);
     expect(elapsed).toBe(0);
   });
 
   it("a sleep() driven directly as a task's coroutine is its own timer entry", async () => {
+    virtualOnly("asserts virtual times");
     function* main() {
       const t = asyncio.createTask(asyncio.sleep(2));
       yield* asyncio.sleep(0);
@@ -486,15 +503,18 @@ describe("resume markers", () => {
   }
 
   it("sleep(0): a closed coroutine's marker does not skip the next task's sleep(0)", async () => {
-    expect((await runVirtual(scenario("sleep0"))).result).toEqual([true, 0]);
+    virtualOnly("asserts virtual times");
+    expect((await runOn(scenario("sleep0"))).result).toEqual([true, 0]);
   });
 
   it("sleep(d): a closed coroutine's marker does not end the next task's sleep at once", async () => {
-    expect((await runVirtual(scenario("sleep"))).result).toEqual([true, 2]);
+    virtualOnly("asserts virtual times");
+    expect((await runOn(scenario("sleep"))).result).toEqual([true, 2]);
   });
 
   it("a Future: a closed coroutine's marker does not answer the next task's await", async () => {
-    expect((await runVirtual(scenario("future"))).result).toEqual(["fut2", 2]);
+    virtualOnly("asserts virtual times");
+    expect((await runOn(scenario("future"))).result).toEqual(["fut2", 2]);
   });
 });
 
@@ -539,6 +559,7 @@ describe("a sleep cancelled in the loop iteration its timer is due", () => {
   ];
   for (const [names, target, cancelFirst, expected] of cases) {
     it(`tasks ${names.join(",")}, ${target} cancelled by a timer armed ${cancelFirst ? "before" : "after"} the sleeps`, async () => {
+      virtualOnly("sleeps 1 s of virtual time; needs timers due in one iteration");
       expect(await run(variant(names, target, cancelFirst))).toEqual(expected);
     });
   }
@@ -562,6 +583,7 @@ describe("a sleep cancelled in the loop iteration its timer is due", () => {
   }
 
   it("timeout(d) around sleep(d): the scope's timer, armed first, cancels the sleep due with it", async () => {
+    virtualOnly("sleeps 3 s of virtual time");
     // CPython: ['t timeout', 'p woke'] / ['p woke', 't timeout'] / ['p woke', 't timeout', 'q woke']
     function* main() {
       const out: string[][] = [];
@@ -584,6 +606,7 @@ describe("a sleep cancelled in the loop iteration its timer is due", () => {
   });
 
   it("timeout(d) around sleep(d) with another sleeper's timer between the two", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     // CPython: ['t timeout', 'q woke']: the scope's timer comes before q's, t's sleep after
     const log: string[] = [];
     function* main() {
@@ -594,6 +617,7 @@ describe("a sleep cancelled in the loop iteration its timer is due", () => {
   });
 
   it("a cancel due with the sleep cancels it once: cancelling() is 1 and the stale step is skipped", async () => {
+    virtualOnly("asserts virtual times");
     const seen: unknown[] = [];
     function* victim() {
       try {

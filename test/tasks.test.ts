@@ -5,12 +5,12 @@
  */
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { runVirtual } from "./helpers.js";
+import { runOn, virtualOnly } from "./helpers.js";
 
 type Co<T = unknown> = asyncio.Coroutine<T>;
 
 async function run<T>(main: Co<T>): Promise<T> {
-  return (await runVirtual(main)).result;
+  return (await runOn(main)).result;
 }
 
 function* forever(): Co<never> {
@@ -187,6 +187,7 @@ describe("names, getCoro, currentTask, allTasks", () => {
   });
 
   it("toString reads 'cancelling' while a cancel is pending, as asyncio's repr", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     // CPython 3.13:
     // <Task pending name='kid' coro=<child() …> wait_for=<Future pending cb=[…]>>
     // <Task cancelling name='kid' coro=<child() …> wait_for=<Future cancelled>>
@@ -278,6 +279,7 @@ describe("names, getCoro, currentTask, allTasks", () => {
 
 describe("results and errors", () => {
   it("a task's result and its own error reach the awaiter", async () => {
+    virtualOnly("sleeps 2 s of virtual time");
     const err = new SyntaxError("mine");
     function* fails(): Co<number> {
       yield* asyncio.sleep(1);
@@ -411,6 +413,7 @@ describe("results and errors", () => {
   });
 
   it("the bad-yield error is thrown into the coroutine, which may catch it and go on", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     function* slip() {
       try {
         yield 1 as unknown as asyncio.Suspend;
@@ -479,6 +482,7 @@ describe("cancellation", () => {
   });
 
   it("cancel while awaiting another task cancels that task", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     const log: string[] = [];
     function* inner() {
       try {
@@ -504,6 +508,7 @@ describe("cancellation", () => {
   });
 
   it("an awaited task that swallows its cancellation: each outer cancel() reaches it again, and the outer gets its value", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     // CPython: True 1 1 / True 2 2 / "outer got inner swallowed 2", neither task cancelled.
     function* inner(): Co<string> {
       let n = 0;
@@ -792,6 +797,7 @@ describe("cancellation through a `finally` that awaits (Effection #1190/#1185)",
     ["asyncio.coroutine()-marked chain", asyncio.coroutine],
   ] as const) {
     it(`${kind}: the outer coroutines do not continue after the cancel`, async () => {
+      virtualOnly("asserts virtual times");
       const log: string[] = [];
       const top = chain(mark as never, log);
       function* main() {
@@ -801,7 +807,7 @@ describe("cancellation through a `finally` that awaits (Effection #1190/#1185)",
         const e = (yield* catchAll(t)) as Error;
         return [t.cancelled(), e instanceof asyncio.CancelledError, e.message];
       }
-      const { result, elapsed } = await runVirtual(main());
+      const { result, elapsed } = await runOn(main());
       expect(result).toEqual([true, true, "stop"]);
       expect(log).toEqual([
         "leaf finally start",
@@ -813,6 +819,7 @@ describe("cancellation through a `finally` that awaits (Effection #1190/#1185)",
     });
 
     it(`${kind}: a second cancel during the awaiting finally interrupts it, outer still stops`, async () => {
+      virtualOnly("sleeps 2.5 s of virtual time");
       const log: string[] = [];
       const top = chain(mark as never, log);
       function* main() {
@@ -824,13 +831,14 @@ describe("cancellation through a `finally` that awaits (Effection #1190/#1185)",
         const e = (yield* catchAll(t)) as Error;
         return [t.cancelled(), e.message, t.cancelling()];
       }
-      const { result } = await runVirtual(main());
+      const { result } = await runOn(main());
       expect(result).toEqual([true, "second", 2]);
       expect(log).toEqual(["leaf finally start", "middle finally start", "middle finally end"]);
     });
   }
 
   it("mixed chain: plain outer over marked inner and back", async () => {
+    virtualOnly("sleeps 2 s of virtual time");
     const log: string[] = [];
     const marked = asyncio.coroutine(function* marked(): Co<void> {
       try {
@@ -926,6 +934,7 @@ describe("Task.signal", () => {
 
 describe("eagerStart", () => {
   it("runs the first step inside createTask; a task that finishes eagerly comes back done", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     const log: string[] = [];
     function* quick() {
       log.push("quick ran");
@@ -974,6 +983,7 @@ describe("eagerStart", () => {
   });
 
   it("is ignored when the loop is not running: the first step is scheduled", async () => {
+    virtualOnly("builds its own loop");
     const loop = new asyncio.VirtualEventLoop();
     const log: string[] = [];
     const t = new asyncio.Task(
@@ -1007,7 +1017,7 @@ describe("a cancellation caught on the must-cancel path (regression)", () => {
       yield* asyncio.gather(task, { returnExceptions: true });
       return [task.cancelled(), task.exception(), task.result()];
     }
-    const { result } = await runVirtual(main());
+    const { result } = await runOn(main());
     expect(result).toEqual([false, null, 42]);
   });
 });
@@ -1167,6 +1177,7 @@ describe("racing cancels of a waiting task: the first message wins", () => {
   });
 
   it("after the sleep's timer fired, nothing was cancelled yet: the last message is used", async () => {
+    virtualOnly("sleeps 1 s of virtual time");
     // CPython: ["s CancelledError('y') 2", 'r woke']
     const log: string[] = [];
     function* s() {
