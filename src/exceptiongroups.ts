@@ -462,10 +462,10 @@ export function exceptStar<const C extends readonly unknown[]>(
   throw new BaseExceptionGroup("", all);
 }
 
-function leaves(group: BaseExceptionGroup): unknown[] {
-  const out: unknown[] = [];
+function leaves(group: BaseExceptionGroup, out: unknown[] = []): unknown[] {
+  // Appended one by one: a group may hold more errors than a call takes arguments.
   for (const e of group.exceptions) {
-    if (e instanceof BaseExceptionGroup) out.push(...leaves(e));
+    if (e instanceof BaseExceptionGroup) leaves(e, out);
     else out.push(e);
   }
   return out;

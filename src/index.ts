@@ -60,13 +60,21 @@ export type {
 } from "./core/coroutines.js";
 export { iscoroutine } from "./core/coroutines.js";
 export { getRunningLoop } from "./core/events.js";
+export type { OSErrorOptions } from "./core/exceptions.js";
 export {
   BrokenBarrierError,
+  BrokenPipeError,
   CancelledError,
+  ConnectionAbortedError,
+  ConnectionError,
+  ConnectionRefusedError,
+  ConnectionResetError,
+  DeadlockError,
   IncompleteReadError,
   InvalidStateError,
   KeyboardInterrupt,
   LimitOverrunError,
+  OSError,
   RuntimeError,
   rethrowIfCancelled,
   SendfileNotAvailableError,
@@ -99,6 +107,7 @@ export {
   ensureFuture,
   GatheringFuture,
   gather,
+  gatherAll,
   sleep,
 } from "./tasks.js";
 export type { CancelScopeOptions } from "./timeouts.js";
@@ -149,7 +158,6 @@ export type {
   StreamStartTlsOptions,
 } from "./io/streams.js";
 export {
-  ConnectionResetError,
   openConnection,
   openUnixConnection,
   StreamReader,

@@ -14,7 +14,7 @@ import type { Task } from "./core/tasks.js";
 import { NodeEventLoop } from "./loops/node.js";
 import "./io/loop_io.js";
 import { hasSignalHandler } from "./io/signals.js";
-import { gather, isAwaitableLike } from "./tasks.js";
+import { gatherAll, isAwaitableLike } from "./tasks.js";
 
 /** How long close() waits for the default executor's threads (asyncio's constant). */
 const THREAD_JOIN_TIMEOUT = 300;
@@ -188,7 +188,8 @@ async function cancelAllTasks(loop: BaseEventLoop): Promise<void> {
   const tasks = [...loop._tasks];
   if (tasks.length === 0) return;
   for (const t of tasks) t.cancel();
-  await loop.runUntilComplete(gather(...tasks, { returnExceptions: true }));
+  // Not a spread: a million pending tasks must shut down too.
+  await loop.runUntilComplete(gatherAll(tasks, { returnExceptions: true }));
   for (const t of tasks) {
     if (t.cancelled()) continue;
     const exception = t.exception();

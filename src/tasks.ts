@@ -1,5 +1,6 @@
 /**
- * The task API: `createTask`, `ensureFuture`, `sleep`, `gather`, `currentTask`, `allTasks`.
+ * The task API: `createTask`, `ensureFuture`, `sleep`, `gather`, `gatherAll`, `currentTask`,
+ * `allTasks`.
  *
  * @module
  */
@@ -14,7 +15,7 @@ import {
   iscoroutine,
 } from "./core/coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./core/events.js";
-import { CancelledError } from "./core/exceptions.js";
+import { _schedulerCancelledError, CancelledError } from "./core/exceptions.js";
 import { Future, isfuture } from "./core/futures.js";
 import type { Runnable } from "./core/readyqueue.js";
 import { Sleep } from "./core/sleep.js";
@@ -214,18 +215,21 @@ function splitOptions(args: unknown[]): { aws: unknown[]; options: GatherOptions
 
 /**
  * Runs awaitables concurrently and evaluates to their results, in argument order.
- * Coroutines are wrapped in Tasks; Promises are bridged.
+ * Coroutines are wrapped in Tasks; Promises are bridged. For an array or any other
+ * iterable of awaitables, of any length, use {@link gatherAll}.
  *
  * - The first error is raised at once; the other children keep running (as in asyncio —
  *   use a TaskGroup to cancel siblings on error).
  * - With `{ returnExceptions: true }` errors and cancellations come back in the results.
  * - Cancelling the returned Future cancels every unfinished child.
+ * - When every child is already done, the returned Future is done at once (as in
+ *   Python 3.12+): `yield*` on it does not suspend.
  *
  * @example
  * ```ts
  * function* main() {
  *   const [a, b] = yield* asyncio.gather(count(), asyncio.sleep(1, "b"));
- *   const results = yield* asyncio.gather(...urls.map(fetch), { returnExceptions: true });
+ *   const [user, posts] = yield* asyncio.gather(fetchUser(1), fetchPosts(1), { returnExceptions: true });
  * }
  * ```
  */
@@ -240,56 +244,149 @@ export function gather<const T extends readonly AwaitableLike<unknown>[]>(
 ): GatheringFuture<GatherResults<T>>;
 export function gather(...args: unknown[]): GatheringFuture<unknown[]> {
   const { aws, options } = splitOptions(args);
-  const returnExceptions = options.returnExceptions === true;
+  return gatherArray(aws, options.returnExceptions === true, "gather(): argument");
+}
+
+/**
+ * {@link gather} for an array or any iterable of awaitables (a generator of coroutines
+ * too), of any length: `gatherAll(tasks)` reads "gather all of these", next to
+ * `gather(a, b)` for a few. A spread `gather(...tasks)` fails with `RangeError` past
+ * ~120,000 items (the engine's limit on arguments); `gatherAll` takes millions. Same
+ * semantics as `gather`: results in order, identical items run once, the first error is
+ * raised unless `returnExceptions`, cancelling the Future cancels the children, an empty
+ * iterable gives `[]`. A tuple gives a tuple of results; an array or iterable, an array.
+ *
+ * Errors: `TypeError` if `aws` is not iterable or one of its items is not awaitable.
+ *
+ * @example
+ * ```ts
+ * function* main() {
+ *   const tasks = ids.map((id) => asyncio.createTask(fetchUser(id)));
+ *   const users = yield* asyncio.gatherAll(tasks); // User[]
+ *   const [n, s] = yield* asyncio.gatherAll([count(), asyncio.sleep(1, "s")]); // [number, string]
+ *   const outcomes = yield* asyncio.gatherAll(urls.map(fetchText), { returnExceptions: true });
+ * }
+ * ```
+ */
+export function gatherAll<const T extends readonly AwaitableLike<unknown>[]>(
+  aws: T,
+  options: { returnExceptions: true },
+): GatheringFuture<GatherResultsOrErrors<T>>;
+export function gatherAll<const T extends readonly AwaitableLike<unknown>[]>(
+  aws: T,
+  options?: GatherOptions,
+): GatheringFuture<GatherResults<T>>;
+export function gatherAll<A extends AwaitableLike<unknown>>(
+  aws: Iterable<A>,
+  options: { returnExceptions: true },
+): GatheringFuture<(AwaitedResult<A> | Error)[]>;
+export function gatherAll<A extends AwaitableLike<unknown>>(
+  aws: Iterable<A>,
+  options?: GatherOptions,
+): GatheringFuture<AwaitedResult<A>[]>;
+export function gatherAll(
+  aws: Iterable<unknown>,
+  options: GatherOptions = {},
+): GatheringFuture<unknown[]> {
+  if (
+    aws === null ||
+    aws === undefined ||
+    typeof (aws as { [Symbol.iterator]?: unknown })[Symbol.iterator] !== "function" ||
+    typeof aws === "string"
+  ) {
+    throw new TypeError(
+      `gatherAll(): 'aws' must be an iterable of awaitables (an array, a Set, a generator): received ${describe(aws)}`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(
+      `gatherAll(): 'options' must be an object such as { returnExceptions: true }: received ${describe(options)}`,
+    );
+  }
+  const items = Array.isArray(aws) ? aws : Array.from(aws);
+  return gatherArray(items, options.returnExceptions === true, "gatherAll(): item");
+}
+
+/**
+ * gather's implementation for both forms. `what` starts the message of a bad item's
+ * TypeError ("gather(): argument", "gatherAll(): item").
+ */
+function gatherArray(
+  aws: readonly unknown[],
+  returnExceptions: boolean,
+  what: string,
+): GatheringFuture<unknown[]> {
   let loop = _getRunningLoop();
   if (aws.length === 0) {
     const outer = new GatheringFuture<unknown[]>([], loop ?? getRunningLoop());
     outer.setResult([]);
     return outer;
   }
-  aws.forEach(checkAwaitable);
+  for (let i = 0; i < aws.length; i++) checkAwaitable(aws[i], i, what);
   if (loop === null) {
     const fut = aws.find(isfuture);
     if (fut === undefined) getRunningLoop(); // throws "no running event loop"
     loop = (fut as Future<unknown>)._loop;
   }
-  // Identical arguments share one child, as in asyncio. Coroutine objects are fresh in
-  // practice, so the map is only consulted from the first repeat on.
-  const seen = new Set<unknown>();
-  let argToFut: Map<unknown, Future<unknown>> | null = null;
-  const children: Future<unknown>[] = new Array(aws.length);
-  const unique: Future<unknown>[] = [];
-  for (let i = 0; i < aws.length; i++) {
-    const aw = aws[i];
-    let fut: Future<unknown> | undefined;
-    if (seen.has(aw)) {
-      if (argToFut === null) {
-        argToFut = new Map();
-        for (let j = 0; j < i; j++) argToFut.set(aws[j], children[j] as Future<unknown>);
-      }
-      fut = argToFut.get(aw) as Future<unknown>;
-    } else {
-      seen.add(aw);
-      fut = loop._ensureFuture(aw as AwaitableLike<unknown>);
-      unique.push(fut);
-      argToFut?.set(aw, fut);
-    }
-    children[i] = fut;
-  }
+  const children = childFutures(aws, loop);
   const outer = new GatheringFuture<unknown[]>(children, loop);
-  const waiter = new GatherWaiter(outer, children, unique.length, returnExceptions);
-  for (const fut of unique) fut._addWaiter(waiter);
+  const waiter = new GatherWaiter(outer, children, returnExceptions);
+  // Identical arguments share one child, as in asyncio: a pending child is registered
+  // once (the waiter looks for itself among its callbacks, so a million Tasks need no
+  // hash set), a done one is remembered in a set, made only if there is one.
+  let done: Set<Future<unknown>> | null = null;
+  let nfuts = 0;
+  for (let i = 0; i < children.length; i++) {
+    const fut = children[i] as Future<unknown>;
+    if (!fut.done()) {
+      if (fut._hasWaiter(waiter)) continue;
+      fut._addWaiter(waiter);
+    } else {
+      done ??= new Set();
+      if (done.has(fut)) continue;
+      done.add(fut);
+    }
+    nfuts++;
+  }
+  waiter.nfuts = nfuts;
+  // Children already done are accounted for now, as Python 3.12+ does: when all are, the
+  // outer Future is done before it is returned and awaiting it does not suspend.
+  if (done !== null) for (const fut of done) waiter._run(fut);
   return outer;
 }
 
-function checkAwaitable(aw: unknown, i: number): void {
+/**
+ * The Future of each argument, in order: Futures as they are, anything else wrapped once
+ * (a repeated coroutine or Promise shares the Future made for its first occurrence).
+ */
+function childFutures(aws: readonly unknown[], loop: BaseEventLoop): Future<unknown>[] {
+  const children: Future<unknown>[] = new Array(aws.length);
+  let wrapped: Map<unknown, Future<unknown>> | null = null;
+  for (let i = 0; i < aws.length; i++) {
+    const aw = aws[i];
+    if (isfuture(aw) && aw._loop === loop) {
+      children[i] = aw;
+      continue;
+    }
+    wrapped ??= new Map(); // _ensureFuture() throws for another loop's Future
+    let fut = wrapped.get(aw);
+    if (fut === undefined) {
+      fut = loop._ensureFuture(aw as AwaitableLike<unknown>);
+      wrapped.set(aw, fut);
+    }
+    children[i] = fut;
+  }
+  return children;
+}
+
+function checkAwaitable(aw: unknown, i: number, what: string): void {
   if (!iscoroutine(aw) && !isAwaitableLike(aw)) {
     const hint = Array.isArray(aw)
-      ? "; pass the items as separate arguments: gather(...items)"
+      ? what.startsWith("gather()")
+        ? "; for an array of awaitables use gatherAll(items)"
+        : "; nested arrays are not flattened"
       : "";
-    throw new TypeError(
-      `gather(): argument ${i} is not awaitable: received ${describe(aw)}${hint}`,
-    );
+    throw new TypeError(`${what} ${i} is not awaitable: received ${describe(aw)}${hint}`);
   }
 }
 
@@ -299,11 +396,12 @@ function checkAwaitable(aw: unknown, i: number): void {
  */
 class GatherWaiter implements Runnable {
   private nfinished = 0;
+  /** How many distinct children there are: set once they are registered. */
+  nfuts = 0;
 
   constructor(
     private readonly outer: GatheringFuture<unknown[]>,
     private readonly children: Future<unknown>[],
-    private readonly nfuts: number,
     private readonly returnExceptions: boolean,
   ) {}
 
@@ -326,15 +424,17 @@ class GatherWaiter implements Runnable {
         return;
       }
     }
-    if (this.nfinished === this.nfuts) this.finish(child);
+    if (this.nfinished === this.nfuts) this.finish();
   }
 
-  private finish(last: Future<unknown>): void {
+  private finish(): void {
     const children = this.children;
     const results: unknown[] = new Array(children.length);
     for (let i = 0; i < children.length; i++) {
       const child = children[i] as Future<unknown>;
-      if (child.cancelled()) results[i] = child._makeCancelledError();
+      // A fresh error with the child's cancel message, as asyncio's gather: a Task that
+      // ended cancelled keeps its coroutine's own CancelledError for whoever retrieves it.
+      if (child.cancelled()) results[i] = _schedulerCancelledError(child._cancelMessage);
       else {
         const exc = child.exception();
         results[i] = exc !== null ? exc : child._result;
@@ -343,8 +443,12 @@ class GatherWaiter implements Runnable {
     const outer = this.outer;
     if (outer._cancelRequested) {
       // The children raised CancelledError only because the outer Future was cancelled:
-      // propagate a child's own (it carries the cancel message), as asyncio does.
-      outer.setException(last.cancelled() ? last._makeCancelledError() : new CancelledError());
+      // propagate the last child's own, in argument order as asyncio's gather does (its
+      // loop over the children leaves that one in hand), not the last one to finish.
+      const lastChild = children[children.length - 1] as Future<unknown>;
+      outer.setException(
+        lastChild.cancelled() ? lastChild._makeCancelledError() : new CancelledError(),
+      );
     } else {
       outer.setResult(results);
     }

@@ -8,9 +8,14 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { examples } from "../examples/index.js";
 import { rewriteAwaits } from "../src/cli/repl_await.js";
+
+// Every test here starts Node processes; on a loaded machine (2 cores shared by several
+// test runs) each can take seconds to start. Deadlines only turn a hang into a failure.
+vi.setConfig({ testTimeout: 120_000 });
+const HANG_MS = 60_000;
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const main = join(root, "dist/src/cli/main.js");
@@ -29,7 +34,7 @@ function cli(args: string[], input = ""): Promise<Result> {
   const child = spawn(process.execPath, [main, ...args], {
     cwd: root,
     env: { ...process.env, ASYNCIO_TS_REPL_HISTORY: "", NO_COLOR: "1" },
-    timeout: 15_000,
+    timeout: HANG_MS,
   });
   let stdout = "";
   let stderr = "";
@@ -50,27 +55,53 @@ function cli(args: string[], input = ""): Promise<Result> {
 class Session {
   out = "";
   readonly exited: Promise<number | null>;
+  private ended = false;
+  private readonly waiters: Array<() => void> = [];
 
   constructor(readonly child: ChildProcess) {
-    child.stdout?.on("data", (d: Buffer) => {
-      this.out += d.toString();
-    });
-    child.stderr?.on("data", (d: Buffer) => {
-      this.out += d.toString();
-    });
-    this.exited = new Promise((resolve) => child.on("exit", (code) => resolve(code)));
+    child.stdout?.on("data", (d: Buffer) => this.received(d));
+    child.stderr?.on("data", (d: Buffer) => this.received(d));
+    this.exited = new Promise((resolve) =>
+      child.on("exit", (code) => {
+        this.ended = true;
+        this.wake();
+        resolve(code);
+      }),
+    );
   }
 
-  async expect(pattern: RegExp, timeoutMs = 5_000): Promise<RegExpExecArray> {
-    const t0 = Date.now();
-    for (;;) {
-      const m = pattern.exec(this.out);
-      if (m !== null) return m;
-      if (Date.now() - t0 > timeoutMs) {
-        throw new Error(`timed out waiting for ${pattern}; output so far:\n${this.out}`);
+  /**
+   * Waits for output matching `pattern`, woken by each chunk of output (no polling). The
+   * deadline only turns a hang into a failure that shows the output so far.
+   */
+  async expect(pattern: RegExp, deadlineMs = HANG_MS): Promise<RegExpExecArray> {
+    let late = false;
+    const deadline = setTimeout(() => {
+      late = true;
+      this.wake();
+    }, deadlineMs);
+    try {
+      for (;;) {
+        const m = pattern.exec(this.out);
+        if (m !== null) return m;
+        if (this.ended || late) {
+          const why = this.ended ? "exited" : "no output";
+          throw new Error(`${why} while waiting for ${pattern}; output so far:\n${this.out}`);
+        }
+        await new Promise<void>((wake) => this.waiters.push(wake));
       }
-      await new Promise((r) => setTimeout(r, 20));
+    } finally {
+      clearTimeout(deadline);
     }
+  }
+
+  private received(d: Buffer): void {
+    this.out += d.toString();
+    this.wake();
+  }
+
+  private wake(): void {
+    for (const w of this.waiters.splice(0)) w();
   }
 
   write(text: string): void {
@@ -119,6 +150,20 @@ export function* main() {
   } finally {
     console.log("cleanup ran");
   }
+}
+`,
+  );
+  writeFileSync(
+    join(fixtures, "leaves-failure.mjs"),
+    `import * as asyncio from ${JSON.stringify(join(root, "dist/src/index.js"))};
+function* fails() {
+  yield* asyncio.sleep(0);
+  throw new Error("left behind");
+}
+export function* main() {
+  asyncio.createTask(fails());
+  yield* asyncio.sleep(0.01);
+  console.log("main done");
 }
 `,
   );
@@ -288,13 +333,36 @@ describe("asyncio-ts run", () => {
   );
 });
 
+describe("unretrieved task exceptions are reported at exit", () => {
+  it("asyncio-ts run: a failing task main left behind is reported once", async () => {
+    const r = await cli(["run", join(fixtures, "leaves-failure.mjs")]);
+    expect(r.code).toBe(0);
+    expect(r.stdout).toBe("main done\n");
+    expect(r.stderr.match(/Task exception was never retrieved/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/Error: left behind/);
+  });
+
+  it("asyncio-ts repl: .exit reports a failed task nobody awaited", async () => {
+    const inputs = [
+      "void asyncio.createTask((function* () { yield* asyncio.sleep(0); throw new Error('lost in repl') })())",
+      "await asyncio.sleep(0.01)",
+      ".exit",
+    ];
+    const r = await cli(["repl"], `${inputs.join("\n")}\n`);
+    expect(r.code).toBe(0);
+    expect(r.stderr.match(/Task exception was never retrieved/g)).toHaveLength(1);
+    expect(r.stderr).toMatch(/Error: lost in repl/);
+  });
+});
+
 describe("asyncio-ts repl (piped input)", () => {
   it("runs inputs one after another on a loop that keeps running; await runs any awaitable", async () => {
     const inputs = [
       "let ticks = 0",
-      "const bg = asyncio.createTask((function* () { for (;;) { yield* asyncio.sleep(0.01); ticks++; } })())",
+      "const three = new asyncio.Event()",
+      "const bg = asyncio.createTask((function* () { for (;;) { yield* asyncio.sleep(0.01); if (++ticks === 3) three.set(); } })())",
       "await asyncio.sleep(0.1, 'slept')",
-      "ticks > 3",
+      "await three.wait()",
       "function* double(x) {",
       "  yield* asyncio.sleep(0.01);",
       "  return 2 * x;",
@@ -326,7 +394,7 @@ describe("asyncio-ts repl (piped input)", () => {
       "'a promise'",
       "'set'",
       "'a future'",
-      "Uncaught RangeError: bad value\n    at fails (REPL15:1:55)\n    at caller (REPL16:1:36)",
+      "Uncaught RangeError: bad value\n    at fails (REPL16:1:55)\n    at caller (REPL17:1:36)",
       "'still running: true'",
     ]);
     expect(r.stderr).toMatch(/^asyncio-ts REPL .* on Node\.js v/);
@@ -345,12 +413,12 @@ describe("asyncio-ts repl (pseudo-terminal)", () => {
     );
     await s.expect(/>>> /);
     s.write(
-      "let n = 0; const t = asyncio.createTask((function* () { for (;;) { yield* asyncio.sleep(0.02); n++; } })())\r",
+      "let n = 0, goal = -1; const t = asyncio.createTask((function* () { for (;;) { yield* asyncio.sleep(0.02); if (++n === goal) console.log('reached', n); } })())\r",
     );
-    s.write("'first ' + n\r");
+    s.write("goal = n + 3; 'first ' + n\r");
     const first = Number((await s.expect(/'first (\d+)'/))[1]);
-    // While nothing is typed, the loop keeps running the task.
-    await new Promise((r) => setTimeout(r, 200));
+    // While nothing is typed, the loop keeps running the task: it says so itself.
+    await s.expect(new RegExp(`reached ${first + 3}\\r?\\n`));
     s.write("'second ' + n\r");
     const second = Number((await s.expect(/'second (\d+)'/))[1]);
     expect(second).toBeGreaterThan(first);

@@ -554,3 +554,80 @@ describe("Node's inspection (console.log) prints the repr", () => {
     expect(out[6]?.[0]).toBe("[ <Future finished result=7> ]");
   });
 });
+
+describe("exception never retrieved: reported when the loop closes", () => {
+  function* fails(message: string): asyncio.Coroutine<never> {
+    yield* asyncio.sleep(0);
+    throw new Error(message);
+  }
+
+  it("a fire-and-forget failing task in run() is reported exactly once, without garbage collection", async () => {
+    function* main() {
+      asyncio.createTask(fails("forgotten"));
+      yield* asyncio.sleep(1);
+      return "done";
+    }
+    const { result, reports } = await runVirtual(main(), { allowReports: true });
+    expect(result).toBe("done");
+    expect(reports.map((r) => Object.keys(r).sort())).toEqual([["exception", "future", "message"]]);
+    expect(reports[0]?.message).toBe("Task exception was never retrieved");
+    expect(((reports[0] as asyncio.ExceptionContext).exception as Error).message).toBe("forgotten");
+    expect(String(reports[0]?.future)).toContain("<Task finished");
+    await collectGarbage();
+    expect(reports).toHaveLength(1);
+  });
+
+  it("so is a failed task still referenced when run() ends, and a failed Future", async () => {
+    const kept: asyncio.Future<unknown>[] = [];
+    function* main() {
+      kept.push(asyncio.createTask(fails("kept")));
+      const fut = asyncio.getRunningLoop().createFuture<number>();
+      fut.setException(new RangeError("future"));
+      kept.push(fut);
+      yield* asyncio.sleep(1);
+    }
+    const { reports } = await runVirtual(main(), { allowReports: true });
+    expect(reports.map((r) => [r.message, (r.exception as Error).message])).toEqual([
+      ["Future exception was never retrieved", "future"],
+      ["Task exception was never retrieved", "kept"],
+    ]);
+    // Retrieved after the report: nothing more, at garbage collection either.
+    expect((kept[0] as asyncio.Future<unknown>).exception()).toBeInstanceOf(Error);
+    kept.length = 0;
+    await collectGarbage();
+    expect(reports).toHaveLength(2);
+  });
+
+  it("a retrieved exception is reported neither at close nor after garbage collection", async () => {
+    function* main() {
+      const awaited = asyncio.createTask(fails("awaited"));
+      const asked = asyncio.createTask(fails("asked"));
+      const gathered = asyncio.createTask(fails("gathered"));
+      yield* asyncio.sleep(1);
+      try {
+        yield* awaited;
+      } catch {
+        // retrieved
+      }
+      asked.exception();
+      yield* asyncio.gather(gathered, { returnExceptions: true });
+    }
+    const { reports } = await runVirtual(main());
+    expect(reports).toEqual([]);
+    await collectGarbage();
+    expect(reports).toEqual([]);
+  });
+
+  it("a long-running loop still reports at garbage collection, and not again at close", async () => {
+    const { loop, reports } = newLoop();
+    function* main() {
+      asyncio.createTask(fails("collected"));
+      yield* asyncio.sleep(1);
+    }
+    await loop.runUntilComplete(main());
+    await collectGarbage();
+    expect(reports.map((r) => r.message)).toEqual(["Task exception was never retrieved"]);
+    loop.close();
+    expect(reports).toHaveLength(1);
+  });
+});

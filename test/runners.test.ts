@@ -96,6 +96,28 @@ describe("run: results, errors, cleanup", () => {
     expect(log).toEqual(["leftover finally"]);
   });
 
+  it("shuts down 1,000,000 pending tasks: every finally runs, main's result comes back", {
+    timeout: 90_000,
+  }, async () => {
+    const n = 1_000_000;
+    let cleanups = 0;
+    function* sleeper(): Co<void> {
+      try {
+        yield* asyncio.sleep(3600);
+      } finally {
+        cleanups++;
+      }
+    }
+    function* main(): Co<string> {
+      for (let i = 0; i < n; i++) asyncio.createTask(sleeper());
+      yield* asyncio.sleep(1);
+      return "main result";
+    }
+    // runVirtual fails on any report, "Task was destroyed but it is pending!" included.
+    const { result } = await runVirtual(main());
+    expect([result, cleanups]).toEqual(["main result", n]);
+  });
+
   it("run() inside a running loop → RuntimeError; a non-awaitable → TypeError", async () => {
     function* main() {
       const p = asyncio.run(asyncio.sleep(0));

@@ -131,4 +131,45 @@ describe("loop.addSignalHandler", () => {
     expect(log).toEqual(["cleanup"]);
     expect(process.listenerCount("SIGUSR2")).toBe(0);
   });
+
+  it("holds Node's process, on a running Node loop, while a handler can wake it", async () => {
+    // Node counts a referenced timer as pending work, and a signal listener not at all.
+    const held = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const counts = await asyncio.run(
+      (function* () {
+        const loop = asyncio.getRunningLoop();
+        const before = held();
+        loop.addSignalHandler("SIGUSR2", () => {});
+        loop.addSignalHandler("SIGUSR1", () => {});
+        loop.addSignalHandler("SIGUSR2", () => {}); // a replacement adds nothing
+        const withHandlers = held();
+        loop.removeSignalHandler("SIGUSR2");
+        const withOne = held();
+        loop.removeSignalHandler("SIGUSR1");
+        return [withHandlers - before, withOne - before, held() - before];
+      })(),
+    );
+    expect(counts).toEqual([1, 1, 0]);
+    expect(process.listenerCount("SIGUSR1") + process.listenerCount("SIGUSR2")).toBe(0);
+  });
+
+  it("releases the process when the loop stops with a handler still installed", async () => {
+    const runner = new asyncio.Runner();
+    const held = () => process.getActiveResourcesInfo().filter((r) => r === "Timeout").length;
+    const before = held();
+    let whileRunning = 0;
+    try {
+      await runner.run(
+        (function* () {
+          asyncio.getRunningLoop().addSignalHandler("SIGUSR2", () => {});
+          whileRunning = held();
+        })(),
+      );
+      expect([whileRunning - before, held() - before]).toEqual([1, 0]);
+      expect(process.listenerCount("SIGUSR2")).toBe(1);
+    } finally {
+      await runner.close();
+    }
+    expect(process.listenerCount("SIGUSR2")).toBe(0);
+  });
 });

@@ -132,36 +132,45 @@ describe("stream transports and protocols", () => {
     const { result } = await runNode(
       (function* () {
         const loop = asyncio.getRunningLoop();
-        const got = loop.createFuture<string>();
+        const events: string[] = [];
+        let got = loop.createFuture<void>();
+        const serverSide = loop.createFuture<asyncio.Transport>();
         class Paused extends asyncio.Protocol {
           override connectionMade(t: asyncio.Transport): void {
             t.pauseReading();
-            loop.callSoon(() => {
-              // Give the data time to reach us while paused, then resume.
-              pausedProbe.push(t.isReading());
-              setTimeout(() => t.resumeReading(), 50);
-            });
+            events.push(`paused, reading=${t.isReading()}`);
+            serverSide.setResult(t);
           }
           override dataReceived(d: Buffer): void {
-            if (!got.done())
-              got.setResult(`${str(d)}@${Date.now() - t0 >= 50 ? "after" : "before"}`);
+            events.push(`data ${str(d)}`);
+            // Paused again while data flows: the next bytes wait too.
+            serverSide.result().pauseReading();
+            got.setResult(undefined);
           }
         }
-        const pausedProbe: boolean[] = [];
         const server = yield* loop.createServer(() => new Paused(), "127.0.0.1", 0);
         const [, writer] = yield* asyncio.openConnection("127.0.0.1", portOf(server));
-        const t0 = Date.now();
-        writer.write(b("held"));
-        const r = yield* got;
+        const t = yield* serverSide;
+        for (const chunk of ["held", "more"]) {
+          writer.write(b(chunk));
+          yield* writer.drain();
+          // The bytes are in the server's socket now; give Node's poll phase several turns
+          // to deliver them, which it would if reading were not paused.
+          for (let i = 0; i < 5; i++) yield* asyncio.sleep(0.01);
+          events.push("resume");
+          t.resumeReading();
+          yield* got;
+          got = loop.createFuture<void>();
+        }
         writer.close();
         yield* writer.waitClosed();
         server.close();
         server.closeClients();
         yield* server.waitClosed();
-        return [r, pausedProbe];
+        return events;
       })(),
     );
-    expect(result).toEqual(["held@after", [false]]);
+    expect(result).toEqual(["paused, reading=false", "resume", "data held", "resume", "data more"]);
   });
 
   it("pauseWriting / resumeWriting at the water marks when the peer does not read", async () => {

@@ -35,6 +35,22 @@ describe("type inference", () => {
       const many = yield* asyncio.gather(...[1, 2, 3].map(fetchUser));
       expectTypeOf(many).toEqualTypeOf<{ id: number; name: string }[]>();
 
+      const all = yield* asyncio.gatherAll([1, 2, 3].map(fetchUser));
+      expectTypeOf(all).toEqualTypeOf<{ id: number; name: string }[]>();
+      const [u, late] = yield* asyncio.gatherAll([fetchUser(7), asyncio.sleep(1, "late")]);
+      expectTypeOf(u.id).toEqualTypeOf<number>();
+      expectTypeOf(late).toEqualTypeOf<string>();
+      const pair = [fetchUser(8), Promise.resolve(true)] as const;
+      expectTypeOf(yield* asyncio.gatherAll(pair)).toEqualTypeOf<
+        [{ id: number; name: string }, boolean]
+      >();
+      const fromSet = yield* asyncio.gatherAll(new Set([asyncio.createTask(fetchUser(9))]));
+      expectTypeOf(fromSet).toEqualTypeOf<{ id: number; name: string }[]>();
+      const allOrErrors = yield* asyncio.gatherAll([fetchUser(10), fetchUser(11)].values(), {
+        returnExceptions: true,
+      });
+      expectTypeOf(allOrErrors).toEqualTypeOf<({ id: number; name: string } | Error)[]>();
+
       const withErrors = yield* asyncio.gather(fetchUser(4), fails(), { returnExceptions: true });
       expectTypeOf(withErrors[0]).toEqualTypeOf<{ id: number; name: string } | Error>();
 

@@ -22,7 +22,7 @@ import {
 } from "./coroutines.js";
 import { _getRunningLoop, _setRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, RuntimeError } from "./exceptions.js";
-import { Future, isfuture } from "./futures.js";
+import { _reportUnretrieved, Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
 import { _newTask, type Task, TaskList, type TaskOptions } from "./tasks.js";
@@ -131,6 +131,12 @@ export abstract class BaseEventLoop {
   _debug = false;
   /** @internal outside work the loop waits for (bridged promises); virtual time holds still */
   _externalPending = 0;
+  /**
+   * @internal Installed sources that can call back at any moment but that the host does
+   * not count as pending work (signal handlers: Node lets a process exit while it listens
+   * for signals). Change it through {@link _addWakeSource}.
+   */
+  _wakeSources = 0;
   /** @internal async generators to close at shutdown */
   readonly _asyncgens = new Set<AsyncGenLike>();
   /** @internal set once shutdownAsyncgens() ran: later generators are not tracked */
@@ -157,6 +163,15 @@ export abstract class BaseEventLoop {
   protected abstract _requestTimer(when: number): void;
   /** @internal Drop every pending wake-up (the loop stopped). */
   protected abstract _cancelWakeups(): void;
+
+  /**
+   * @internal `delta` wake sources were installed (1) or removed (-1). A host that would
+   * otherwise end while the loop runs idle must stay alive while there is one: the loop
+   * is not deadlocked, a signal can still wake it.
+   */
+  _addWakeSource(delta: 1 | -1): void {
+    this._wakeSources += delta;
+  }
 
   /**
    * @internal Called when nothing is ready: a virtual clock jumps to the next timer and
@@ -340,8 +355,9 @@ export abstract class BaseEventLoop {
   }
 
   /**
-   * Closes the loop: drops scheduled callbacks and timers. Pending tasks are reported
-   * ("Task was destroyed but it is pending!"). Throws if the loop is running.
+   * Closes the loop: drops scheduled callbacks and timers. Exceptions of its Futures and
+   * Tasks that nobody retrieved are reported ("Task exception was never retrieved"), and so
+   * are pending tasks ("Task was destroyed but it is pending!"). Throws if the loop is running.
    *
    * @example
    * ```ts
@@ -363,6 +379,7 @@ export abstract class BaseEventLoop {
     this._ready.clear();
     this._timers.clear();
     this._cancelledTimers = 0;
+    _reportUnretrieved(this);
     for (const task of this._tasks) {
       this.callExceptionHandler({ message: "Task was destroyed but it is pending!", task });
     }

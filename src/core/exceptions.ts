@@ -107,7 +107,141 @@ export function _schedulerCancelledError(message: string | undefined): Cancelled
 export class InvalidStateError extends AsyncioError {}
 
 /**
- * A deadline passed: raised by `waitFor`, `timeout()` scopes and `asCompleted`.
+ * What an {@link OSError} keeps of the system error it stands for.
+ *
+ * @example
+ * ```ts
+ * throw new asyncio.OSError("bind failed", { code: "EACCES", errno: -13, syscall: "bind" });
+ * ```
+ */
+export interface OSErrorOptions {
+  /** The system error's name, e.g. `"ECONNRESET"` (Node's `code`). */
+  code?: string;
+  /** The error number as Node gives it (negative on POSIX: -104 for ECONNRESET on Linux). */
+  errno?: number;
+  /** The system call that failed, e.g. `"connect"`, `"read"`, `"write"`. */
+  syscall?: string;
+  /** The address involved, when there is one (a connect's host or a socket path). */
+  address?: string;
+  /** The port involved, when there is one. */
+  port?: number;
+  /** The original error, e.g. Node's own. */
+  cause?: unknown;
+}
+
+/**
+ * Python's `OSError`: a system call failed. The network and process APIs raise it (or one
+ * of its subclasses, {@link ConnectionError} and the rest, chosen by the error's `code` as
+ * Python chooses by `errno`) in place of Node's plain errors, keeping Node's `code`,
+ * `errno`, `syscall`, `address` and `port`, and Node's error as `cause`.
+ *
+ * `errno` is Node's number, negative on POSIX (-111 for ECONNREFUSED on Linux); the
+ * message shows it as Python does, positive: `[Errno 111] Connect call failed (…)`.
+ *
+ * @example
+ * ```ts
+ * try { yield* asyncio.startServer(handler, "127.0.0.1", 8080); }
+ * catch (e) { if (e instanceof asyncio.OSError && e.code === "EADDRINUSE") console.log("port taken"); }
+ * ```
+ */
+export class OSError extends AsyncioError {
+  /** The system error's name, e.g. `"ECONNRESET"`. */
+  declare readonly code: string | undefined;
+  /** The error number as Node gives it (negative on POSIX), if known. */
+  declare readonly errno: number | undefined;
+  /** The system call that failed, if known. */
+  declare readonly syscall: string | undefined;
+  /** The address involved, if any. */
+  declare readonly address: string | undefined;
+  /** The port involved, if any. */
+  declare readonly port: number | undefined;
+
+  constructor(message?: string, options?: OSErrorOptions) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
+    if (options === undefined) return;
+    // Own properties only for what is known: a subclass's default `code` (on its
+    // prototype) shows through otherwise.
+    const self = this as { -readonly [K in keyof OSErrorOptions]: OSErrorOptions[K] };
+    if (options.code !== undefined) self.code = options.code;
+    if (options.errno !== undefined) self.errno = options.errno;
+    if (options.syscall !== undefined) self.syscall = options.syscall;
+    if (options.address !== undefined) self.address = options.address;
+    if (options.port !== undefined) self.port = options.port;
+  }
+}
+
+/**
+ * Python's `ConnectionError`: the base of the errors a connection ends with
+ * ({@link ConnectionResetError}, {@link BrokenPipeError}, {@link ConnectionRefusedError},
+ * {@link ConnectionAbortedError}).
+ *
+ * @example
+ * ```ts
+ * try { line = yield* reader.readline(); }
+ * catch (e) { if (e instanceof asyncio.ConnectionError) console.log("connection lost:", e.code); else throw e; }
+ * ```
+ */
+export class ConnectionError extends OSError {}
+
+/**
+ * The peer reset the connection (`ECONNRESET`), or the connection was lost while writing.
+ *
+ * @example
+ * ```ts
+ * try { yield* writer.drain(); }
+ * catch (e) { if (e instanceof asyncio.ConnectionResetError) console.log("peer went away"); }
+ * ```
+ */
+export class ConnectionResetError extends ConnectionError {}
+
+/**
+ * Writing to a connection or pipe whose other end is closed (`EPIPE`).
+ *
+ * @example
+ * ```ts
+ * try { writer.write(data); yield* writer.drain(); }
+ * catch (e) { if (e instanceof asyncio.BrokenPipeError) console.log("reader is gone"); }
+ * ```
+ */
+export class BrokenPipeError extends ConnectionError {}
+
+/**
+ * Nothing listens at the address connected to (`ECONNREFUSED`).
+ *
+ * @example
+ * ```ts
+ * try { yield* asyncio.openConnection("127.0.0.1", 1); }
+ * catch (e) { if (e instanceof asyncio.ConnectionRefusedError) console.log(e.message); }
+ * // [Errno 111] Connect call failed ('127.0.0.1', 1): connect ECONNREFUSED 127.0.0.1:1
+ * ```
+ */
+export class ConnectionRefusedError extends ConnectionError {}
+
+/**
+ * The connection was aborted on this side (`ECONNABORTED`).
+ *
+ * @example
+ * ```ts
+ * try { line = yield* reader.readline(); }
+ * catch (e) { if (e instanceof asyncio.ConnectionAbortedError) console.log("aborted"); else throw e; }
+ * ```
+ */
+export class ConnectionAbortedError extends ConnectionError {}
+
+for (const [cls, code] of [
+  [ConnectionResetError, "ECONNRESET"],
+  [BrokenPipeError, "EPIPE"],
+  [ConnectionRefusedError, "ECONNREFUSED"],
+  [ConnectionAbortedError, "ECONNABORTED"],
+] as const) {
+  // Made without a code (e.g. `new ConnectionResetError("Connection lost")`), an error
+  // still answers `code` as Node's errors of its kind do.
+  Object.defineProperty(cls.prototype, "code", { value: code, writable: true, configurable: true });
+}
+
+/**
+ * A deadline passed: raised by `waitFor`, `timeout()` scopes and `asCompleted`, and by a
+ * system call that timed out (`ETIMEDOUT`). As in Python 3.11+, it is an {@link OSError}.
  *
  * @example
  * ```ts
@@ -115,7 +249,7 @@ export class InvalidStateError extends AsyncioError {}
  * catch (e) { if (e instanceof asyncio.TimeoutError) console.log("too slow"); }
  * ```
  */
-export class TimeoutError extends AsyncioError {}
+export class TimeoutError extends OSError {}
 
 /**
  * Python's `RuntimeError`: an operation was called in the wrong situation, e.g.
@@ -220,8 +354,34 @@ export function rethrowIfCancelled(e: unknown): void {
  */
 export class KeyboardInterrupt extends AsyncioError {}
 
+/**
+ * The Node loop found that nothing can ever wake it again: every pending task waits for
+ * something that cannot happen (no ready callback, no timer, no socket, child process or
+ * signal handler that could call back). asyncio would hang forever; here the loop reports
+ * the stuck tasks, stops, and `runForever()` / `runUntilComplete()` — and so `run()`, after
+ * cancelling the stuck tasks and running their cleanup — reject with this error. Its
+ * message lists the tasks that were pending.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await asyncio.run(main());
+ * } catch (e) {
+ *   if (e instanceof asyncio.DeadlockError) console.error(e.message); // names the stuck tasks
+ *   throw e;
+ * }
+ * ```
+ */
+export class DeadlockError extends RuntimeError {}
+
 brand(CancelledError, "CancelledError");
 brand(InvalidStateError, "InvalidStateError");
+brand(OSError, "OSError");
+brand(ConnectionError, "ConnectionError");
+brand(ConnectionResetError, "ConnectionResetError");
+brand(BrokenPipeError, "BrokenPipeError");
+brand(ConnectionRefusedError, "ConnectionRefusedError");
+brand(ConnectionAbortedError, "ConnectionAbortedError");
 brand(TimeoutError, "TimeoutError");
 brand(RuntimeError, "RuntimeError");
 brand(IncompleteReadError, "IncompleteReadError");
@@ -229,3 +389,4 @@ brand(LimitOverrunError, "LimitOverrunError");
 brand(BrokenBarrierError, "BrokenBarrierError");
 brand(SendfileNotAvailableError, "SendfileNotAvailableError");
 brand(KeyboardInterrupt, "KeyboardInterrupt");
+brand(DeadlockError, "DeadlockError");

@@ -217,6 +217,29 @@ export function _newTask<T>(
   }
 }
 
+const STACK_OVERFLOW = "Maximum call stack size exceeded";
+/** V8's frame for a generator resumed by the `yield*` of another, as a stack shows it. */
+const GENERATOR_RESUME = /\.(?:next|throw|return) \(<anonymous>\)/g;
+
+/**
+ * V8's stack overflow, when it came from a chain of plain `function*` coroutines too deep
+ * for V8 (each `yield*` level adds native frames to every resume), as a RangeError that
+ * says what to do, with the original as `cause`. Only the catch path pays for this.
+ */
+function explainDeepChain(e: RangeError): RangeError {
+  if (e.message !== STACK_OVERFLOW || (e.stack?.match(GENERATOR_RESUME)?.length ?? 0) < 2) {
+    return e;
+  }
+  const explained = new RangeError(
+    `${STACK_OVERFLOW}: this await chain of plain function* coroutines is too deep for V8's stack (about 4,000 levels); mark the recursive coroutine function with asyncio.coroutine() (handles 100,000 levels)`,
+    { cause: e },
+  );
+  // The coroutines' frames, where the overflow happened, rather than the scheduler's.
+  const stack = e.stack as string;
+  explained.stack = `RangeError: ${explained.message}${stack.slice(stack.indexOf("\n"))}`;
+  return explained;
+}
+
 /** Appends a frame line to an error's stack as it crosses a trampolined frame. */
 function annotate(e: unknown, frame: Coroutine): void {
   if (e instanceof Error && typeof e.stack === "string") {
@@ -625,7 +648,8 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       let r: IteratorResult<Suspend, unknown>;
       try {
         r = mode === SEND ? gen.next(value) : gen.throw(value);
-      } catch (e) {
+      } catch (thrown) {
+        const e = thrown instanceof RangeError ? explainDeepChain(thrown) : thrown;
         const frames = this._frames;
         if (frames !== null && frames.length > 0) {
           annotate(e, gen);
@@ -769,8 +793,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   private _finishWithException(e: unknown): void {
     this._release();
     if (e instanceof CancelledError) {
+      // As asyncio: the coroutine's own error goes to the first retriever, and the Future
+      // is cancelled without a message, so later retrievers get a bare CancelledError.
       this._cancelledExc = e;
-      super.cancel(e.message === "" ? undefined : e.message);
+      super.cancel();
       return;
     }
     super.setException(e === null || e === undefined ? new TypeError(`task threw ${e}`) : e);

@@ -23,6 +23,7 @@ import { _addCloseHook, BaseEventLoop } from "../core/base_events.js";
 import { type Coroutine, describe } from "../core/coroutines.js";
 import { TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { _osError } from "./oserror.js";
 import type { BaseProtocol, DatagramAddress, DatagramProtocol } from "./protocols.js";
 import { type AcceptCallback, Server } from "./server.js";
 import {
@@ -206,9 +207,10 @@ declare module "../core/base_events.js" {
      * from `protocolFactory`; evaluates to `[transport, protocol]` once the protocol's
      * `connectionMade` has run.
      *
-     * Errors: Node's connection errors (`ECONNREFUSED`, `ENOTFOUND`, certificate errors,
-     * …) as thrown by node:net / node:tls; TimeoutError when the TLS handshake exceeds
-     * `sslHandshakeTimeout`. Cancellation destroys the socket.
+     * Errors: asyncio's OSError classes for system errors (ConnectionRefusedError for
+     * `ECONNREFUSED`, …, with Node's `code`, `errno`, `syscall`); Node's own errors for
+     * name resolution (`ENOTFOUND`) and certificates; TimeoutError when the TLS handshake
+     * exceeds `sslHandshakeTimeout`. Cancellation destroys the socket.
      *
      * @example
      * ```ts
@@ -340,7 +342,9 @@ class EventWait {
   };
 
   private readonly _onErr = (err: unknown): void => {
-    if (!this._fut.done()) this._fut.setException(err ?? new Error(`${this._errorEvent} event`));
+    if (!this._fut.done()) {
+      this._fut.setException(_osError(err ?? new Error(`${this._errorEvent} event`)));
+    }
   };
 
   *wait(): Coroutine<void> {
@@ -633,7 +637,10 @@ function* listenServers(
       yield* listening.wait();
       srv.on("error", (err) => {
         if (!loop.isClosed()) {
-          loop.callExceptionHandler({ message: "Error on server socket", exception: err });
+          loop.callExceptionHandler({
+            message: "Error on server socket",
+            exception: _osError(err),
+          });
         }
       });
     }
@@ -738,7 +745,7 @@ function* createUnixServer(
     const st = fs.statSync(path);
     if (st.isSocket()) fs.unlinkSync(path);
   } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw e;
+    if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw _osError(e);
   }
   const server = yield* listenServers(
     this,

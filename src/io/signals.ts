@@ -10,7 +10,10 @@
  *   handler;
  * - coroutine functions are refused (asyncio's TypeError): schedule a task from the callback;
  * - removing the handler, or closing the loop, gives the signal back to Node's default
- *   behaviour (SIGINT and SIGTERM end the process again).
+ *   behaviour (SIGINT and SIGTERM end the process again);
+ * - while a handler is installed, the loop counts it as something that can wake it (a wake
+ *   source): a program that only waits for a signal is not a deadlock, and the Node loop
+ *   keeps the process alive for it, as asyncio's loop stays in its selector.
  *
  * @module
  */
@@ -98,6 +101,7 @@ export function addSignalHandler<A extends unknown[]>(
   uninstall(signo);
   process.on(name, listener);
   installed.set(signo, { loop, name, listener });
+  loop._addWakeSource(1);
 }
 
 /** @internal `loop.removeSignalHandler()`. */
@@ -130,4 +134,5 @@ function uninstall(signo: number): void {
   if (entry === undefined) return;
   installed.delete(signo);
   process.removeListener(entry.name, entry.listener);
+  entry.loop._addWakeSource(-1);
 }

@@ -33,7 +33,13 @@ import { Buffer } from "node:buffer";
 import type { BaseEventLoop } from "../core/base_events.js";
 import { type Coroutine, describe, iscoroutine } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
-import { IncompleteReadError, LimitOverrunError, RuntimeError } from "../core/exceptions.js";
+import {
+  ConnectionError,
+  ConnectionResetError,
+  IncompleteReadError,
+  LimitOverrunError,
+  RuntimeError,
+} from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { Task } from "../core/tasks.js";
 import { sleep } from "../tasks.js";
@@ -534,6 +540,8 @@ export class StreamReaderProtocol extends Protocol {
   private _drainWaiters: Future<void>[] = [];
   private _closeWaiters: Future<void>[] = [];
   private _connectionLost = false;
+  /** The OS's account of how the connection ended, for drain() on a writer with no reader. */
+  private _lostError: ConnectionError | null = null;
 
   constructor(
     reader: StreamReader | null,
@@ -600,6 +608,7 @@ export class StreamReaderProtocol extends Protocol {
     }
     for (const w of this._closeWaiters.splice(0)) if (!w.done()) w.setResult(undefined);
     this._connectionLost = true;
+    if (exc instanceof ConnectionError) this._lostError = exc;
     if (this._paused) {
       for (const w of this._drainWaiters) {
         if (w.done()) continue;
@@ -634,7 +643,7 @@ export class StreamReaderProtocol extends Protocol {
 
   /** @internal */
   *_drainHelper(): Coroutine<void> {
-    if (this._connectionLost) throw new ConnectionResetError("Connection lost");
+    if (this._connectionLost) throw this._lostError ?? new ConnectionResetError("Connection lost");
     if (!this._paused) return;
     const waiter = this._loop.createFuture<void>();
     this._drainWaiters.push(waiter);
@@ -666,24 +675,6 @@ export class StreamReaderProtocol extends Protocol {
       }
     }
     closed.result();
-  }
-}
-
-/**
- * The connection was reset or lost while writing: asyncio's `ConnectionResetError`
- * (`code` is `"ECONNRESET"`, as on Node's own errors).
- *
- * @example
- * ```ts
- * try { yield* writer.drain(); }
- * catch (e) { if (e instanceof asyncio.ConnectionResetError) console.log("peer went away"); }
- * ```
- */
-export class ConnectionResetError extends Error {
-  readonly code = "ECONNRESET";
-  constructor(message?: string) {
-    super(message);
-    this.name = "ConnectionResetError";
   }
 }
 
@@ -796,8 +787,9 @@ export class StreamWriter {
 
   /**
    * Waits until the write buffer is below its high water mark; returns at once when it
-   * is. Throws the reader's error if the connection failed, and ConnectionResetError if
-   * it was lost. Concurrent drainers are released together.
+   * is. Throws the reader's error if the connection failed, and once it is lost the
+   * ConnectionError it ended with, or else ConnectionResetError. Concurrent drainers are
+   * released together.
    */
   *drain(): Coroutine<void> {
     const reader = this._reader;
@@ -920,8 +912,10 @@ function splitLimit<O extends { limit?: number }>(options: O): [number, Omit<O, 
 /**
  * Connects to `host`:`port` (TCP, or TLS with `ssl`) and evaluates to `[reader, writer]`.
  *
- * Errors: Node's connection errors (`ECONNREFUSED`, certificate failures, …);
- * TimeoutError after `sslHandshakeTimeout`. Cancelling it closes the half-open socket.
+ * Errors: ConnectionRefusedError (`ECONNREFUSED`) and the other OSError classes, with
+ * Node's `code`, `errno` and `syscall`; Node's own errors for name resolution and
+ * certificates; TimeoutError after `sslHandshakeTimeout`. Cancelling it closes the
+ * half-open socket.
  *
  * @example
  * ```ts

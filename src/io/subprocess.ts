@@ -35,16 +35,11 @@ import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
-import { RuntimeError } from "../core/exceptions.js";
+import { ConnectionResetError, OSError, RuntimeError } from "../core/exceptions.js";
 import { gather } from "../tasks.js";
+import { _osError } from "./oserror.js";
 import { BaseProtocol } from "./protocols.js";
-import {
-  ConnectionResetError,
-  DEFAULT_LIMIT,
-  StreamReader,
-  StreamReaderProtocol,
-  StreamWriter,
-} from "./streams.js";
+import { DEFAULT_LIMIT, StreamReader, StreamReaderProtocol, StreamWriter } from "./streams.js";
 import { SocketTransport, Transport } from "./transports.js";
 
 /**
@@ -127,11 +122,8 @@ export interface SubprocessOptions {
  * try { proc.terminate(); } catch (e) { if (!(e instanceof asyncio.ProcessLookupError)) throw e; }
  * ```
  */
-export class ProcessLookupError extends Error {
-  readonly code = "ESRCH";
-  override get name(): string {
-    return "ProcessLookupError";
-  }
+export class ProcessLookupError extends OSError {
+  override readonly code = "ESRCH";
 }
 
 /** The children of each loop that have not finished: killed if the loop closes. */
@@ -281,7 +273,12 @@ export class Process {
       process.kill(this.pid, sig);
     } catch (e) {
       if ((e as NodeJS.ErrnoException).code === "ESRCH") {
-        throw new ProcessLookupError(`process ${this.pid} does not exist`);
+        const { errno, syscall } = e as NodeJS.ErrnoException;
+        throw new ProcessLookupError(`process ${this.pid} does not exist`, {
+          ...(errno === undefined ? {} : { errno }),
+          ...(syscall === undefined ? {} : { syscall }),
+          cause: e,
+        });
       }
       throw e;
     }
@@ -373,7 +370,7 @@ class PipeReadTransport extends Transport {
     });
     _sock.on("end", () => reader.feedEof());
     _sock.on("error", (e) => {
-      this._error ??= e;
+      this._error ??= _osError(e);
     });
     _sock.on("close", () => {
       this._closing = true;
@@ -552,7 +549,7 @@ function* startProcess(
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
   const started = new Promise<void>((resolve, reject) => {
     child.once("spawn", () => resolve());
-    child.once("error", reject);
+    child.once("error", (e) => reject(_osError(e)));
   });
 
   // The pipes from the child get their readers now, before any exit can be seen (see
@@ -617,9 +614,9 @@ function checkArg(value: unknown, name: string, method: string): string {
  * Starts `program` with `args` (no shell) and evaluates to its {@link Process}, as
  * asyncio's `create_subprocess_exec`. Options come last, as one object.
  *
- * Errors: `TypeError`/`RangeError` for bad arguments, at the call; Node's spawn error
- * (`ENOENT` for a missing program, `EACCES`, …) when awaited. Cancellation while the
- * child starts kills it and closes its pipes.
+ * Errors: `TypeError`/`RangeError` for bad arguments, at the call; an {@link OSError}
+ * with Node's `code` (`ENOENT` for a missing program, `EACCES`, …) when awaited.
+ * Cancellation while the child starts kills it and closes its pipes.
  *
  * @example
  * ```ts

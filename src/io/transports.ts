@@ -26,6 +26,7 @@ import type { BaseEventLoop } from "../core/base_events.js";
 import { describe } from "../core/coroutines.js";
 import { RuntimeError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { _osError } from "./oserror.js";
 import {
   _isBufferedProtocol,
   type BaseProtocol,
@@ -402,7 +403,8 @@ export class SocketTransport extends Transport implements LoopResource {
     if (keepOpen !== true || this._tls) this.close();
   };
 
-  private readonly _onError = (err: Error): void => {
+  private readonly _onError = (nodeError: Error): void => {
+    const err = _osError(nodeError);
     if (this._error === null) this._error = err;
     if (this._loop.getDebug() && !this._loop.isClosed()) {
       this._loop.callExceptionHandler({
@@ -714,7 +716,7 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
   private readonly _onError = (err: Error): void => {
     if (this._closing) return;
     try {
-      this._protocol.errorReceived(err);
+      this._protocol.errorReceived(_osError(err));
     } catch (exc) {
       this._loop.callExceptionHandler({
         message: "protocol.errorReceived() failed",

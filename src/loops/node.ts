@@ -4,17 +4,23 @@
  * Ready callbacks run synchronously in ticks of about a millisecond; between ticks control
  * returns to libuv (through `setImmediate`), so sockets, child processes and promise
  * callbacks are served. One Node timer is armed for the earliest deadline. The process
- * stays alive exactly while the loop has a ready callback or a timer, or while Node has
- * outside work (a socket, a pending promise's I/O) that will feed it.
+ * stays alive exactly while the loop has a ready callback or a timer, while Node has
+ * outside work (a socket, a child process, a pending promise's I/O) that will feed it, or
+ * while a signal handler is installed on the running loop. When none is left, the loop
+ * is deadlocked: it reports the stuck tasks and its run rejects with a DeadlockError.
  *
  * @module
  */
 
 import { BaseEventLoop } from "../core/base_events.js";
+import { DeadlockError } from "../core/exceptions.js";
 import { formatAllTasks } from "../debug/graph.js";
 
 /** Node's longest timer delay; longer ones are re-armed when they fire. */
 const MAX_TIMER_MS = 2_147_483_647;
+
+/** The keep-alive timer's callback: it only has to exist. */
+function keepAliveTick(): void {}
 
 /**
  * The event loop `asyncio.run()` uses by default.
@@ -43,22 +49,76 @@ export class NodeEventLoop extends BaseEventLoop {
   /**
    * Node is about to exit while this loop still runs: nothing is ready, no timer is set
    * and no outside work can call back. Every pending task waits for something that will
-   * never happen. asyncio would hang here forever; Node exits, leaving `run()`'s Promise
-   * unsettled. Say which tasks are stuck, and where, before it does.
+   * never happen. asyncio would hang here forever; Node would exit, leaving `run()`'s
+   * Promise unsettled and no `finally` run. Say which tasks are stuck, and where, then stop
+   * the loop so that `runForever()` rejects with a DeadlockError and its caller (`run()`)
+   * cleans up. A cleanup that itself can never finish is the next deadlock, and ends the
+   * same way: Node emits `beforeExit` again each time its queue empties.
    */
   private readonly _onBeforeExit = (): void => {
     if (!this.isRunning() || this._ready.length > 0 || this._nextTimerWhen() !== undefined) return;
+    if (this._deadlock !== null) return; // already stopping
+    const tasks = [...this._tasks];
+    const cancelled = tasks.filter((t) => t.cancelling() > 0).length;
+    const stuck =
+      `nothing can wake the loop, with ${tasks.length} task(s) pending` +
+      (cancelled > 0 ? ` (${cancelled} of them cancelled, stuck in their cleanup)` : "");
     this.callExceptionHandler({
-      message:
-        `Event loop deadlock: the process is exiting because nothing can wake the loop, ` +
-        `with ${this._tasks.size} task(s) pending:\n${formatAllTasks({ loop: this })}`,
+      message: `Event loop deadlock: ${stuck}:\n${formatAllTasks({ loop: this })}`,
     });
+    this._deadlock = new DeadlockError(
+      `Event loop deadlock: ${stuck}:${tasks.map((t) => `\n  ${String(t)}`).join("")}`,
+      // A cleanup stuck after a deadlock: in run() this error replaces the first one.
+      this._lastDeadlock === null ? undefined : { cause: this._lastDeadlock },
+    );
+    this.stop();
   };
 
+  /** Why the loop is stopping: a deadlock found at `beforeExit`. */
+  private _deadlock: DeadlockError | null = null;
+  /** The deadlock that ended the previous run, if it ended so. */
+  private _lastDeadlock: DeadlockError | null = null;
+  /** A referenced Node timer that never fires, held while a wake source is installed. */
+  private _keepAlive: ReturnType<typeof setInterval> | null = null;
+
+  /**
+   * Runs the loop until `stop()`. Rejects with a {@link DeadlockError} when nothing can wake
+   * the loop any more (the process would exit).
+   */
   override runForever(): Promise<void> {
     const done = super.runForever();
     process.on("beforeExit", this._onBeforeExit);
-    return done.finally(() => process.removeListener("beforeExit", this._onBeforeExit));
+    this._holdProcess();
+    return done.then(() => {
+      process.removeListener("beforeExit", this._onBeforeExit);
+      this._holdProcess();
+      const deadlock = this._deadlock;
+      this._deadlock = null;
+      this._lastDeadlock = deadlock;
+      if (deadlock !== null) throw deadlock;
+    });
+  }
+
+  /** @internal */
+  override _addWakeSource(delta: 1 | -1): void {
+    super._addWakeSource(delta);
+    this._holdProcess();
+  }
+
+  /**
+   * Node counts referenced handles to decide when the process may exit, and a signal
+   * listener is not one. So while the loop runs with a wake source installed it holds a
+   * referenced timer of its own; removing the last source lets Node, and the deadlock
+   * check at `beforeExit`, see an idle process again.
+   */
+  private _holdProcess(): void {
+    const wanted = this.isRunning() && this._wakeSources > 0;
+    if (wanted && this._keepAlive === null) {
+      this._keepAlive = setInterval(keepAliveTick, MAX_TIMER_MS);
+    } else if (!wanted && this._keepAlive !== null) {
+      clearInterval(this._keepAlive);
+      this._keepAlive = null;
+    }
   }
 
   /** Monotonic seconds (`performance.now()` / 1000). */
