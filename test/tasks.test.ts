@@ -650,6 +650,70 @@ describe("cancellation", () => {
     ]);
   });
 
+  it("a task's outcome never shows what it waited on (the two share a slot)", async () => {
+    function* main() {
+      const loop = asyncio.getRunningLoop();
+      const fut = loop.createFuture<number>();
+      loop.callSoon(() => fut.setResult(1));
+      const returnsNothing = asyncio.createTask(
+        (function* () {
+          yield* fut;
+        })(),
+      );
+      const fails = asyncio.createTask(
+        (function* () {
+          yield* asyncio.sleep(0.01);
+          throw new Error("boom");
+        })(),
+      );
+      const cancelled = asyncio.createTask(forever());
+      yield* asyncio.sleep(0);
+      const pendingResult = cancelled.done();
+      cancelled.cancel();
+      yield* asyncio.gather(returnsNothing, fails, cancelled, { returnExceptions: true });
+      return [
+        pendingResult,
+        returnsNothing.result(),
+        (fails.exception() as Error).message,
+        cancelled.cancelled(),
+        String(returnsNothing).includes("wait_for"),
+      ];
+    }
+    expect((await runVirtual(main())).result).toEqual([false, undefined, "boom", true, false]);
+  });
+
+  it("cancel counts are the same whether the task has a side object or not", async () => {
+    function* main() {
+      // a has a side object before the first cancel (its signal); b has none.
+      const a = asyncio.createTask(forever());
+      const b = asyncio.createTask(forever());
+      yield* asyncio.sleep(0);
+      void a.signal;
+      const before = [a.cancelling(), b.cancelling()];
+      a.cancel();
+      a.cancel();
+      b.cancel();
+      b.cancel();
+      const up = [a.cancelling(), b.cancelling(), String(b).includes("cancelling")];
+      const down = [a.uncancel(), a.uncancel(), b.uncancel(), b.uncancel(), b.uncancel()];
+      const reprAtZero = String(b).includes("cancelling");
+      b.cancel("again");
+      const again = b.cancelling();
+      a.cancel();
+      yield* catchAll(a);
+      yield* catchAll(b);
+      return { before, up, down, reprAtZero, again, done: [a.cancelled(), b.cancelled()] };
+    }
+    expect(await run(main())).toEqual({
+      before: [0, 0],
+      up: [2, 2, true],
+      down: [1, 0, 1, 0, 0],
+      reprAtZero: false,
+      again: 1,
+      done: [true, true],
+    });
+  });
+
   it("uncancel() reaching 0 withdraws a cancellation not yet delivered (3.13)", async () => {
     function* selfCancel() {
       const me = asyncio.currentTask() as asyncio.Task<unknown>;

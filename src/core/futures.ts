@@ -53,9 +53,9 @@ interface FutureExtra {
   controller: AbortController | null;
   /** A Task's frames below the innermost, outermost first (coroutine()-marked calls). */
   frames: Generator<unknown, unknown, unknown>[] | null;
-  /** A Task's cancel requests beyond what its flags can count (see Task). */
+  /** A Task's cancel requests beyond what its flags count (see Task's CANCELS_SHIFT). */
   cancelsOver: number;
-  /** A Task's name (or number), moved here from the slot when the side object is made. */
+  /** A Task's name (or number), once it has a side object (see Future._slot). */
   name: string | number | null;
 }
 
@@ -216,14 +216,23 @@ export interface FutureOptions {
  */
 export class Future<T> implements Awaitable<T>, PromiseLike<T> {
   /**
-   * @internal The state and BLOCKING, LOG_TRACEBACK, FAILED, and the Task's bits, in one
-   * Smi: Futures and Tasks are the objects there are most of, so each field counts.
+   * @internal The state and BLOCKING, LOG_TRACEBACK, FAILED, and the Task's bits and
+   * cancel count (tasks.ts, from bit 5 on), in one Smi: Futures and Tasks are the objects
+   * there are most of, so each field counts.
    */
   _flags = PENDING;
   /**
-   * @internal What the Future ended with: the result; the exception when FAILED is set;
-   * once cancelled, the CancelledError it raises (or undefined until one is made). One
-   * slot for the three: a Future ends only one way.
+   * @internal Packed (docs/design.md, "Keeping a Task small"). Its meaning follows the
+   * state, so every reader checks the state first:
+   * - FINISHED: the result, or the exception when FAILED is set;
+   * - CANCELLED: a Task's coroutine's own CancelledError until its first retriever takes
+   *   it (see _makeCancelledError), then undefined; undefined for any other Future;
+   * - PENDING, a Future: undefined;
+   * - PENDING, a Task: what it waits on (a Future, a Sleep, or the delay while it is its
+   *   own timer), or null or undefined when it waits on nothing.
+   * Read through `_result`, `_exception`, `_cancelledExc` and Task's `_futWaiter`, or
+   * directly only after the same state check. The step that ends a Task overwrites it
+   * with the outcome (its waiter is null by then).
    */
   _value: unknown = undefined;
   /** @internal */
@@ -235,8 +244,10 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
    */
   _callbacks: Runnable | unknown[] | null = null;
   /**
-   * @internal The side object of rarely used fields, once made. Until then a Task keeps
-   * its name (or number) here, so the name needs no field of its own (see Task._name).
+   * @internal Packed (docs/design.md, "Keeping a Task small"): the side object of rarely
+   * used fields once made, and before that null, or a Task's name (or number). Making the
+   * side object moves the name into it. Only `_extra`, `_getExtra()` and Task's `_name`
+   * read it.
    */
   _slot: FutureExtra | string | number | null = null;
 
@@ -287,9 +298,8 @@ export class Future<T> implements Awaitable<T>, PromiseLike<T> {
 
   /**
    * @internal The CancelledError a Task's coroutine ended with, until someone retrieves it
-   * (see _makeCancelledError). A cancelled Future has no result or exception, so it lives
-   * in the value slot: no side object per cancelled task. Set just before the state
-   * becomes CANCELLED (Task._finishWithException).
+   * (see _makeCancelledError); in `_value`. Set just before the state becomes CANCELLED
+   * (Task._finishWithException).
    */
   get _cancelledExc(): CancelledError | null {
     return this._state === CANCELLED ? ((this._value ?? null) as CancelledError | null) : null;

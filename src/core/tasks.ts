@@ -183,10 +183,15 @@ const RESCHEDULED_FLAG = 1 << 10;
  * was cancelled: that step is to do nothing.
  */
 const STALE = 1 << 11;
-/** The cancel-request count lives in `_flags` from this bit up (18 bits, staying a Smi). */
+/**
+ * Packed (docs/design.md, "Keeping a Task small"): the cancel-request count lives in
+ * `_flags` from this bit up, 18 bits, so the word stays a Smi. Counts below CANCELS_MAX
+ * are there alone and the side object's `cancelsOver` is 0; from CANCELS_MAX on, the
+ * flags hold CANCELS_MAX and `cancelsOver` the rest. Only `_numCancelsRequested` reads or
+ * writes either.
+ */
 const CANCELS_SHIFT = 12;
 const LOW_FLAGS = (1 << CANCELS_SHIFT) - 1;
-/** The largest count the flags hold; from it on, the rest is in `_extra.cancelsOver`. */
 const CANCELS_MAX = (1 << 18) - 1;
 
 const NO_OPTIONS: TaskConstructorOptions = Object.freeze({});
@@ -287,7 +292,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   }
   /**
    * @internal The name, or the task's number until a name is asked for (most never are).
-   * Kept in the side-object slot while the task has no side object (see Future._slot).
+   * In `_slot`, or in the side object once there is one (see Future._slot).
    */
   get _name(): string | number {
     const slot = this._slot;
@@ -312,8 +317,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
 
   /**
    * @internal What the task waits on: a Future, a Sleep, or — when the task is its own
-   * timer (SLEEPING) — the sleep's delay, kept for reprs. It shares the value slot: a
-   * pending task has no result, and a done one waits on nothing.
+   * timer (SLEEPING) — the sleep's delay, kept for reprs; null once done (in `_value`).
    */
   get _futWaiter(): Future<unknown> | Sleep<unknown> | number | null {
     return this._state === PENDING
@@ -344,11 +348,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     this._flags = on ? this._flags | STALE : this._flags & ~STALE;
   }
 
-  /**
-   * @internal cancel() calls minus uncancel() calls. Counted in the high bits of `_flags`
-   * (no field of its own: see Future's size note); a count too large for them keeps the
-   * rest in the side object.
-   */
+  /** @internal cancel() calls minus uncancel() calls (see CANCELS_SHIFT). */
   get _numCancelsRequested(): number {
     const n = this._flags >>> CANCELS_SHIFT;
     return n < CANCELS_MAX ? n : CANCELS_MAX + (this._extra as { cancelsOver: number }).cancelsOver;
@@ -790,7 +790,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   /** @internal */
   private _finishWithResult(result: T): void {
     this._release();
-    this._value = undefined; // the waiter slot, now the outcome's
+    this._value = undefined; // the waiter's slot becomes the outcome's (see Future._value)
     if (this._mustCancel) {
       // cancel() was called during this very step, after the last suspension: the task
       // still ends cancelled, as in asyncio.
