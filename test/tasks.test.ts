@@ -679,7 +679,7 @@ describe("cancellation", () => {
         String(returnsNothing).includes("wait_for"),
       ];
     }
-    expect((await runVirtual(main())).result).toEqual([false, undefined, "boom", true, false]);
+    expect((await runOn(main())).result).toEqual([false, undefined, "boom", true, false]);
   });
 
   it("cancel counts are the same whether the task has a side object or not", async () => {
