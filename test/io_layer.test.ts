@@ -89,14 +89,23 @@ describe("a loop built on the core alone", () => {
   });
 
   it("runs a program under asyncio.run(); the Runner's executor shutdown has nothing to do", async () => {
+    // The order comes from an Event, not from two real-time deadlines a loaded machine
+    // could swap: "a" sleeps (a real timer on this loop), then lets "b" go.
     const trace: string[] = [];
-    function* child(name: string, delay: number) {
-      yield* asyncio.sleep(delay);
-      trace.push(name);
-      return name;
+    const aDone = new asyncio.Event();
+    function* a() {
+      yield* asyncio.sleep(0.001);
+      trace.push("a");
+      aDone.set();
+      return "a";
+    }
+    function* b() {
+      yield* aDone.wait();
+      trace.push("b");
+      return "b";
     }
     function* main() {
-      return yield* asyncio.gather(child("b", 0.002), child("a", 0.001));
+      return yield* asyncio.gather(b(), a());
     }
     const result = await asyncio.run(main(), { loopFactory: () => new CoreOnlyLoop() });
     expect(result).toEqual(["b", "a"]);
