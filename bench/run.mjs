@@ -520,7 +520,7 @@ const get = (medians, impl, w) =>
 const JS_PEERS = (medians, w, groups) =>
   medians.filter((m) => m.workload === w && !m.failed && !m.na && groups.includes(m.group));
 
-/** The targets of issues 2 and 7, each evaluated on this run's medians. */
+/** The performance targets, each evaluated on this run's medians. */
 function evaluateTargets(medians) {
   const t = [];
   const ours = (w) => get(medians, "asyncio_ts", w);
@@ -725,7 +725,7 @@ function docsMarkdown(data, targets) {
   out.push("## Targets");
   out.push("");
   out.push(
-    "The targets of issues 2 and 7, evaluated on this run's medians. What limits the missed ones, with the measurements behind it: [bench/README.md, Missed targets](../bench/README.md#missed-targets).",
+    "The performance targets (speed against CPython and the JS peers, returning to Node's loop), evaluated on this run's medians. What limits the missed ones, with the measurements behind it: [bench/README.md, Missed targets](../bench/README.md#missed-targets).",
   );
   out.push("");
   out.push(
@@ -874,8 +874,8 @@ function writeOutputs(data) {
   }
   process.stdout.write(
     data.quick
-      ? "\nTargets (issues 2 and 7) — QUICK MODE: small n and one repetition, so these ratios mean little:\n"
-      : "\nTargets (issues 2 and 7):\n",
+      ? "\nTargets — QUICK MODE: small n and one repetition, so these ratios mean little:\n"
+      : "\nTargets:\n",
   );
   for (const x of targets)
     process.stdout.write(`  ${x.status.padEnd(7)} ${x.w.padEnd(3)} ${x.target}: ${x.value}\n`);

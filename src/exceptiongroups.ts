@@ -15,7 +15,7 @@
  */
 
 import { describe } from "./core/coroutines.js";
-import { CancelledError, KeyboardInterrupt } from "./core/exceptions.js";
+import { isCancelledError, KeyboardInterrupt } from "./core/exceptions.js";
 
 /**
  * A class of errors, as a matcher takes it: `TypeError`, `asyncio.CancelledError`, …
@@ -50,7 +50,7 @@ export type ErrorMatcher<E> =
 /** Whether `e` is one of the errors `except Exception` would not catch in Python. */
 export function isBaseError(e: unknown): boolean {
   return (
-    e instanceof CancelledError ||
+    isCancelledError(e) ||
     e instanceof KeyboardInterrupt ||
     (e instanceof BaseExceptionGroup && !(e instanceof ExceptionGroup))
   );

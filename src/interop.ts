@@ -7,7 +7,7 @@
 import { BaseEventLoop, bridgePromise } from "./core/base_events.js";
 import { type Coroutine, describe, iscoroutine } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
-import { CancelledError, RuntimeError } from "./core/exceptions.js";
+import { CancelledError, isCancelledError, RuntimeError } from "./core/exceptions.js";
 import type { Future } from "./core/futures.js";
 import type { Task } from "./core/tasks.js";
 
@@ -70,9 +70,7 @@ export function currentSignal(): AbortSignal {
 
 function isAbort(e: unknown, signal: AbortSignal): boolean {
   return (
-    e === signal.reason ||
-    e instanceof CancelledError ||
-    (e instanceof Error && e.name === "AbortError")
+    e === signal.reason || isCancelledError(e) || (e instanceof Error && e.name === "AbortError")
   );
 }
 

@@ -37,7 +37,7 @@ import type { BaseEventLoop } from "./core/base_events.js";
 import type { Awaitable, Coroutine, Suspend } from "./core/coroutines.js";
 import { describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
-import { BrokenBarrierError, CancelledError, RuntimeError } from "./core/exceptions.js";
+import { BrokenBarrierError, isCancelledError, RuntimeError } from "./core/exceptions.js";
 import { CANCELLED, type Future, PENDING } from "./core/futures.js";
 import { _resumedFrom, _suspendOn } from "./core/suspend.js";
 import { Operation } from "./operation.js";
@@ -620,7 +620,7 @@ export class Condition {
       } catch (e) {
         failed = true;
         error = e;
-        if (!(e instanceof CancelledError)) break;
+        if (!isCancelledError(e)) break;
       }
     }
     if (failed) {

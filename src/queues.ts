@@ -19,7 +19,7 @@
 import type { Coroutine } from "./core/coroutines.js";
 import { describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
-import { CancelledError } from "./core/exceptions.js";
+import { isCancelledError } from "./core/exceptions.js";
 import type { Task } from "./core/tasks.js";
 import { Event, WaiterQueue } from "./locks.js";
 import { Operation } from "./operation.js";
@@ -406,7 +406,7 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
           (e: unknown): IteratorResult<T, undefined> => {
             pending = null;
             // A wait cancelled by return() ends the iteration; it is not an error.
-            if (e instanceof QueueShutDown || (closed && e instanceof CancelledError)) return done;
+            if (e instanceof QueueShutDown || (closed && isCancelledError(e))) return done;
             throw e;
           },
         );

@@ -20,7 +20,7 @@ import type { BaseEventLoop } from "./core/base_events.js";
 
 import { type Coroutine, iscoroutine } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
-import { CancelledError, KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
+import { isCancelledError, KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Future } from "./core/futures.js";
 import type { Runnable } from "./core/readyqueue.js";
 import { _markAwaited, type Task, type TaskOptions } from "./core/tasks.js";
@@ -139,7 +139,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     this._exiting = true;
     const hasExc = exc !== undefined;
     if (hasExc && isBaseError(exc) && this._baseError === null) this._baseError = exc;
-    let propagateCancellation: unknown = exc instanceof CancelledError ? exc : null;
+    let propagateCancellation: unknown = isCancelledError(exc) ? exc : null;
     // The body failed or is being cancelled: stop the children.
     if (hasExc && !this._aborting) this._abort();
 
@@ -152,7 +152,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
       try {
         yield* this._onCompletedFut;
       } catch (e) {
-        if (!(e instanceof CancelledError)) throw e;
+        if (!isCancelledError(e)) throw e;
         if (!this._aborting) {
           // The enclosing task was cancelled while the body had finished normally.
           propagateCancellation = e;
@@ -169,7 +169,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
 
     if (propagateCancellation !== null && this._errors.length === 0) throw propagateCancellation;
 
-    if (hasExc && !(exc instanceof CancelledError)) this._errors.push(exc);
+    if (hasExc && !isCancelledError(exc)) this._errors.push(exc);
 
     if (this._errors.length > 0) {
       // Cancelled from outside as well: un-cancel and re-cancel, which keeps the count

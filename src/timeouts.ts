@@ -21,7 +21,7 @@ import type { AsyncContextManager, NonSuppressingAsyncContextManager } from "./c
 import { awaitAny, type BaseEventLoop } from "./core/base_events.js";
 import { type AwaitableLike, type Coroutine, describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
-import { CancelledError, RuntimeError, TimeoutError } from "./core/exceptions.js";
+import { isCancelledError, RuntimeError, TimeoutError } from "./core/exceptions.js";
 import type { Future } from "./core/futures.js";
 import type { Handle } from "./core/handles.js";
 import type { Task } from "./core/tasks.js";
@@ -156,7 +156,7 @@ function insertTimeoutError(exc: unknown): void {
   let e: unknown = exc;
   for (let depth = 0; e instanceof Error && depth < 100; depth++) {
     const cause: unknown = e.cause;
-    if (cause instanceof CancelledError) {
+    if (isCancelledError(cause)) {
       Object.defineProperty(e, "cause", {
         value: new TimeoutError(undefined, { cause }),
         writable: true,
@@ -241,7 +241,7 @@ export class Timeout extends ScopeCore implements NonSuppressingAsyncContextMana
    */
   *aexit(exc: unknown): Coroutine<undefined> {
     if (this._exit("Timeout") && exc !== undefined) {
-      if (exc instanceof CancelledError) throw new TimeoutError(undefined, { cause: exc });
+      if (isCancelledError(exc)) throw new TimeoutError(undefined, { cause: exc });
       insertTimeoutError(exc);
       if (exc instanceof BaseExceptionGroup) for (const e of exc.exceptions) insertTimeoutError(e);
     }
@@ -352,7 +352,7 @@ function* waitForImpl<T>(aw: AwaitableLike<T>, delay: number | null): Coroutine<
     try {
       return fut.result();
     } catch (e) {
-      if (e instanceof CancelledError) throw new TimeoutError(undefined, { cause: e });
+      if (isCancelledError(e)) throw new TimeoutError(undefined, { cause: e });
       throw e;
     }
   }
@@ -500,7 +500,7 @@ export class CancelScope extends ScopeCore implements AsyncContextManager<Cancel
 
   /** Leaves the scope; returns `true` (suppress) when the body ended by this scope's cancellation. */
   *aexit(exc: unknown): Coroutine<boolean> {
-    if (this._exit("CancelScope") && exc instanceof CancelledError) {
+    if (this._exit("CancelScope") && isCancelledError(exc)) {
       this._caught = true;
       return true;
     }

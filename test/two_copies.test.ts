@@ -78,6 +78,30 @@ describe("two copies of asyncio-ts in one program", () => {
     expect(new b.BrokenBarrierError("x") instanceof a.RuntimeError).toBe(true);
   });
 
+  it("the scheduler's own cancellation checks know the other copy's CancelledError", async () => {
+    function* raisesForeign() {
+      yield* a.sleep(0);
+      throw new b.CancelledError("from b");
+    }
+    function* main() {
+      // A Task of copy a whose coroutine raises b's CancelledError ends cancelled.
+      const t = a.createTask(raisesForeign());
+      yield* a.wait([t]);
+      // A timeout of copy a turns a cancellation delivered by copy b's loop into TimeoutError.
+      let timedOut = "";
+      try {
+        yield* a.waitFor(b.sleep(3600), 1);
+      } catch (e) {
+        timedOut = `${e instanceof a.TimeoutError}:${e instanceof b.TimeoutError}`;
+      }
+      return [t.cancelled(), timedOut];
+    }
+    const out = await a.run(main(), { loopFactory: () => new b.VirtualEventLoop() });
+    expect(out).toEqual([true, "true:true"]);
+    expect(() => a.rethrowIfCancelled(new b.CancelledError())).toThrow(b.CancelledError);
+    expect(() => a.rethrowIfCancelled(new b.RuntimeError("x"))).not.toThrow();
+  });
+
   it("share the current context: a ContextVar of one copy reads the other's task context", async () => {
     const v = new b.ContextVar<string>("request", { default: "none" });
     function* child() {

@@ -39,7 +39,7 @@ import {
   iscoroutine,
 } from "./coroutines.js";
 import { _getRunningLoop, _setRunningLoop, getRunningLoop } from "./events.js";
-import { CancelledError, NotImplementedError, RuntimeError } from "./exceptions.js";
+import { isCancelledError, NotImplementedError, RuntimeError } from "./exceptions.js";
 import { _reportUnretrieved, Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
@@ -491,7 +491,7 @@ export abstract class BaseEventLoop {
       try {
         yield* closing[i] as Task<void>;
       } catch (exception) {
-        if (exception instanceof CancelledError) continue;
+        if (isCancelledError(exception)) continue;
         this.callExceptionHandler({
           message: "an error occurred during closing of asynchronous generator",
           exception,

@@ -352,7 +352,24 @@ export class SendfileNotAvailableError extends RuntimeError {}
  * ```
  */
 export function rethrowIfCancelled(e: unknown): void {
-  if (e instanceof CancelledError) throw e;
+  if (isCancelledError(e)) throw e;
+}
+
+/** The brand every copy of the library puts on `CancelledError.prototype` (see `brand`). */
+const CANCELLED_BRAND = Symbol.for("asyncio-ts.error.CancelledError");
+
+/**
+ * `e instanceof CancelledError`, for the scheduler's own paths (a Task finishing with an
+ * error, TaskGroup and timeout exits). The public `instanceof` goes through the classes'
+ * `Symbol.hasInstance`, a call V8 does not inline; this is one property load, and it answers
+ * for a CancelledError of any copy of the library, as `instanceof` does.
+ *
+ * @internal
+ */
+export function isCancelledError(e: unknown): e is CancelledError {
+  return (
+    typeof e === "object" && e !== null && (e as Record<symbol, unknown>)[CANCELLED_BRAND] === true
+  );
 }
 
 /**

@@ -40,8 +40,6 @@ export interface SharedRuntime {
   resumingFrom: object | null;
   /** The last number given to an unnamed Task, so that names stay unique across copies. */
   taskCounter: number;
-  /** How many copies joined. */
-  copies: number;
 }
 
 const KEY = Symbol.for(`asyncio-ts.runtime.v${PROTOCOL_VERSION}`);
@@ -60,11 +58,9 @@ function join(): SharedRuntime {
       resuming: 0,
       resumingFrom: null,
       taskCounter: 0,
-      copies: 0,
     };
     Object.defineProperty(g, KEY, { value: shared, configurable: true });
   }
-  shared.copies++;
   return shared;
 }
 

@@ -36,7 +36,7 @@ import {
   type Suspend,
 } from "./coroutines.js";
 import { _getRunningLoop, getRunningLoop } from "./events.js";
-import { CancelledError, RuntimeError } from "./exceptions.js";
+import { CancelledError, isCancelledError, RuntimeError } from "./exceptions.js";
 import { Future, PENDING } from "./futures.js";
 import type { Runnable } from "./readyqueue.js";
 import { _foreignCopy, _isFuture, _isSleep, runtime } from "./runtime.js";
@@ -810,7 +810,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
   /** @internal */
   private _finishWithException(e: unknown): void {
     this._release();
-    if (e instanceof CancelledError) {
+    if (isCancelledError(e)) {
       // As asyncio: the coroutine's own error goes to the first retriever, and the Future
       // is cancelled without a message, so later retrievers get a bare CancelledError.
       this._cancelledExc = e;
