@@ -15,7 +15,7 @@ import {
   ClientSession,
   ClientTimeout,
   TooManyRedirects,
-} from "../src/io/http.js";
+} from "../src/http/index.js";
 import { selfSignedCert } from "./fixtures/net_helpers.js";
 import { caught, collectGarbage } from "./helpers.js";
 
