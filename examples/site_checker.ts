@@ -26,8 +26,8 @@
 import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import * as asyncio from "../src/index.js";
 import * as http from "../src/http/index.js";
+import * as asyncio from "../src/index.js";
 
 const SITES = ["realpython.com", "pycoders.com", "moved.example", "gone.example", "slow.example"];
 
