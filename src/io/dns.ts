@@ -323,7 +323,12 @@ export function getaddrinfo(
     let hints = 0;
     if (flags & AI_ADDRCONFIG) hints |= 0x400; // dns.ADDRCONFIG
     if (flags & AI_V4MAPPED) hints |= 0x800; // dns.V4MAPPED
-    lookup = builtin("node:dns").promises.lookup(host, { all: true, family: nodeFamily, hints, verbatim: true });
+    lookup = builtin("node:dns").promises.lookup(host, {
+      all: true,
+      family: nodeFamily,
+      hints,
+      verbatim: true,
+    });
   }
   const types = type === 0 ? TYPES : TYPES.filter(([t]) => t === type);
   const result = lookup.then((addresses) => {

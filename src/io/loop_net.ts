@@ -12,7 +12,6 @@
  * @module
  */
 
-import type * as dgram from "node:dgram";
 import type * as net from "node:net";
 import type * as tls from "node:tls";
 import type { BaseEventLoop } from "../core/base_events.js";
@@ -327,7 +326,8 @@ function tlsClientOptions(
     base.checkServerIdentity === undefined &&
     serverHostname !== undefined
   ) {
-    base.checkServerIdentity = (_h, cert) => builtin("node:tls").checkServerIdentity(serverHostname, cert);
+    base.checkServerIdentity = (_h, cert) =>
+      builtin("node:tls").checkServerIdentity(serverHostname, cert);
   }
   return base;
 }

@@ -32,8 +32,8 @@ import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { CancelledError, RuntimeError, TimeoutError } from "../core/exceptions.js";
-import { builtin } from "./builtins.js";
 import type { Future } from "../core/futures.js";
+import { builtin } from "./builtins.js";
 
 const MODULE_FUNCTION = Symbol("asyncio-ts: module function");
 
