@@ -6,13 +6,21 @@
 // in Node, `getrusage` in CPython), which covers start-up, the import and teardown of
 // everything but the last few microseconds.
 //
+//
+// Bundle size: what a browser program downloads, minified by esbuild and gzipped — the
+// portable entry whole (what `import * as asyncio from "asyncio-ts"` gives a browser),
+// and a program that uses only `run`, `gather` and `sleep`, tree-shaken.
+//
 // Usage: node bench/startup.mjs [--runs N] [--json]
-//   Needs the build (npm run build): it imports dist/esm/index.js, the file
-//   `import "asyncio-ts"` resolves to on Node.
+//   Builds the bundled entries first (scripts/build.mjs, without tsc): it imports
+//   dist/esm/index.js, the file `import "asyncio-ts"` resolves to on Node.
 import { spawnSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { gzipSync } from "node:zlib";
+import { build } from "esbuild";
+import { buildAll } from "../scripts/build.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -102,9 +110,77 @@ export function formatStartup(rows) {
   return lines.join("\n");
 }
 
+/** Minified and gzipped bytes of `contents` bundled for the browser from the repository. */
+async function browserBytes(contents, platform) {
+  const result = await build({
+    absWorkingDir: root,
+    stdin: { contents, resolveDir: root, loader: "ts" },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform,
+    external: ["node:*"],
+    packages: "external",
+    write: false,
+    logLevel: "silent",
+  });
+  const code = result.outputFiles[0].contents;
+  return { minified: code.length, gzipped: gzipSync(code, { level: 9 }).length };
+}
+
+/**
+ * The browser bundle sizes. A program of `run` + `gather` + `sleep` is built from the
+ * portable entry; while that entry has no `run`, from the main entry for Node instead (and
+ * the row says so), which carries the I/O loop.
+ */
+export async function measureBundles() {
+  const portableSource = readFileSync(path.join(root, "src/portable.ts"), "utf8");
+  const rows = [
+    {
+      name: "portable entry, whole (`import * as asyncio`)",
+      ...(await browserBytes(
+        'import * as asyncio from "./src/portable.js"; globalThis.asyncio = asyncio;',
+        "browser",
+      )),
+    },
+  ];
+  const program = (from) =>
+    `import { run, gather, sleep } from "${from}";\n` +
+    "function* main() { return yield* gather(sleep(0.01, 1), sleep(0.02, 2)); }\n" +
+    "run(main()).then((r) => console.log(r));\n";
+  if (/\brun\b/.test(portableSource)) {
+    rows.push({
+      name: "`run` + `gather` + `sleep` program, tree-shaken",
+      ...(await browserBytes(program("./src/portable.js"), "browser")),
+    });
+  } else {
+    rows.push({
+      name: "`run` + `gather` + `sleep` program, tree-shaken (from the main entry: the portable entry has no `run` yet)",
+      ...(await browserBytes(program("./src/index.js"), "node")),
+    });
+  }
+  return rows;
+}
+
+export function formatBundles(rows) {
+  const kb = (n) => `${(n / 1024).toFixed(1)} KB`;
+  const lines = ["| bundle | minified | minified + gzip |", "|---|---:|---:|"];
+  for (const r of rows) lines.push(`| ${r.name} | ${kb(r.minified)} | ${kb(r.gzipped)} |`);
+  return lines.join("\n");
+}
+
+/** Builds the entries, then measures start-up and bundle sizes. */
+export async function measureAll(runs) {
+  await buildAll({ tsc: false });
+  return { startup: measureStartup(runs), bundles: await measureBundles() };
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf("--runs");
-  const runs = i > 0 ? Number(process.argv[i + 1]) : 31;
-  const rows = measureStartup(runs);
-  console.log(process.argv.includes("--json") ? JSON.stringify(rows) : formatStartup(rows));
+  const all = await measureAll(i > 0 ? Number(process.argv[i + 1]) : 31);
+  console.log(
+    process.argv.includes("--json")
+      ? JSON.stringify(all)
+      : `${formatStartup(all.startup)}\n\n${formatBundles(all.bundles)}`,
+  );
 }
