@@ -168,6 +168,17 @@ describe("an ESM project", () => {
   });
 });
 
+describe("the installed command", () => {
+  it("runs a program that imports asyncio-ts", () => {
+    const bin = join(dir, "node_modules/.bin/asyncio-ts");
+    const out = check(
+      spawnSync(bin, ["run", "hello.js"], { cwd: join(dir, "esm"), encoding: "utf8" }),
+      "asyncio-ts run hello.js",
+    );
+    expect(out).toBe("gathered in a task: true\n");
+  });
+});
+
 describe("a CommonJS project", () => {
   it("require()s the main entry and the add-ons", () => {
     const out = check(
