@@ -15,6 +15,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderChart } from "./chart.mjs";
+import { formatBundles, formatStartup } from "./startup.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -764,6 +765,26 @@ function docsMarkdown(data, targets) {
     "- Spreads (min–max seconds over the repetitions) and every single run are in `bench/results/latest.json`.",
   );
   out.push("");
+  if (data.startup) {
+    out.push("## Start-up");
+    out.push("");
+    out.push(
+      `CPU time (user + system) of a fresh process that imports the library, against the same runtime importing nothing: the median of ${data.startup[0].runs} fresh processes per case, the cases interleaved (bench/startup.mjs). \`import("asyncio-ts")\` loads \`dist/esm/index.js\`, one bundled file; \`require\` loads \`dist/cjs/index.js\`. The target is at most 25 ms over an empty Node process.`,
+    );
+    out.push("");
+    out.push(formatStartup(data.startup));
+    out.push("");
+  }
+  if (data.bundles) {
+    out.push("## Bundle size");
+    out.push("");
+    out.push(
+      "What a browser program downloads: bundled by esbuild for the browser, minified, gzipped (level 9). The target is at most 25 KB.",
+    );
+    out.push("");
+    out.push(formatBundles(data.bundles));
+    out.push("");
+  }
   out.push("## How each implementation is written");
   out.push("");
   out.push(PEER_NOTES);
@@ -857,6 +878,26 @@ function profile(workload) {
     );
 }
 
+// ---------------------------------------------------------------- start-up and bundle size
+
+/**
+ * Start-up CPU and browser bundle sizes (bench/startup.mjs, in a child process: it builds
+ * the package's bundled entries and runs many fresh processes). Null when it fails.
+ */
+function startupFigures() {
+  const runs = QUICK ? "7" : "31";
+  process.stderr.write(`start-up: ${runs} fresh processes per case, and the bundle sizes\n`);
+  const r = spawnSync("node", [path.join(here, "startup.mjs"), "--json", "--runs", runs], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (r.status !== 0) {
+    process.stderr.write(`start-up measurement FAILED:\n${r.stderr}\n`);
+    return null;
+  }
+  return JSON.parse(r.stdout.trim().split("\n").pop());
+}
+
 // ---------------------------------------------------------------- main
 
 function writeOutputs(data) {
@@ -879,6 +920,8 @@ function writeOutputs(data) {
   );
   for (const x of targets)
     process.stdout.write(`  ${x.status.padEnd(7)} ${x.w.padEnd(3)} ${x.target}: ${x.value}\n`);
+  if (data.startup) process.stdout.write(`\nStart-up:\n${formatStartup(data.startup)}\n`);
+  if (data.bundles) process.stdout.write(`\nBundle size:\n${formatBundles(data.bundles)}\n`);
   const env = data.env;
   process.stdout.write(
     `\n${data.reps} rep(s), ${data.total_seconds.toFixed(0)} s; ${env.cpu}, ${env.cores} cores; node ${env.node}, python ${env.python}\n`,
@@ -950,6 +993,7 @@ function runAll() {
     }
   }
   const medians = summarise(plan, runs);
+  const figures = FILTERED ? null : startupFigures();
   const data = {
     date: new Date().toISOString(),
     quick: QUICK,
@@ -960,6 +1004,7 @@ function runAll() {
     workloads: WORKLOADS,
     medians,
     runs,
+    ...(figures ? { startup: figures.startup, bundles: figures.bundles } : {}),
   };
   mkdirSync(resultsDir, { recursive: true });
   writeFileSync(

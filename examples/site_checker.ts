@@ -26,6 +26,7 @@
 import { once } from "node:events";
 import { createServer, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import * as http from "../src/http/index.js";
 import * as asyncio from "../src/index.js";
 
 const SITES = ["realpython.com", "pycoders.com", "moved.example", "gone.example", "slow.example"];
@@ -65,7 +66,7 @@ const localSites = asyncio.asynccontextmanager(function* localSites() {
   }
 });
 
-function* check(session: asyncio.ClientSession, site: string): asyncio.Coroutine<string> {
+function* check(session: http.ClientSession, site: string): asyncio.Coroutine<string> {
   try {
     return yield* asyncio.asyncWith(session.get(`/${site}`), function* (resp) {
       const html = yield* resp.text();
@@ -74,7 +75,7 @@ function* check(session: asyncio.ClientSession, site: string): asyncio.Coroutine
     });
   } catch (e) {
     if (e instanceof asyncio.TimeoutError) return `${site}: timed out`;
-    if (e instanceof asyncio.ClientError) return `${site}: ${e.message}`;
+    if (e instanceof http.ClientError) return `${site}: ${e.message}`;
     throw e;
   }
 }
@@ -82,7 +83,7 @@ function* check(session: asyncio.ClientSession, site: string): asyncio.Coroutine
 export function* main(): asyncio.Coroutine<string[]> {
   let lines: string[] = [];
   yield* asyncio.asyncWith(localSites(), function* (base) {
-    const session = new asyncio.ClientSession({ baseUrl: base, timeout: 0.5 });
+    const session = new http.ClientSession({ baseUrl: base, timeout: 0.5 });
     yield* asyncio.asyncWith(session, function* (s) {
       lines = yield* asyncio.gather(...SITES.map((site) => check(s, site)));
       for (const line of lines) console.log(line);

@@ -187,7 +187,7 @@ export {
   QueueShutDown,
 } from "./queues.js";
 
-// I/O — threads, files, DNS, signals, subprocesses, HTTP client
+// I/O — threads, DNS, signals, subprocesses (files: asyncio-ts/files; HTTP: asyncio-ts/http)
 
 export type {
   AllTasksOptions,
@@ -225,25 +225,6 @@ export {
   SOCK_RAW,
   SOCK_STREAM,
 } from "./io/dns.js";
-export type { BinaryMode, FileEncoding, OpenFileOptions, TextMode } from "./io/files.js";
-export { AsyncFile, FileOpener, openFile } from "./io/files.js";
-export type {
-  ClientHeaders,
-  ClientSessionOptions,
-  ClientTimeoutOptions,
-  RequestOptions,
-  TextOptions,
-} from "./io/http.js";
-export {
-  ClientConnectionError,
-  ClientError,
-  ClientResponse,
-  ClientResponseError,
-  ClientSession,
-  ClientTimeout,
-  RequestContextManager,
-  TooManyRedirects,
-} from "./io/http.js";
 export type { SignalName } from "./io/signals.js";
 export type { StdioTarget, SubprocessOptions } from "./io/subprocess.js";
 export {

@@ -3,8 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
+import { type AsyncFile, openFile } from "../src/files/index.js";
 import * as asyncio from "../src/index.js";
-import { type AsyncFile, openFile } from "../src/io/files.js";
 import { caught, runVirtual } from "./helpers.js";
 
 const dir = mkdtempSync(join(tmpdir(), "asyncio-ts-files-"));

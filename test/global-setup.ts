@@ -1,6 +1,7 @@
 /**
  * vitest globalSetup: builds `dist/` once before the tests, because the CLI tests run the
- * `asyncio-ts` command as a user would (`node dist/src/cli/main.js`), from the build.
+ * `asyncio-ts` command as a user would (`node dist/src/cli/main.js`), from the build, and
+ * the package tests load the bundled entries (`dist/esm`, `dist/cjs`, scripts/build.mjs).
  *
  * Type errors do not stop the build (tsc still emits, and `npm run typecheck` is the gate
  * for them); they are shown here, and only a build that produced no command fails setup.
@@ -26,6 +27,15 @@ export default function setup(): void {
   if (build.error !== undefined || !existsSync(join(root, "dist/src/cli/main.js"))) {
     throw new Error(`global-setup: the build produced no dist/src/cli/main.js`, {
       cause: build.error,
+    });
+  }
+  const bundles = spawnSync(process.execPath, ["scripts/build.mjs", "--no-tsc"], {
+    cwd: root,
+    encoding: "utf8",
+  });
+  if (bundles.status !== 0) {
+    throw new Error(`global-setup: scripts/build.mjs --no-tsc failed:\n${bundles.stderr}`, {
+      cause: bundles.error,
     });
   }
 }

@@ -7,7 +7,6 @@ import {
   type Socket,
 } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import * as asyncio from "../src/index.js";
 import {
   ClientConnectionError,
   ClientResponse,
@@ -15,7 +14,8 @@ import {
   ClientSession,
   ClientTimeout,
   TooManyRedirects,
-} from "../src/io/http.js";
+} from "../src/http/index.js";
+import * as asyncio from "../src/index.js";
 import { selfSignedCert } from "./fixtures/net_helpers.js";
 import { caught, collectGarbage } from "./helpers.js";
 

@@ -15,11 +15,10 @@
  * @module
  */
 
-import { promises as dnsPromises } from "node:dns";
-import { isIP } from "node:net";
 import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
 import { describe } from "../core/coroutines.js";
 import type { Future } from "../core/futures.js";
+import { builtin } from "./builtins.js";
 
 /**
  * Any address family (`socket.AF_UNSPEC`).
@@ -318,13 +317,18 @@ export function getaddrinfo(
     lookup = Promise.resolve(
       noHostAddresses(flags).filter((a) => nodeFamily === 0 || a.family === nodeFamily),
     );
-  } else if (flags & AI_NUMERICHOST && isIP(host) === 0) {
+  } else if (flags & AI_NUMERICHOST && builtin("node:net").isIP(host) === 0) {
     lookup = Promise.reject(gaiError("Name or service not known", "EAI_NONAME", host));
   } else {
     let hints = 0;
     if (flags & AI_ADDRCONFIG) hints |= 0x400; // dns.ADDRCONFIG
     if (flags & AI_V4MAPPED) hints |= 0x800; // dns.V4MAPPED
-    lookup = dnsPromises.lookup(host, { all: true, family: nodeFamily, hints, verbatim: true });
+    lookup = builtin("node:dns").promises.lookup(host, {
+      all: true,
+      family: nodeFamily,
+      hints,
+      verbatim: true,
+    });
   }
   const types = type === 0 ? TYPES : TYPES.filter(([t]) => t === type);
   const result = lookup.then((addresses) => {
@@ -370,7 +374,7 @@ export function getnameinfo(
   } else {
     // Deferred so that a bad host (not an address) rejects the Future instead of throwing.
     result = Promise.resolve()
-      .then(() => dnsPromises.lookupService(host, port))
+      .then(() => builtin("node:dns").promises.lookupService(host, port))
       .then(({ hostname, service }) => [
         flags & NI_NUMERICHOST ? host : hostname,
         flags & NI_NUMERICSERV ? String(port) : service,

@@ -12,15 +12,13 @@
  * @module
  */
 
-import * as dgram from "node:dgram";
-import * as dns from "node:dns";
-import * as fs from "node:fs";
-import * as net from "node:net";
-import * as tls from "node:tls";
+import type * as net from "node:net";
+import type * as tls from "node:tls";
 import type { BaseEventLoop } from "../core/base_events.js";
 import { type Coroutine, describe } from "../core/coroutines.js";
 import { TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { builtin } from "./builtins.js";
 import { _osError } from "./oserror.js";
 import type { BaseProtocol, DatagramAddress, DatagramProtocol } from "./protocols.js";
 import { type AcceptCallback, Server } from "./server.js";
@@ -322,13 +320,14 @@ function tlsClientOptions(
   const base: tls.ConnectionOptions = ssl === true ? {} : { ...ssl };
   const name = serverHostname ?? base.servername ?? host;
   // SNI takes host names only; an IP address is still checked against the certificate.
-  if (name !== undefined && net.isIP(name) === 0) base.servername = name;
+  if (name !== undefined && builtin("node:net").isIP(name) === 0) base.servername = name;
   if (
     name !== undefined &&
     base.checkServerIdentity === undefined &&
     serverHostname !== undefined
   ) {
-    base.checkServerIdentity = (_h, cert) => tls.checkServerIdentity(serverHostname, cert);
+    base.checkServerIdentity = (_h, cert) =>
+      builtin("node:tls").checkServerIdentity(serverHostname, cert);
   }
   return base;
 }
@@ -380,13 +379,13 @@ function* createConnection<P extends BaseProtocol>(
         "createConnection(): 'host' and 'port' must be null when 'sock' is given",
       );
     }
-    if (!(given instanceof net.Socket)) {
+    if (!(given instanceof builtin("node:net").Socket)) {
       throw new TypeError(
         `createConnection(): 'sock' must be a net.Socket: received ${describe(given)}`,
       );
     }
     if (isTls) {
-      sock = tls.connect({
+      sock = builtin("node:tls").connect({
         ...tlsClientOptions(ssl, given.remoteAddress, serverHostname),
         socket: given,
       });
@@ -419,8 +418,8 @@ function* createConnection<P extends BaseProtocol>(
       netOpts.autoSelectFamilyAttemptTimeout = Math.max(10, Math.round(happyEyeballsDelay * 1000));
     }
     sock = isTls
-      ? tls.connect({ ...netOpts, ...tlsClientOptions(ssl, host, serverHostname) })
-      : net.connect(netOpts);
+      ? builtin("node:tls").connect({ ...netOpts, ...tlsClientOptions(ssl, host, serverHostname) })
+      : builtin("node:net").connect(netOpts);
     yield* awaitConnect(this, sock, isTls, timeout);
   }
   const protocol = makeProtocol(protocolFactory, "createConnection");
@@ -447,11 +446,11 @@ function* createUnixConnection<P extends BaseProtocol>(
     throw new RangeError("createUnixConnection(): 'serverHostname' is required with 'ssl'");
   }
   const sock = isTls
-    ? tls.connect({
+    ? builtin("node:tls").connect({
         path,
         ...tlsClientOptions(ssl, undefined, serverHostname),
       } as tls.ConnectionOptions)
-    : net.connect({ path, allowHalfOpen: true });
+    : builtin("node:net").connect({ path, allowHalfOpen: true });
   yield* awaitConnect(this, sock, isTls, timeout);
   const protocol = makeProtocol(protocolFactory, "createUnixConnection");
   const transport = yield* makeTransport(this, sock, protocol, isTls);
@@ -494,7 +493,7 @@ function makeNetServer(
   };
   let srv: net.Server;
   if (ssl !== undefined) {
-    srv = tls.createServer(
+    srv = builtin("node:tls").createServer(
       { ...ssl, allowHalfOpen: true, handshakeTimeout: Math.round(handshakeTimeout * 1000) },
       onSocket,
     );
@@ -506,7 +505,7 @@ function makeNetServer(
       sock.destroy();
     });
   } else {
-    srv = net.createServer({ allowHalfOpen: true, pauseOnConnect: true }, onSocket);
+    srv = builtin("node:net").createServer({ allowHalfOpen: true, pauseOnConnect: true }, onSocket);
   }
   return srv;
 }
@@ -560,7 +559,7 @@ function checkBacklog(backlog: unknown, method: string): number {
 function* resolveAll(loop: BaseEventLoop, host: string, family: number): Coroutine<string[]> {
   const fut = loop.createFuture<string[]>();
   loop._externalPending++;
-  dns.lookup(host, { all: true, family }, (err, addresses) => {
+  builtin("node:dns").lookup(host, { all: true, family }, (err, addresses) => {
     if (fut.done() || loop.isClosed()) return;
     if (err) fut.setException(err);
     else fut.setResult([...new Set(addresses.map((a) => a.address))]);
@@ -597,7 +596,7 @@ function* createServer(
       throw new TypeError(
         `createServer(): 'host' must be a string or a list of strings: received ${describe(h)}`,
       );
-    } else if (net.isIP(h) !== 0) {
+    } else if (builtin("node:net").isIP(h) !== 0) {
       addresses.push(h);
     } else {
       for (const a of yield* resolveAll(this, h, family)) addresses.push(a);
@@ -636,8 +635,8 @@ function* createUnixServer(
   const timeout = checkTimeout(options.sslHandshakeTimeout, "createUnixServer");
   // Replace a stale socket file, as asyncio does; refuse to clobber anything else.
   try {
-    const st = fs.statSync(path);
-    if (st.isSocket()) fs.unlinkSync(path);
+    const st = builtin("node:fs").statSync(path);
+    if (st.isSocket()) builtin("node:fs").unlinkSync(path);
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw _osError(e);
   }
@@ -653,7 +652,7 @@ function* createUnixServer(
     // Node removes the socket file itself when a Unix server closes; this is a fallback.
     server._onClose(() => {
       try {
-        if (fs.statSync(path).isSocket()) fs.unlinkSync(path);
+        if (builtin("node:fs").statSync(path).isSocket()) builtin("node:fs").unlinkSync(path);
       } catch {
         // already gone
       }
@@ -676,9 +675,9 @@ function* createDatagramEndpoint<P extends DatagramProtocol>(
   let family = options.family ?? 0;
   if (family === 0) {
     const probe = localAddr?.[0] ?? remoteAddr?.[0];
-    family = probe !== undefined && net.isIPv6(probe) ? 6 : 4;
+    family = probe !== undefined && builtin("node:net").isIPv6(probe) ? 6 : 4;
   }
-  const sock = dgram.createSocket({
+  const sock = builtin("node:dgram").createSocket({
     type: family === 6 ? "udp6" : "udp4",
     reuseAddr: reuseAddress ?? false,
   });
@@ -738,9 +737,9 @@ function* startTls(
   let sock: tls.TLSSocket;
   if (serverSide) {
     const ctxOpts = sslcontext === true ? {} : (sslcontext as tls.TlsOptions);
-    sock = new tls.TLSSocket(raw, { ...ctxOpts, isServer: true });
+    sock = new (builtin("node:tls").TLSSocket)(raw, { ...ctxOpts, isServer: true });
   } else {
-    sock = tls.connect({
+    sock = builtin("node:tls").connect({
       ...tlsClientOptions(sslcontext as ClientSSL, raw.remoteAddress, serverHostname),
       socket: raw,
     });

@@ -60,7 +60,8 @@ import { _checkBytes, type Transport, type TransportExtraInfo } from "./transpor
 export const DEFAULT_LIMIT = 2 ** 16;
 
 const EMPTY: Buffer = Buffer.alloc(0);
-const NEWLINE: Buffer = Buffer.from("\n");
+// Buffer.of, not Buffer.from with a string: the first string encoding at import costs ~1 ms.
+const NEWLINE: Buffer = Buffer.of(0x0a);
 const NEWLINE_SEPS: readonly Buffer[] = [NEWLINE];
 
 /**

@@ -28,7 +28,7 @@
  * @module
  */
 
-import { type ChildProcess, type StdioOptions, spawn } from "node:child_process";
+import type { ChildProcess, StdioOptions } from "node:child_process";
 import type { Socket } from "node:net";
 import { constants } from "node:os";
 import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
@@ -37,6 +37,7 @@ import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { ConnectionResetError, OSError, RuntimeError } from "../core/exceptions.js";
 import { gather } from "../tasks.js";
+import { builtin } from "./builtins.js";
 import { _osError } from "./oserror.js";
 import { BaseProtocol } from "./protocols.js";
 import { DEFAULT_LIMIT, StreamReader, StreamReaderProtocol, StreamWriter } from "./streams.js";
@@ -537,7 +538,7 @@ function* startProcess(
     }
   }
   const stdio: StdioOptions = [nodeStdio(stdin), nodeStdio(stdout), nodeStdio(stderr)];
-  const child = spawn(program, argv, {
+  const child = builtin("node:child_process").spawn(program, argv, {
     stdio,
     ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
     ...(options.env === undefined ? {} : { env: options.env }),

@@ -26,13 +26,14 @@
  */
 
 import { availableParallelism } from "node:os";
-import { Worker } from "node:worker_threads";
+import type { Worker } from "node:worker_threads";
 import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { CancelledError, RuntimeError, TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { builtin } from "./builtins.js";
 
 const MODULE_FUNCTION = Symbol("asyncio-ts: module function");
 
@@ -393,7 +394,7 @@ export class ThreadPoolExecutor implements Executor {
 
   /** @internal */
   private _spawn(): PoolWorker {
-    const worker = new Worker(WORKER_SOURCE, { eval: true });
+    const worker = new (builtin("node:worker_threads").Worker)(WORKER_SOURCE, { eval: true });
     const pw: PoolWorker = { worker, item: null };
     this._workers.push(pw);
     worker.on("message", (reply: Reply) => {

@@ -4,8 +4,11 @@
  * loop that cancellation aborts; the `total` timeout runs on the loop's clock.
  *
  * ```ts
+ * import * as asyncio from "asyncio-ts";
+ * import * as http from "asyncio-ts/http";
+ *
  * function* main() {
- *   yield* asyncio.asyncWith(new asyncio.ClientSession(), function* (session) {
+ *   yield* asyncio.asyncWith(new http.ClientSession(), function* (session) {
  *     yield* asyncio.asyncWith(session.get("http://127.0.0.1:8080/"), function* (resp) {
  *       console.log(resp.status, yield* resp.text());
  *     });
@@ -44,7 +47,7 @@ import { getRunningLoop } from "../core/events.js";
 import { CancelledError, RuntimeError, TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { TimerHandle } from "../core/handles.js";
-import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "./decoding.js";
+import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "../io/decoding.js";
 
 /**
  * Base of the client's errors (aiohttp's `ClientError`).
@@ -52,7 +55,7 @@ import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "./decod
  * @example
  * ```ts
  * try { yield* session.get(url); }
- * catch (e) { if (e instanceof asyncio.ClientError) console.log("request failed:", e.message); }
+ * catch (e) { if (e instanceof http.ClientError) console.log("request failed:", e.message); }
  * ```
  */
 export class ClientError extends Error {
@@ -67,7 +70,7 @@ export class ClientError extends Error {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof asyncio.ClientConnectionError && e.code === "ECONNREFUSED") retry(); }
+ * catch (e) { if (e instanceof http.ClientConnectionError && e.code === "ECONNREFUSED") retry(); }
  * ```
  */
 export class ClientConnectionError extends ClientError {
@@ -85,7 +88,7 @@ export class ClientConnectionError extends ClientError {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof asyncio.ClientResponseError && e.status === 404) return null; }
+ * catch (e) { if (e instanceof http.ClientResponseError && e.status === 404) return null; }
  * ```
  */
 export class ClientResponseError extends ClientError {
@@ -105,7 +108,7 @@ export class ClientResponseError extends ClientError {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof asyncio.TooManyRedirects) console.log("redirect loop at", e.url); }
+ * catch (e) { if (e instanceof http.TooManyRedirects) console.log("redirect loop at", e.url); }
  * ```
  */
 export class TooManyRedirects extends ClientResponseError {}
@@ -115,8 +118,8 @@ export class TooManyRedirects extends ClientResponseError {}
  *
  * @example
  * ```ts
- * const timeout = new asyncio.ClientTimeout({ total: 30 });
- * const session = new asyncio.ClientSession({ timeout });
+ * const timeout = new http.ClientTimeout({ total: 30 });
+ * const session = new http.ClientSession({ timeout });
  * ```
  */
 export interface ClientTimeoutOptions {
@@ -130,7 +133,7 @@ export interface ClientTimeoutOptions {
  *
  * @example
  * ```ts
- * new asyncio.ClientSession({ timeout: new asyncio.ClientTimeout({ total: 10 }) });
+ * new http.ClientSession({ timeout: new http.ClientTimeout({ total: 10 }) });
  * ```
  */
 export class ClientTimeout {
@@ -154,7 +157,7 @@ const DEFAULT_TIMEOUT = new ClientTimeout({ total: 300 });
  *
  * @example
  * ```ts
- * const session = new asyncio.ClientSession({ headers: { "user-agent": "asyncio-ts" } });
+ * const session = new http.ClientSession({ headers: { "user-agent": "asyncio-ts" } });
  * const resp = yield* session.get("http://127.0.0.1:8080/items", { headers: [["accept", "application/json"]] });
  * ```
  */
@@ -165,7 +168,7 @@ export type ClientHeaders = Record<string, string> | Headers | [string, string][
  *
  * @example
  * ```ts
- * const session = new asyncio.ClientSession({
+ * const session = new http.ClientSession({
  *   baseUrl: "http://127.0.0.1:8080",
  *   timeout: 10,
  *   raiseForStatus: true,
@@ -608,7 +611,7 @@ function dropBodyHeaders(headers: Headers): void {
  * @example
  * ```ts
  * function* main() {
- *   yield* asyncio.asyncWith(new asyncio.ClientSession({ timeout: 10 }), function* (s) {
+ *   yield* asyncio.asyncWith(new http.ClientSession({ timeout: 10 }), function* (s) {
  *     const resp = yield* s.get("http://127.0.0.1:8080/status", { params: { verbose: 1 } });
  *     console.log(resp.status, yield* resp.json());
  *   });

@@ -4,11 +4,14 @@
  * the loop, over `node:fs/promises` file handles.
  *
  * ```ts
+ * import * as asyncio from "asyncio-ts";
+ * import * as files from "asyncio-ts/files";
+ *
  * function* main() {
- *   yield* asyncio.asyncWith(asyncio.openFile("notes.txt", "w"), function* (f) {
+ *   yield* asyncio.asyncWith(files.openFile("notes.txt", "w"), function* (f) {
  *     yield* f.write("one\ntwo\n");
  *   });
- *   yield* asyncio.asyncWith(asyncio.openFile("notes.txt"), function* (f) {
+ *   yield* asyncio.asyncWith(files.openFile("notes.txt"), function* (f) {
  *     yield* asyncio.asyncFor(f, (line) => console.log(line.trimEnd()));
  *   });
  * }
@@ -43,7 +46,7 @@ import type { Awaitable, Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { RuntimeError } from "../core/exceptions.js";
-import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "./decoding.js";
+import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "../io/decoding.js";
 
 /** How much one read from the disk asks for. */
 const CHUNK = 64 * 1024;
@@ -54,8 +57,8 @@ type Base = "r" | "w" | "a" | "x";
  *
  * @example
  * ```ts
- * const mode: asyncio.TextMode = "a+";
- * yield* asyncio.asyncWith(asyncio.openFile("log.txt", mode), function* (f) {
+ * const mode: files.TextMode = "a+";
+ * yield* asyncio.asyncWith(files.openFile("log.txt", mode), function* (f) {
  *   yield* f.write("started\n");
  * });
  * ```
@@ -66,7 +69,7 @@ export type TextMode = Base | `${Base}+` | `${Base}t` | `${Base}+t` | `${Base}t+
  *
  * @example
  * ```ts
- * const bytes = yield* asyncio.asyncWith(asyncio.openFile("image.png", "rb"), (f) => f.read()); // Uint8Array
+ * const bytes = yield* asyncio.asyncWith(files.openFile("image.png", "rb"), (f) => f.read()); // Uint8Array
  * ```
  */
 export type BinaryMode = `${Base}b` | `${Base}+b` | `${Base}b+`;
@@ -76,7 +79,7 @@ export type BinaryMode = `${Base}b` | `${Base}+b` | `${Base}b+`;
  *
  * @example
  * ```ts
- * const opener = asyncio.openFile("legacy.txt", "r", { encoding: "latin1" });
+ * const opener = files.openFile("legacy.txt", "r", { encoding: "latin1" });
  * const text = yield* asyncio.asyncWith(opener, (f) => f.read());
  * ```
  */
@@ -87,7 +90,7 @@ export type FileEncoding = "utf-8" | "utf8" | "latin1";
  *
  * @example
  * ```ts
- * yield* asyncio.asyncWith(asyncio.openFile("notes.txt", "w", { encoding: "utf-8" }), function* (f) {
+ * yield* asyncio.asyncWith(files.openFile("notes.txt", "w", { encoding: "utf-8" }), function* (f) {
  *   yield* f.write("héllo\n");
  * });
  * ```
@@ -138,7 +141,7 @@ function parseMode(mode: unknown): ParsedMode {
  *
  * @example
  * ```ts
- * const f = yield* asyncio.openFile("data.bin", "rb");
+ * const f = yield* files.openFile("data.bin", "rb");
  * const header = yield* f.read(16);
  * yield* f.close();
  * ```
@@ -663,8 +666,8 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
  *
  * @example
  * ```ts
- * const f = yield* asyncio.openFile("a.txt");           // awaited
- * yield* asyncio.asyncWith(asyncio.openFile("a.txt"), (f) => f.read()); // managed
+ * const f = yield* files.openFile("a.txt");           // awaited
+ * yield* asyncio.asyncWith(files.openFile("a.txt"), (f) => f.read()); // managed
  * ```
  */
 export class FileOpener<T extends string | Uint8Array> implements Awaitable<AsyncFile<T>> {
@@ -742,8 +745,8 @@ export class FileOpener<T extends string | Uint8Array> implements Awaitable<Asyn
  * @example
  * ```ts
  * function* main() {
- *   const text = yield* asyncio.asyncWith(asyncio.openFile("a.txt"), (f) => f.read());
- *   yield* asyncio.asyncWith(asyncio.openFile("b.bin", "wb"), function* (f) {
+ *   const text = yield* asyncio.asyncWith(files.openFile("a.txt"), (f) => f.read());
+ *   yield* asyncio.asyncWith(files.openFile("b.bin", "wb"), function* (f) {
  *     yield* f.write(new Uint8Array([1, 2, 3]));
  *   });
  * }
