@@ -37,6 +37,7 @@ describe("the public API", () => {
       "BoundedSemaphore",
       "BrokenBarrierError",
       "BrokenPipeError",
+      "BrowserEventLoop",
       "BufferedProtocol",
       "CancelScope",
       "CancelledError",
