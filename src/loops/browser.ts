@@ -29,6 +29,8 @@ import { type Macrotask, type MacrotaskKind, macrotask } from "./macrotask.js";
 
 /** The longest delay `setTimeout` takes; longer timers are re-armed when it fires. */
 const MAX_TIMER_MS = 2_147_483_647;
+/** What a delay may be over a whole number of milliseconds by floating-point error alone. */
+const ROUNDING_MS = 1e-6;
 
 /**
  * Options of {@link BrowserEventLoop}.
@@ -131,8 +133,12 @@ export class BrowserEventLoop extends BaseEventLoop {
       if (this._timerWhen === when) return;
       clearTimeout(this._timer);
     }
-    // Rounded up: a timer that fires early finds nothing due and is armed again.
-    const ms = Math.min(MAX_TIMER_MS, Math.max(0, Math.ceil((when - this.time()) * 1000)));
+    // Rounded up (a timer that fires early finds nothing due and is armed again), less a
+    // nanosecond: 1.002 - 1.0 is 2.0000000000000018 ms in floating point, not 3 ms.
+    const ms = Math.min(
+      MAX_TIMER_MS,
+      Math.max(0, Math.ceil((when - this.time()) * 1000 - ROUNDING_MS)),
+    );
     this._timer = setTimeout(this._onTimer, ms);
     this._timerWhen = when;
   }
