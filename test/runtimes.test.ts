@@ -22,11 +22,14 @@ const ROOT = fileURLToPath(new URL("..", import.meta.url));
 const REQUIRE_ALL = process.env.ASYNCIO_TS_REQUIRE_ALL === "1";
 const RUN_TIMEOUT_MS = 180_000;
 
-/** An executable: the project's own (node_modules/.bin), else one on PATH. */
+/**
+ * An executable: the platform package's binary (`extra`: there whether or not npm ran the
+ * wrapper package's install script), the project's node_modules/.bin, else one on PATH.
+ */
 function findExecutable(name: string, extra: string[] = []): string | undefined {
   const candidates = [
-    join(ROOT, "node_modules/.bin", name),
     ...extra,
+    join(ROOT, "node_modules/.bin", name),
     ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, name)),
   ];
   return candidates.find((p) => p !== "" && existsSync(p));
