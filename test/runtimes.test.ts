@@ -289,8 +289,20 @@ async function runInChromium(
     const workerReport = (await page.evaluate(async () => {
       const text = await (await fetch("/suite.mjs")).text();
       const url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
-      const worker = new Worker(url, { type: "module" });
-      return new Promise((resolve, reject) => {
+      // In the page, where `Worker` exists (Node's types do not declare it).
+      const PageWorker = (
+        globalThis as unknown as {
+          Worker: new (
+            url: string,
+            options: { type: "module" },
+          ) => {
+            onmessage: ((e: { data: unknown }) => void) | null;
+            onerror: ((e: { message: string }) => void) | null;
+          };
+        }
+      ).Worker;
+      const worker = new PageWorker(url, { type: "module" });
+      return new Promise<unknown>((resolve, reject) => {
         worker.onmessage = (e) => resolve(e.data);
         worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
       });
