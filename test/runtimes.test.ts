@@ -37,7 +37,10 @@ function findExecutable(name: string, extra: string[] = []): string | undefined 
 
 const DENO = findExecutable("deno", [join(ROOT, "node_modules/@deno/linux-x64-glibc/deno")]);
 const BUN = findExecutable("bun", [join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun")]);
-const CHROMIUM = process.env.CHROMIUM_PATH ?? findExecutable("chromium");
+const CHROMIUM = findExecutable(
+  "chromium",
+  process.env.CHROMIUM_PATH === undefined ? [] : [process.env.CHROMIUM_PATH],
+);
 let playwright: typeof import("playwright-core") | undefined;
 try {
   playwright = await import("playwright-core");
