@@ -10,12 +10,14 @@ import { BaseEventLoop } from "./core/base_events.js";
 import { describe } from "./core/coroutines.js";
 import { _getRunningLoop } from "./core/events.js";
 import { RuntimeError } from "./core/exceptions.js";
+import { BrowserEventLoop } from "./loops/browser.js";
 import { NodeEventLoop } from "./loops/node.js";
 
 let currentLoop: BaseEventLoop | null = null;
 
 /**
- * A new default event loop (a `NodeEventLoop`), not running.
+ * A new default event loop, not running: a `NodeEventLoop` on Node, Deno and Bun (with
+ * I/O when it comes from the main entry), a `BrowserEventLoop` in browsers and workers.
  *
  * @example
  * ```ts
@@ -24,7 +26,7 @@ let currentLoop: BaseEventLoop | null = null;
  * ```
  */
 export function newEventLoop(): BaseEventLoop {
-  return new NodeEventLoop();
+  return typeof setImmediate === "function" ? new NodeEventLoop() : new BrowserEventLoop();
 }
 
 /**

@@ -89,17 +89,23 @@ export type { TaskConstructorOptions, TaskOptions } from "./core/tasks.js";
 export { coroutine, Task } from "./core/tasks.js";
 export type { TaskConstructor } from "./eager.js";
 export { createEagerTaskFactory, eagerTaskFactory } from "./eager.js";
-export { getEventLoop, newEventLoop, setEventLoop } from "./events.js";
+export { getEventLoop, setEventLoop } from "./events.js";
 export type { ErrorClass, ErrorMatcher, ExceptClause } from "./exceptiongroups.js";
 export { BaseExceptionGroup, ExceptionGroup, exceptStar } from "./exceptiongroups.js";
 export type { RunCoroutineThreadsafeOptions } from "./interop.js";
 export { currentSignal, fromAsync, fromPromise, runCoroutineThreadsafe } from "./interop.js";
-export { IOEventLoop } from "./io/loop_io.js";
-export { NodeEventLoop, NodeEventLoop as EventLoop } from "./loops/node.js";
+// The loops and the runner of the main entry have I/O (the portable entry's have not).
+export {
+  IOEventLoop,
+  NodeEventLoop,
+  NodeEventLoop as EventLoop,
+  VirtualEventLoop,
+} from "./io/loop_io.js";
+export { newEventLoop, Runner, run } from "./io/runners.js";
+export type { BrowserEventLoopOptions } from "./loops/browser.js";
+export { BrowserEventLoop } from "./loops/browser.js";
 export type { VirtualEventLoopOptions } from "./loops/virtual.js";
-export { VirtualEventLoop } from "./loops/virtual.js";
 export type { RunnerRunOptions, RunOptions } from "./runners.js";
-export { Runner, run } from "./runners.js";
 export { TaskGroup, withTaskGroup } from "./taskgroups.js";
 export type { GatherOptions, GatherResults, GatherResultsOrErrors } from "./tasks.js";
 export {

@@ -1,14 +1,23 @@
 /**
- * The portable part of asyncio-ts: what runs wherever JavaScript runs, with no `node:`
- * module and no dependency — tasks, structured concurrency, timeouts, synchronisation
- * primitives, queues, async iteration, context managers, context variables and
- * Promise/AbortSignal interop. Browsers and workers get this entry for `asyncio-ts`
- * (the `browser` and `worker` conditions of the package's exports).
+ * asyncio-ts's portable part: everything of asyncio that needs no I/O — the event loop,
+ * tasks, structured concurrency, timeouts, locks and queues, async iteration, context
+ * managers, context variables, Promise and AbortSignal interop, virtual time, call graphs.
+ * It imports no `node:` module and nothing of src/io, so it runs, and bundles, wherever
+ * JavaScript does: Node, Deno, Bun, browsers and Web Workers.
+ *
+ * Its loops have no I/O (their I/O methods throw NotImplementedError): `run()` picks a
+ * `NodeEventLoop` where `setImmediate` exists (Node, Deno, Bun) and a `BrowserEventLoop`
+ * elsewhere. The main entry (src/index.ts) is this, with the loops and runner with I/O, and
+ * the I/O itself.
  *
  * ```ts
- * import * as asyncio from "asyncio-ts"; // in a browser bundle: this entry
+ * import * as asyncio from "asyncio-ts/portable";
  *
- * const q = new asyncio.Queue<number>(10);
+ * function* main() {
+ *   yield* asyncio.sleep(1);
+ *   console.log("hello");
+ * }
+ * await asyncio.run(main());
  * ```
  *
  * @module
@@ -87,8 +96,25 @@ export type { ExceptionContext } from "./core/handles.js";
 export { Handle, TimerHandle } from "./core/handles.js";
 export type { TaskConstructorOptions, TaskOptions } from "./core/tasks.js";
 export { coroutine, Task } from "./core/tasks.js";
+export type {
+  AllTasksOptions,
+  CallGraphOptions,
+  FrameCallGraphEntry,
+  FutureCallGraph,
+  PrintCallGraphOptions,
+} from "./debug/graph.js";
+export {
+  captureCallGraph,
+  formatAllTasks,
+  formatCallGraph,
+  futureAddToAwaitedBy,
+  futureDiscardFromAwaitedBy,
+  printAllTasks,
+  printCallGraph,
+} from "./debug/graph.js";
 export type { TaskConstructor } from "./eager.js";
 export { createEagerTaskFactory, eagerTaskFactory } from "./eager.js";
+export { getEventLoop, newEventLoop, setEventLoop } from "./events.js";
 export type { ErrorClass, ErrorMatcher, ExceptClause } from "./exceptiongroups.js";
 export { BaseExceptionGroup, ExceptionGroup, exceptStar } from "./exceptiongroups.js";
 export type { RunCoroutineThreadsafeOptions } from "./interop.js";
@@ -101,6 +127,11 @@ export {
   Lock,
   Semaphore,
 } from "./locks.js";
+export type { BrowserEventLoopOptions } from "./loops/browser.js";
+export { BrowserEventLoop } from "./loops/browser.js";
+export { NodeEventLoop } from "./loops/node.js";
+export type { VirtualEventLoopOptions } from "./loops/virtual.js";
+export { VirtualEventLoop } from "./loops/virtual.js";
 export type { PriorityQueueOptions } from "./queues.js";
 export {
   LifoQueue,
@@ -111,6 +142,8 @@ export {
   QueueFull,
   QueueShutDown,
 } from "./queues.js";
+export type { RunnerRunOptions, RunOptions } from "./runners.js";
+export { Runner, run } from "./runners.js";
 export { TaskGroup, withTaskGroup } from "./taskgroups.js";
 export type { GatherOptions, GatherResults, GatherResultsOrErrors } from "./tasks.js";
 export {

@@ -1,6 +1,11 @@
 /**
  * `run()` and `Runner`: create a loop, run a main coroutine on it, clean up.
  *
+ * Portable: the default loop is `newEventLoop()`'s (src/events.ts), which needs no I/O, and
+ * Ctrl-C handling and the debug environment variables are used where the host has a
+ * `process` (Node, Deno, Bun). The main entry's `run` and `Runner` (src/io/runners.ts)
+ * default to the loop with I/O instead.
+ *
  * @module
  */
 
@@ -11,9 +16,43 @@ import { type AwaitableLike, type Coroutine, describe, iscoroutine } from "./cor
 import { _getRunningLoop } from "./core/events.js";
 import { KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Task } from "./core/tasks.js";
-import { hasSignalHandler } from "./io/signals.js";
-import { NodeEventLoop } from "./loops/node.js";
+import { newEventLoop } from "./events.js";
 import { gatherAll, isAwaitableLike } from "./tasks.js";
+
+/** The part of Node's `process` the Runner uses (Deno and Bun have it too). */
+interface HostProcess {
+  pid: number;
+  env: Record<string, string | undefined>;
+  on(event: "SIGINT", listener: () => void): unknown;
+  removeListener(event: "SIGINT", listener: () => void): unknown;
+  listenerCount(event: "SIGINT"): number;
+  kill(pid: number, signal: "SIGINT"): unknown;
+}
+
+/** The host's `process`, where there is one with signal events (not in browsers). */
+function hostProcess(): HostProcess | undefined {
+  const p = (globalThis as { process?: Partial<HostProcess> }).process;
+  return typeof p?.on === "function" && typeof p.listenerCount === "function"
+    ? (p as HostProcess)
+    : undefined;
+}
+
+/** Whether PYTHONASYNCIODEBUG or ASYNCIO_TS_DEBUG asks for debug mode. */
+function debugFromEnv(): boolean {
+  try {
+    const env = hostProcess()?.env;
+    return Boolean(env?.PYTHONASYNCIODEBUG || env?.ASYNCIO_TS_DEBUG);
+  } catch {
+    // Deno without --allow-env refuses to read the environment: no debug mode then.
+    return false;
+  }
+}
+
+/** Whether `loop` (a loop with I/O) has its own SIGINT handler. */
+function loopHandlesSigint(loop: BaseEventLoop): boolean {
+  const has = (loop as { _hasSignalHandler?: (sig: "SIGINT") => boolean })._hasSignalHandler;
+  return typeof has === "function" && has.call(loop, "SIGINT");
+}
 
 /** How long close() waits for the default executor's threads (asyncio's constant). */
 const THREAD_JOIN_TIMEOUT = 300;
@@ -30,7 +69,10 @@ const THREAD_JOIN_TIMEOUT = 300;
 export interface RunOptions {
   /** Debug mode: slow callbacks and swallowed cancellations are reported. */
   debug?: boolean;
-  /** Makes the loop; a `NodeEventLoop` by default (`() => new VirtualEventLoop()` for virtual time). */
+  /**
+   * Makes the loop; by default `newEventLoop()`'s, a `NodeEventLoop` on Node, Deno and Bun
+   * (`() => new VirtualEventLoop()` for virtual time).
+   */
   loopFactory?: () => BaseEventLoop;
   /** Turn Ctrl-C into cancellation of the main task (default true when nothing else handles SIGINT). */
   handleSigint?: boolean;
@@ -155,9 +197,9 @@ export class Runner {
     if (this._state === CLOSED) throw new RuntimeError("Runner is closed");
     if (this._state === INITIALIZED) return this._loop as BaseEventLoop;
     const factory = this._options.loopFactory;
-    const loop = factory === undefined ? new NodeEventLoop() : factory();
+    const loop = factory === undefined ? newEventLoop() : factory();
     if (this._options.debug !== undefined) loop.setDebug(this._options.debug);
-    else if (process.env.PYTHONASYNCIODEBUG || process.env.ASYNCIO_TS_DEBUG) loop.setDebug(true);
+    else if (debugFromEnv()) loop.setDebug(true);
     this._loop = loop;
     this._state = INITIALIZED;
     return loop;
@@ -168,11 +210,13 @@ export class Runner {
    * @internal
    */
   private _installSigint(task: Task<unknown>): () => void {
+    const process = hostProcess();
+    if (process === undefined) return () => {};
     const wanted = this._options.handleSigint ?? process.listenerCount("SIGINT") === 0;
     if (!wanted) return () => {};
     const onSigint = (): void => {
       // A loop handler for SIGINT replaces the Runner's, as signal.signal() does in Python.
-      if (this._loop !== null && hasSignalHandler(this._loop, "SIGINT")) return;
+      if (this._loop !== null && loopHandlesSigint(this._loop)) return;
       this._interruptCount++;
       if (this._interruptCount === 1 && !task.done()) {
         task.cancel("interrupted (Ctrl-C)");

@@ -38,6 +38,7 @@ describe("the public API", () => {
       "BoundedSemaphore",
       "BrokenBarrierError",
       "BrokenPipeError",
+      "BrowserEventLoop",
       "BufferedProtocol",
       "CancelScope",
       "CancelledError",

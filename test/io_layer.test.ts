@@ -12,6 +12,8 @@ import { describe, expect, expectTypeOf, it } from "vitest";
 import { BaseEventLoop } from "../src/core/base_events.js";
 import { NotImplementedError } from "../src/core/exceptions.js";
 import * as asyncio from "../src/index.js";
+import { NodeEventLoop as PortableNodeEventLoop } from "../src/loops/node.js";
+import { VirtualEventLoop as PortableVirtualEventLoop } from "../src/loops/virtual.js";
 
 const ts = createRequire(import.meta.url)("typescript") as typeof import("typescript");
 const SRC = fileURLToPath(new URL("../src/", import.meta.url));
@@ -143,14 +145,48 @@ describe("a loop built on the core alone", () => {
 });
 
 describe("the loops with I/O", () => {
-  it("NodeEventLoop and VirtualEventLoop implement the I/O methods through IOEventLoop", () => {
+  it("NodeEventLoop and VirtualEventLoop implement the I/O methods of the I/O layer", () => {
     for (const loop of [new asyncio.NodeEventLoop(), new asyncio.VirtualEventLoop()]) {
       expect(loop).toBeInstanceOf(asyncio.IOEventLoop);
+      // The layer sits right above the portable loop class: the class itself adds nothing.
+      const layer = Object.getPrototypeOf(Object.getPrototypeOf(loop)) as object;
+      expect(Object.getPrototypeOf(layer)).toBe(
+        loop instanceof asyncio.NodeEventLoop
+          ? PortableNodeEventLoop.prototype
+          : PortableVirtualEventLoop.prototype,
+      );
       for (const [method] of IO_CALLS) {
-        const own = Object.hasOwn(asyncio.IOEventLoop.prototype, method);
-        expect(own, method).toBe(true);
+        expect(Object.hasOwn(layer, method), method).toBe(true);
+        expect(Object.hasOwn(asyncio.IOEventLoop.prototype, method), method).toBe(false);
       }
       loop.close();
+    }
+  });
+
+  it("instanceof IOEventLoop tells loops with I/O from loops without", () => {
+    class MyIOLoop extends asyncio.IOEventLoop {
+      time(): number {
+        return 0;
+      }
+      protected _requestImmediate(): void {}
+      protected _requestTimer(_when: number): void {}
+      protected _cancelWakeups(): void {}
+    }
+    const mine = new MyIOLoop();
+    const node = new asyncio.NodeEventLoop();
+    const coreOnly = new CoreOnlyLoop();
+    const browser = new asyncio.BrowserEventLoop({ tick: "messageChannel" });
+    try {
+      expect(mine).toBeInstanceOf(asyncio.IOEventLoop);
+      expect(node).toBeInstanceOf(asyncio.IOEventLoop);
+      expect(coreOnly).not.toBeInstanceOf(asyncio.IOEventLoop);
+      expect(browser).not.toBeInstanceOf(asyncio.IOEventLoop);
+      expect(null).not.toBeInstanceOf(asyncio.IOEventLoop);
+      // A subclass keeps instanceof's usual meaning: a NodeEventLoop is not a MyIOLoop.
+      expect(mine).toBeInstanceOf(MyIOLoop);
+      expect(node).not.toBeInstanceOf(MyIOLoop);
+    } finally {
+      for (const loop of [mine, node, coreOnly, browser]) loop.close();
     }
   });
 

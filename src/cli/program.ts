@@ -10,9 +10,8 @@ import type { BaseEventLoop } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
 import { CancelledError, KeyboardInterrupt } from "../core/exceptions.js";
 import type { Task } from "../core/tasks.js";
-import { NodeEventLoop } from "../loops/node.js";
-import { VirtualEventLoop } from "../loops/virtual.js";
-import { run } from "../runners.js";
+import { NodeEventLoop, VirtualEventLoop } from "../io/loop_io.js";
+import { run } from "../io/runners.js";
 import { currentTask } from "../tasks.js";
 
 /**

@@ -30,7 +30,7 @@ import { getRunningLoop } from "../core/events.js";
 import { CancelledError, KeyboardInterrupt } from "../core/exceptions.js";
 import { type Future, isfuture } from "../core/futures.js";
 import * as asyncio from "../index.js";
-import { run } from "../runners.js";
+import { run } from "../io/runners.js";
 import { ensureFuture, isAwaitableLike } from "../tasks.js";
 import { ExitCode, UsageError } from "./program.js";
 import { AWAIT_HOOK, rewriteAwaits } from "./repl_await.js";

@@ -218,8 +218,11 @@ export function _newTask<T>(
 }
 
 const STACK_OVERFLOW = "Maximum call stack size exceeded";
-/** V8's frame for a generator resumed by the `yield*` of another, as a stack shows it. */
-const GENERATOR_RESUME = /\.(?:next|throw|return) \(<anonymous>\)/g;
+/**
+ * V8's frame for a generator resumed by the `yield*` of another, as a stack shows it:
+ * `at Generator.next (<anonymous>)` on Node, `at next (<anonymous>)` in Chromium.
+ */
+const GENERATOR_RESUME = /[. ](?:next|throw|return) \(<anonymous>\)/g;
 
 /**
  * V8's stack overflow, when it came from a chain of plain `function*` coroutines too deep

@@ -1,5 +1,6 @@
 /**
- * The default loop: asyncio-ts's scheduler on Node's event loop.
+ * The default loop: asyncio-ts's scheduler on Node's event loop (and on Deno's and Bun's,
+ * which provide the same globals).
  *
  * Ready callbacks run synchronously in ticks of about a millisecond; between ticks control
  * returns to libuv (through `setImmediate`), so sockets, child processes and promise
@@ -9,12 +10,31 @@
  * while a signal handler is installed on the running loop. When none is left, the loop
  * is deadlocked: it reports the stuck tasks and its run rejects with a DeadlockError.
  *
+ * This module imports nothing from Node: it uses only globals that Node, Deno and Bun all
+ * have (`setImmediate`, `setTimeout`, `process`), so it belongs to the portable part. The
+ * class here has no I/O (its I/O methods throw NotImplementedError); the `NodeEventLoop`
+ * of the main entry is this class with I/O (src/io/loop_io.ts).
+ *
  * @module
  */
 
-import { DeadlockError } from "../core/exceptions.js";
+import { BaseEventLoop } from "../core/base_events.js";
+import { DeadlockError, RuntimeError } from "../core/exceptions.js";
 import { formatAllTasks } from "../debug/graph.js";
-import { IOEventLoop } from "../io/loop_io.js";
+
+/** The part of Node's `process` the loop uses; Deno and Bun have it too. */
+interface HostProcess {
+  on(event: "beforeExit", listener: () => void): unknown;
+  removeListener(event: "beforeExit", listener: () => void): unknown;
+}
+
+/** The host's `process`, when it has one that tells of its exit (not in browsers). */
+function hostProcess(): HostProcess | undefined {
+  const p = (globalThis as { process?: Partial<HostProcess> }).process;
+  return typeof p?.on === "function" && typeof p.removeListener === "function"
+    ? (p as HostProcess)
+    : undefined;
+}
 
 /** Node's longest timer delay; longer ones are re-armed when they fire. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -23,14 +43,17 @@ const MAX_TIMER_MS = 2_147_483_647;
 function keepAliveTick(): void {}
 
 /**
- * The event loop `asyncio.run()` uses by default.
+ * The event loop `asyncio.run()` uses by default on Node, Deno and Bun. Imported from the
+ * main entry it has I/O (sockets, subprocesses, signals, threads); from the portable entry
+ * it is the same scheduler without I/O. Needs `setImmediate`: in a browser or a worker,
+ * use {@link BrowserEventLoop}.
  *
  * @example
  * ```ts
  * await asyncio.run(main(), { loopFactory: () => new asyncio.NodeEventLoop() });
  * ```
  */
-export class NodeEventLoop extends IOEventLoop {
+export class NodeEventLoop extends BaseEventLoop {
   /** @internal */
   private _immediate: ReturnType<typeof setImmediate> | null = null;
   /** @internal */
@@ -86,6 +109,18 @@ export class NodeEventLoop extends IOEventLoop {
   private _lastDeadlock: DeadlockError | null = null;
   /** @internal A referenced Node timer that never fires, held while a wake source is installed. */
   private _keepAlive: ReturnType<typeof setInterval> | null = null;
+  /** @internal The host's process, where exits can be seen coming (`beforeExit`). */
+  private readonly _process = hostProcess();
+
+  constructor() {
+    super();
+    if (typeof setImmediate !== "function") {
+      throw new RuntimeError(
+        `${new.target.name}() needs setImmediate, which Node, Deno and Bun have: in a ` +
+          "browser or a Web Worker use BrowserEventLoop",
+      );
+    }
+  }
 
   /**
    * Runs the loop until `stop()`. Rejects with a {@link DeadlockError} when nothing can wake
@@ -93,10 +128,10 @@ export class NodeEventLoop extends IOEventLoop {
    */
   override runForever(): Promise<void> {
     const done = super.runForever();
-    process.on("beforeExit", this._onBeforeExit);
+    this._process?.on("beforeExit", this._onBeforeExit);
     this._holdProcess();
     return done.then(() => {
-      process.removeListener("beforeExit", this._onBeforeExit);
+      this._process?.removeListener("beforeExit", this._onBeforeExit);
       this._holdProcess();
       const deadlock = this._deadlock;
       this._deadlock = null;

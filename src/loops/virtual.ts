@@ -10,10 +10,15 @@
  * once the loop has been idle for `outsideWorkPatience` seconds of real time with only
  * outside work pending, the clock jumps anyway — Trio's autojump threshold.
  *
+ * It runs wherever JavaScript does: woken by `setImmediate` on Node, Deno and Bun, by a
+ * posted task or message in browsers and workers (src/loops/macrotask.ts). The class here
+ * has no I/O; the main entry's `VirtualEventLoop` is this class with I/O (src/io/loop_io.ts).
+ *
  * @module
  */
 
-import { IOEventLoop } from "../io/loop_io.js";
+import { BaseEventLoop } from "../core/base_events.js";
+import { type Macrotask, macrotask } from "./macrotask.js";
 
 /**
  * Options of {@link VirtualEventLoop}.
@@ -49,24 +54,26 @@ export interface VirtualEventLoopOptions {
  * console.log(elapsed); // 3600, at once
  * ```
  */
-export class VirtualEventLoop extends IOEventLoop {
+export class VirtualEventLoop extends BaseEventLoop {
   /** @internal */
   private _now: number;
   /** @internal */
   private readonly _patienceMs: number;
-  /** @internal */
-  private _immediate: ReturnType<typeof setImmediate> | null = null;
+  /** @internal How the host gives control back: `setImmediate` where there is one. */
+  private readonly _wakeup: Macrotask = macrotask(
+    () => this._onImmediate(),
+    ["setImmediate", "postTask", "messageChannel", "setTimeout"],
+  );
   /** @internal */
   private _patienceTimer: ReturnType<typeof setTimeout> | null = null;
   /** @internal The patience ran out: the next idle moment jumps despite pending outside work. */
   private _jumpAnyway = false;
 
   /** @internal */
-  private readonly _onImmediate = (): void => {
-    this._immediate = null;
+  private _onImmediate(): void {
     this._clearPatience();
     this._tickSoon();
-  };
+  }
 
   /** @internal */
   private readonly _onPatienceExhausted = (): void => {
@@ -124,7 +131,7 @@ export class VirtualEventLoop extends IOEventLoop {
 
   /** @internal */
   protected _requestImmediate(): void {
-    if (this._immediate === null) this._immediate = setImmediate(this._onImmediate);
+    this._wakeup.post();
   }
 
   /** @internal */
@@ -138,6 +145,12 @@ export class VirtualEventLoop extends IOEventLoop {
     }
   }
 
+  /** Closes the loop as `BaseEventLoop.close()` does, releasing its wake-up channel. */
+  override close(): void {
+    super.close();
+    if (this.isClosed()) this._wakeup.close();
+  }
+
   /** @internal */
   private _clearPatience(): void {
     if (this._patienceTimer !== null) {
@@ -148,10 +161,7 @@ export class VirtualEventLoop extends IOEventLoop {
 
   /** @internal */
   protected _cancelWakeups(): void {
-    if (this._immediate !== null) {
-      clearImmediate(this._immediate);
-      this._immediate = null;
-    }
+    this._wakeup.cancel();
     this._clearPatience();
     this._jumpAnyway = false;
   }
