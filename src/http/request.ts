@@ -14,11 +14,7 @@ import type { Coroutine } from "../core/coroutines.js";
 import { ConnectionResetError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { TimerHandle } from "../core/handles.js";
-import {
-  HTTPBadRequest,
-  HTTPRequestEntityTooLarge,
-  HTTPRequestTimeout,
-} from "./response.js";
+import { HTTPBadRequest, HTTPRequestEntityTooLarge, HTTPRequestTimeout } from "./response.js";
 
 /** @internal What the server knows of one connection (see server.ts). */
 export interface ConnectionLike {
@@ -77,12 +73,7 @@ export class BodyReader implements AsyncIter<Uint8Array> {
   private _listening = false;
 
   /** @internal */
-  constructor(
-    msg: IncomingMessage,
-    loop: BaseEventLoop,
-    limits: BodyLimits,
-    conn: ConnectionLike,
-  ) {
+  constructor(msg: IncomingMessage, loop: BaseEventLoop, limits: BodyLimits, conn: ConnectionLike) {
     this._msg = msg;
     this._loop = loop;
     this._limits = limits;
@@ -167,9 +158,7 @@ export class BodyReader implements AsyncIter<Uint8Array> {
       if (chunk !== null) {
         this._received += chunk.byteLength;
         if (this._received > this._limits.maxBodySize) {
-          throw this._fail(
-            new HTTPRequestEntityTooLarge(this._limits.maxBodySize, this._received),
-          );
+          throw this._fail(new HTTPRequestEntityTooLarge(this._limits.maxBodySize, this._received));
         }
         return chunk;
       }
@@ -258,6 +247,8 @@ export class Request {
   _upgrade: { socket: Socket; head: Buffer } | null = null;
   /** @internal The upgrade was taken over (by a WebSocket): the server writes no response. */
   _upgraded = false;
+  /** @internal The server's callbacks run when shutdown begins (a WebSocket adds its close). */
+  _shutdownCallbacks: Set<() => void> | null = null;
 
   /** @internal */
   constructor(

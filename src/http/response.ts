@@ -297,7 +297,9 @@ const NEWLINES = /\r\n|\r|\n/;
 
 function checkField(value: string, name: string): string {
   if (NEWLINES.test(value)) {
-    throw new TypeError(`EventSourceResponse: the '${name}' field must be one line: ${describe(value)}`);
+    throw new TypeError(
+      `EventSourceResponse: the '${name}' field must be one line: ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -449,7 +451,9 @@ export class HTTPException extends Error {
   toResponse(): Response {
     return new Response(
       this.text,
-      this.headers === null ? { status: this.status } : { status: this.status, headers: this.headers },
+      this.headers === null
+        ? { status: this.status }
+        : { status: this.status, headers: this.headers },
     );
   }
 }

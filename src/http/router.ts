@@ -122,7 +122,9 @@ interface Pattern {
 /** @internal */
 export function compilePath(path: unknown, where: string): Pattern {
   if (typeof path !== "string" || !path.startsWith("/")) {
-    throw new TypeError(`${where}: 'path' must be a string starting with "/": received ${describe(path)}`);
+    throw new TypeError(
+      `${where}: 'path' must be a string starting with "/": received ${describe(path)}`,
+    );
   }
   if (!path.includes("{")) return { regex: null, names: [] };
   const names: string[] = [];
@@ -131,10 +133,10 @@ export function compilePath(path: unknown, where: string): Pattern {
   while (i < path.length) {
     const open = path.indexOf("{", i);
     if (open < 0) {
-      source += escape(path.slice(i));
+      source += escapeRegExp(path.slice(i));
       break;
     }
-    source += escape(path.slice(i, open));
+    source += escapeRegExp(path.slice(i, open));
     // The parameter runs to the matching "}" (a regex may hold braces: {id:\d{2}}).
     let depth = 0;
     let close = -1;
@@ -156,7 +158,9 @@ export function compilePath(path: unknown, where: string): Pattern {
       );
     }
     if (names.includes(name)) {
-      throw new TypeError(`${where}: parameter ${JSON.stringify(name)} appears twice in ${JSON.stringify(path)}`);
+      throw new TypeError(
+        `${where}: parameter ${JSON.stringify(name)} appears twice in ${JSON.stringify(path)}`,
+      );
     }
     try {
       new RegExp(re);
@@ -172,7 +176,7 @@ export function compilePath(path: unknown, where: string): Pattern {
   return { regex: new RegExp(`${source}$`), names };
 }
 
-function escape(s: string): string {
+function escapeRegExp(s: string): string {
   return s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 }
 
@@ -333,7 +337,8 @@ export class Router {
         this._params = params;
         return r.handler;
       }
-      (allowed ??= []).push(r.method);
+      if (allowed === null) allowed = [];
+      allowed.push(r.method);
     }
     return allowed === null ? null : [...new Set(allowed)];
   }

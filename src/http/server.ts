@@ -39,7 +39,7 @@
 import * as nodeHttp from "node:http";
 import type { Socket } from "node:net";
 import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
-import { type Context, _enterContext, copyContext } from "../core/contextvars.js";
+import { _enterContext, type Context, copyContext } from "../core/contextvars.js";
 import { type Coroutine, describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { CancelledError, RuntimeError } from "../core/exceptions.js";
@@ -48,12 +48,7 @@ import type { TimerHandle } from "../core/handles.js";
 import type { Task } from "../core/tasks.js";
 import { _osError } from "../io/oserror.js";
 import { type BodyLimits, type ConnectionLike, Request } from "./request.js";
-import {
-  HTTPException,
-  HTTPMethodNotAllowed,
-  HTTPNotFound,
-  Response,
-} from "./response.js";
+import { HTTPException, HTTPMethodNotAllowed, HTTPNotFound, Response } from "./response.js";
 import { type Handler, type Middleware, Router } from "./router.js";
 
 /**
@@ -179,7 +174,9 @@ export interface ServeOptions {
 function checkSeconds(value: unknown, name: string, dflt: number): number {
   if (value === undefined) return dflt;
   if (typeof value !== "number" || !(value > 0)) {
-    throw new RangeError(`serve(): '${name}' must be a number of seconds > 0: received ${describe(value)}`);
+    throw new RangeError(
+      `serve(): '${name}' must be a number of seconds > 0: received ${describe(value)}`,
+    );
   }
   return value;
 }
@@ -207,7 +204,8 @@ class Connection implements ConnectionLike {
 
   add(r: Request): void {
     if (this.active === null) this.active = r;
-    else (this.more ??= []).push(r);
+    else if (this.more === null) this.more = [r];
+    else this.more.push(r);
   }
 
   remove(r: Request): void {
@@ -363,12 +361,19 @@ export class WebServer {
   }
 
   /** @internal */
-  private readonly _onRequest = (req: nodeHttp.IncomingMessage, res: nodeHttp.ServerResponse): void => {
+  private readonly _onRequest = (
+    req: nodeHttp.IncomingMessage,
+    res: nodeHttp.ServerResponse,
+  ): void => {
     this._start(req, res, null, null);
   };
 
   /** @internal */
-  private readonly _onUpgrade = (req: nodeHttp.IncomingMessage, socket: Socket, head: Buffer): void => {
+  private readonly _onUpgrade = (
+    req: nodeHttp.IncomingMessage,
+    socket: Socket,
+    head: Buffer,
+  ): void => {
     this._start(req, null, socket, head);
   };
 
@@ -394,7 +399,10 @@ export class WebServer {
     const request = new Request(req, path, router._params, conn, this._limits, loop);
     const exchange = request as unknown as Exchange;
     exchange._res = res;
-    if (socket !== null) request._upgrade = { socket, head: head as Buffer };
+    if (socket !== null) {
+      request._upgrade = { socket, head: head as Buffer };
+      request._shutdownCallbacks = this._onShutdownCallbacks;
+    }
     const handler =
       typeof found === "function"
         ? found
@@ -623,7 +631,8 @@ export class WebServer {
    * ```
    */
   *serveForever(): Coroutine<void> {
-    if (this._state !== SERVING) throw new RuntimeError(`serveForever(): the server is ${this._state}`);
+    if (this._state !== SERVING)
+      throw new RuntimeError(`serveForever(): the server is ${this._state}`);
     try {
       yield* this._waitClosed();
     } finally {
@@ -651,7 +660,6 @@ function* notFound(request: Request): Coroutine<Response> {
 }
 
 function methodNotAllowed(method: string, allowed: string[]): Handler {
-  // biome-ignore lint/correctness/useYield: a handler that only throws
   return function* () {
     throw new HTTPMethodNotAllowed(method, allowed);
   };
@@ -697,7 +705,9 @@ export function* serve(
     throw new TypeError(`serve(): 'host' must be a string: received ${describe(host)}`);
   }
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
-    throw new RangeError(`serve(): 'port' must be an integer from 0 to 65535: received ${describe(port)}`);
+    throw new RangeError(
+      `serve(): 'port' must be an integer from 0 to 65535: received ${describe(port)}`,
+    );
   }
   if (app._started) throw new RuntimeError("serve(): this application is already being served");
   const loop = getRunningLoop();
