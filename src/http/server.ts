@@ -190,6 +190,11 @@ class Connection implements ConnectionLike {
   mustClose = false;
   /** The socket closed; the record stays while a request on it is still running. */
   closed = false;
+  /**
+   * Waiting for the client's next request: counted as outside work of the loop, so that a
+   * virtual clock does not race past the timeouts while a real client is on its way.
+   */
+  waiting = false;
   /** The request being handled (HTTP/1.1 handles one at a time, unless pipelined). */
   active: Request | null = null;
   /** Pipelined requests behind `active`, rarely any. */
@@ -344,6 +349,8 @@ export class WebServer {
     const conn = new Connection(socket, this._loop.time() + this._headersTimeout);
     (socket as Socket & { [CONN]?: Connection })[CONN] = conn;
     this._connections.add(conn);
+    conn.waiting = true;
+    this._loop._externalPending++;
     socket.once("close", () => this._onSocketClose(conn));
     if (this._sweepTimer === null) this._armSweep();
   };
@@ -351,6 +358,10 @@ export class WebServer {
   /** @internal */
   private _onSocketClose(conn: Connection): void {
     conn.closed = true;
+    if (conn.waiting) {
+      conn.waiting = false;
+      this._loop._externalPending--;
+    }
     if (conn.active === null) this._connections.delete(conn);
     for (const r of conn.requests()) {
       // A taken-over connection (a WebSocket) deals with its own close.
@@ -391,6 +402,10 @@ export class WebServer {
       return;
     }
     conn.deadline = Number.POSITIVE_INFINITY;
+    if (conn.waiting) {
+      conn.waiting = false;
+      loop._externalPending--;
+    }
     const url = req.url as string;
     const q = url.indexOf("?");
     const path = q < 0 ? url : url.slice(0, q);
@@ -486,7 +501,11 @@ export class WebServer {
     conn.remove(request);
     if (conn.active === null) {
       if (conn.closed) this._connections.delete(conn);
-      else conn.deadline = this._loop.time() + this._keepAliveTimeout;
+      else {
+        conn.deadline = this._loop.time() + this._keepAliveTimeout;
+        conn.waiting = true;
+        this._loop._externalPending++;
+      }
     }
     if (--this._inflight === 0 && this._idleWaiters.length > 0) {
       const waiters = this._idleWaiters;

@@ -162,9 +162,12 @@ export function connect(uri: string, options: ConnectOptions = {}): Connect {
       perMessageDeflate: false,
       ...(options.headers === undefined ? {} : { headers: options.headers }),
     });
-    const fut = loop.createFuture<void>();
+    const fut = loop.createFuture<ClientConnection>();
+    // The connection listens from the moment the socket opens: a message the server sends
+    // at once must not be emitted before anyone listens.
     const onOpen = (): void => {
-      if (!fut.done()) fut.setResult(undefined);
+      if (!fut.done()) fut.setResult(new ClientConnection(raw, loop, opts));
+      else raw.terminate();
     };
     const onError = (err: Error): void => {
       if (!fut.done()) fut.setException(_osError(err));
@@ -188,7 +191,7 @@ export function connect(uri: string, options: ConnectOptions = {}): Connect {
     });
     loop._externalPending++;
     try {
-      yield* fut;
+      return yield* fut;
     } catch (e) {
       raw.terminate();
       throw e;
@@ -199,6 +202,5 @@ export function connect(uri: string, options: ConnectOptions = {}): Connect {
       raw.removeListener("error", onError);
       raw.removeListener("unexpected-response", onResponse);
     }
-    return new ClientConnection(raw, loop, opts);
   });
 }
