@@ -505,6 +505,7 @@ export class WebServer {
         conn.deadline = this._loop.time() + this._keepAliveTimeout;
         conn.waiting = true;
         this._loop._externalPending++;
+        if (this._sweepTimer === null && this._state === SERVING) this._armSweep();
       }
     }
     if (--this._inflight === 0 && this._idleWaiters.length > 0) {
@@ -521,19 +522,21 @@ export class WebServer {
 
   /**
    * @internal Closes the connections past their deadline: still no headers after
-   * `headersTimeout`, or idle for `keepAliveTimeout`. Re-armed while connections exist,
-   * so an idle server holds no timer.
+   * `headersTimeout`, or idle for `keepAliveTimeout`.
    */
   private readonly _sweep = (): void => {
     this._sweepTimer = null;
     const now = this._loop.time();
+    let pending = false;
     for (const conn of this._connections) {
       if (conn.deadline <= now) {
         this._connections.delete(conn);
         conn.socket.destroy();
-      }
+      } else if (conn.deadline !== Number.POSITIVE_INFINITY) pending = true;
     }
-    if (this._connections.size > 0 && !this._loop.isClosed()) this._armSweep();
+    // Only while some connection has a deadline: a server whose connections are all busy
+    // (long handlers, WebSockets) or that has none holds no timer.
+    if (pending && !this._loop.isClosed()) this._armSweep();
   };
 
   // ---------------------------------------------------------------- shutdown

@@ -219,7 +219,7 @@ export class Connection implements AsyncIter<Data> {
     raw.on("pong", this._onPong);
     // ws reports protocol errors (an oversized message, a bad frame) here, then closes
     // with the right code: the close is what the connection's user sees.
-    raw.on("error", noop);
+    raw.on("error", this._onError);
     if (options.pingInterval !== null)
       this._pingTimer = loop.callLater(options.pingInterval, this._keepalive);
   }
@@ -262,7 +262,7 @@ export class Connection implements AsyncIter<Data> {
   /** @internal */
   private readonly _onClose = (code: number, reason: Buffer): void => {
     this._state = "closed";
-    this._closeCode = code;
+    this._closeCode = code === 1006 && this._errorCode !== null ? this._errorCode : code;
     this._closeReason = reason.toString("utf8");
     this._stopKeepalive();
     const w = this._recvWaiter;
@@ -274,6 +274,14 @@ export class Connection implements AsyncIter<Data> {
     this._closedWaiters = [];
     for (const c of waiters) if (!c.done()) c.setResult(undefined);
     this._connectionClosed();
+  };
+
+  /** @internal The close code ws sent because of a protocol error (it reports 1006). */
+  private _errorCode: number | null = null;
+
+  /** @internal */
+  private readonly _onError = (err: Error & { code?: string }): void => {
+    this._errorCode = err.code === "WS_ERR_UNSUPPORTED_MESSAGE_LENGTH" ? 1009 : 1002;
   };
 
   /** @internal What a side does once the connection is closed (the server cancels its handler). */

@@ -24,6 +24,7 @@ import {
 } from "../http/server.js";
 import { currentTask } from "../tasks.js";
 import {
+  ConnectionClosed,
   type ConnectionOptions,
   type ResolvedOptions,
   resolveOptions,
@@ -64,7 +65,8 @@ export class ServerConnection extends ServerConnectionBase {
 /**
  * A connection handler: a coroutine function that serves one connection. When it
  * returns, the connection is closed with 1000; when it throws, with 1011 and the error is
- * reported to the loop's exception handler.
+ * reported to the loop's exception handler — except `ConnectionClosed`, which only says
+ * the peer left.
  *
  * @example
  * ```ts
@@ -147,6 +149,9 @@ export function route(handler: ConnectionHandler, options: ConnectionOptions = {
         // Cancelled by the connection's own close (nothing more to say), or by a shutdown
         // that stopped waiting: going away.
         if (ws.state === "open") ws.raw.close(1001, "going away");
+      } else if (e instanceof ConnectionClosed) {
+        // recv() or send() found the connection closed: the peer left, a normal end.
+        return UPGRADED;
       } else if (ws.state === "open") {
         // The handler failed: tell the peer (1011); the server reports the error.
         yield* ws.close(1011, "internal error");
