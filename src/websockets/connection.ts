@@ -432,6 +432,8 @@ export class Connection implements AsyncIter<Data> {
 
   /** `AsyncIter`: the next message; done when the peer closed normally (1000/1001). */
   *anext(): Coroutine<IteratorResult<Data, undefined>> {
+    // A message already queued needs no wait: the common case under load.
+    if (this._head < this._queue.length) return { done: false, value: this._take() };
     try {
       return { done: false, value: yield* this.recv() };
     } catch (e) {
