@@ -665,6 +665,30 @@ describe("graceful shutdown", () => {
   });
 });
 
+describe("at loop close", () => {
+  it("closes a server and its connections left open when the loop closes", async () => {
+    const app = new http.Application();
+    app.router.addGet("/", function* () {
+      return new http.Response("ok");
+    });
+    const { result: port } = await runNode(
+      (function* () {
+        const server = yield* http.serve(app, "127.0.0.1", 0);
+        const [reader, writer] = yield* rawConnect(server);
+        writer.write(Buffer.from("GET / HTTP/1.1\r\nhost: x\r\n\r\n"));
+        yield* reader.readuntil(Buffer.from("ok"));
+        return server.port; // neither the server nor the connection is closed
+      })(),
+    );
+    const refused = await runNode(
+      (function* () {
+        return yield* caught(asyncio.openConnection("127.0.0.1", port));
+      })(),
+    );
+    expect(refused.result).toBeInstanceOf(asyncio.ConnectionRefusedError);
+  });
+});
+
 describe("slow clients (virtual time)", () => {
   it("drops a connection that does not finish its headers within headersTimeout", async () => {
     const app = new http.Application();

@@ -301,6 +301,26 @@ describe("closing", () => {
   });
 });
 
+describe("at loop close", () => {
+  it("drops connections and servers still open when the loop closes", async () => {
+    const wss = new WsServer({ host: "127.0.0.1", port: 0 });
+    await new Promise((r) => wss.once("listening", r));
+    const closed = new Promise<number>((resolve) =>
+      wss.on("connection", (s) => s.on("close", (code) => resolve(code))),
+    );
+    const port = (wss.address() as { port: number }).port;
+    await runNode(
+      (function* () {
+        yield* websockets.connect(`ws://127.0.0.1:${port}`); // never closed
+        const server = yield* websockets.serve(echo, "127.0.0.1", 0);
+        yield* websockets.connect(server.url); // neither is this, nor the server
+      })(),
+    );
+    expect(await closed).toBe(1006);
+    wss.close();
+  });
+});
+
 describe("flow control", () => {
   it("send() waits while the peer does not read, and resumes when it does", async () => {
     const blocked = new asyncio.Event();

@@ -30,6 +30,10 @@ export interface BodyLimits {
   bodyTimeout: number;
 }
 
+function bodyTimedOut(reader: BodyReader): void {
+  reader._timedOut();
+}
+
 const EMPTY_PARAMS: Readonly<Record<string, string>> = Object.freeze({});
 const NO_BYTES = new Uint8Array(0);
 
@@ -90,11 +94,11 @@ export class BodyReader implements AsyncIter<Uint8Array> {
     return this._received;
   }
 
-  /** @internal */
-  private readonly _wake = (): void => {
+  /** @internal Wakes a read waiting for data (or the end, or an error). */
+  _wake(): void {
     const w = this._waiter;
     if (w !== null && !w.done()) w.setResult(undefined);
-  };
+  }
 
   /** @internal The body cannot be read on: the connection closes after the response. */
   private _fail(e: Error): Error {
@@ -104,38 +108,40 @@ export class BodyReader implements AsyncIter<Uint8Array> {
   }
 
   /** @internal */
-  private readonly _onTimeout = (): void => {
+  _timedOut(): void {
     this._fail(
       new HTTPRequestTimeout({
         text: `408: Request Timeout: no body data for ${this._limits.bodyTimeout} seconds`,
       }),
     );
     this._wake();
-  };
+  }
 
   /** @internal */
-  private readonly _onEnd = (): void => {
-    this._ended = true;
-    this._wake();
-  };
-
-  /** @internal */
-  private readonly _onAborted = (): void => {
+  private _aborted(): void {
     if (!this._ended && !this._msg.complete && this._error === null) {
       this._fail(new ConnectionResetError("the client closed the connection during the body"));
     }
     this._wake();
-  };
+  }
 
-  /** @internal */
+  /**
+   * @internal Listens to the request stream, the first time a read has to wait (most
+   * bodies have fully arrived when the handler runs: those never get here).
+   */
   private _listen(): void {
     this._listening = true;
     const msg = this._msg;
-    msg.on("readable", this._wake);
-    msg.on("end", this._onEnd);
-    msg.on("aborted", this._onAborted);
-    msg.on("error", this._onAborted);
-    msg.on("close", this._onAborted);
+    const wake = (): void => this._wake();
+    const aborted = (): void => this._aborted();
+    msg.on("readable", wake);
+    msg.on("end", () => {
+      this._ended = true;
+      this._wake();
+    });
+    msg.on("aborted", aborted);
+    msg.on("error", aborted);
+    msg.on("close", aborted);
   }
 
   /**
@@ -173,7 +179,7 @@ export class BodyReader implements AsyncIter<Uint8Array> {
       const loop = this._loop;
       const w = loop.createFuture<void>();
       this._waiter = w;
-      const timer: TimerHandle = loop.callLater(this._limits.bodyTimeout, this._onTimeout);
+      const timer: TimerHandle = loop.callLater(this._limits.bodyTimeout, bodyTimedOut, this);
       // A real client feeds the body: a virtual clock holds still while we wait for it.
       loop._externalPending++;
       try {
@@ -231,8 +237,8 @@ export class Request {
   readonly matchInfo: Readonly<Record<string, string>>;
   /** The Node request underneath. */
   readonly raw: IncomingMessage;
-  /** Per-request values for middlewares and handlers to share (aiohttp's `request["key"]`). */
-  readonly state: Map<string, unknown>;
+  /** @internal */
+  private _state: Map<string, unknown> | null = null;
   /** @internal */
   _conn: ConnectionLike;
   /** @internal */
@@ -266,7 +272,12 @@ export class Request {
     this._conn = conn;
     this._limits = limits;
     this._loop = loop;
-    this.state = new Map();
+  }
+
+  /** Per-request values for middlewares and handlers to share (aiohttp's `request["key"]`). */
+  get state(): Map<string, unknown> {
+    if (this._state === null) this._state = new Map();
+    return this._state;
   }
 
   /** The headers, names lower-cased (Node's `IncomingHttpHeaders`). */

@@ -47,6 +47,7 @@ import type { Future } from "../core/futures.js";
 import type { TimerHandle } from "../core/handles.js";
 import type { Task } from "../core/tasks.js";
 import { _osError } from "../io/oserror.js";
+import { _trackResource, _untrackResource, type LoopResource } from "../io/transports.js";
 import { type BodyLimits, type ConnectionLike, Request } from "./request.js";
 import { HTTPException, HTTPMethodNotAllowed, HTTPNotFound, Response } from "./response.js";
 import { type Handler, type Middleware, Router } from "./router.js";
@@ -255,7 +256,7 @@ interface Exchange {
  * });
  * ```
  */
-export class WebServer {
+export class WebServer implements LoopResource {
   /** The application served. */
   readonly app: Application;
   /** The Node server underneath. */
@@ -312,6 +313,15 @@ export class WebServer {
     raw.on("connection", this._onConnection);
     raw.on("request", this._onRequest);
     raw.on("upgrade", this._onUpgrade);
+    _trackResource(loop, this);
+  }
+
+  /** @internal A loop closed with the server still open: Node would keep the process alive. */
+  _closeAtLoopClose(): void {
+    this._state = CLOSED;
+    this.raw.close();
+    this.raw.closeAllConnections();
+    for (const conn of this._connections) conn.socket.destroy();
   }
 
   /** The address listened on: `[host, port]`. */
@@ -617,6 +627,7 @@ export class WebServer {
     yield* bridgePromise(listening, loop);
     yield* this._runHooks(this.app.onCleanup, "onCleanup");
     this._state = CLOSED;
+    _untrackResource(loop, this);
     if (!this._closed.done()) this._closed.setResult(undefined);
   }
 
@@ -755,6 +766,7 @@ export function* serve(
     yield* fut;
   } catch (e) {
     raw.close();
+    _untrackResource(loop, server);
     for (const hook of app.onCleanup) {
       try {
         yield* hook(app);

@@ -14,6 +14,7 @@ import { RuntimeError, TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { TimerHandle } from "../core/handles.js";
 import type { Task } from "../core/tasks.js";
+import { _trackResource, _untrackResource, type LoopResource } from "../io/transports.js";
 
 /**
  * A message: text arrives as a `string`, binary as a `Uint8Array` (a Node `Buffer`).
@@ -172,7 +173,7 @@ export type State = "open" | "closing" | "closed";
  * }
  * ```
  */
-export class Connection implements AsyncIter<Data> {
+export class Connection implements AsyncIter<Data>, LoopResource {
   /** The `ws` socket underneath. */
   readonly raw: WsSocket;
   /** @internal */
@@ -222,6 +223,12 @@ export class Connection implements AsyncIter<Data> {
     raw.on("error", this._onError);
     if (options.pingInterval !== null)
       this._pingTimer = loop.callLater(options.pingInterval, this._keepalive);
+    _trackResource(loop, this);
+  }
+
+  /** @internal The loop closed with the connection open: drop it (Node would stay alive). */
+  _closeAtLoopClose(): void {
+    this.raw.terminate();
   }
 
   /** "open", "closing" or "closed". */
@@ -265,6 +272,7 @@ export class Connection implements AsyncIter<Data> {
     this._closeCode = code === 1006 && this._errorCode !== null ? this._errorCode : code;
     this._closeReason = reason.toString("utf8");
     this._stopKeepalive();
+    _untrackResource(this._loop, this);
     const w = this._recvWaiter;
     if (w !== null && !w.done()) w.setResult(undefined);
     for (const p of this._pongWaiters) if (!p.done()) p.setException(this._closedError());
