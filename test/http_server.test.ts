@@ -809,3 +809,83 @@ describe.skipIf(!curl)("with curl", () => {
     expect(result).toEqual(['{"got":{"a":1}}', "1\n2\n3\n", "404"]);
   });
 });
+
+describe("the public surface", () => {
+  it("exports exactly these names", () => {
+    expect(Object.keys(http).sort()).toEqual([
+      "Application",
+      "BodyReader",
+      "EventSourceResponse",
+      "HTTPBadRequest",
+      "HTTPException",
+      "HTTPForbidden",
+      "HTTPInternalServerError",
+      "HTTPMethodNotAllowed",
+      "HTTPNotFound",
+      "HTTPRequestEntityTooLarge",
+      "HTTPRequestTimeout",
+      "HTTPServiceUnavailable",
+      "HTTPUpgradeRequired",
+      "Request",
+      "Response",
+      "Router",
+      "StreamingResponse",
+      "WebServer",
+      "del",
+      "get",
+      "jsonResponse",
+      "patch",
+      "post",
+      "put",
+      "route",
+      "runApp",
+      "serve",
+    ]);
+  });
+
+  it("describes a request: url, query string, content type, remote address", async () => {
+    const app = new http.Application();
+    app.router.addPost("/p", function* (r) {
+      const [host] = r.remote;
+      return http.jsonResponse([r.url, r.queryString, r.contentType, host, String(r)]);
+    });
+    const { result } = await runNode(
+      withServer(app, function* (_server, s) {
+        return yield* send(s, "POST", "/p?a=1", {
+          data: "x",
+          headers: { "content-type": "Text/Plain; charset=utf-8" },
+        });
+      }),
+    );
+    expect(JSON.parse(result.text)).toEqual([
+      "/p?a=1",
+      "a=1",
+      "text/plain",
+      "127.0.0.1",
+      "<Request POST /p>",
+    ]);
+  });
+
+  it("runApp() serves until cancelled, calling onReady once listening", async () => {
+    const app = new http.Application();
+    app.router.addGet("/", function* () {
+      return new http.Response("up");
+    });
+    const { result } = await runNode(
+      (function* () {
+        const ready = new asyncio.Future<string>();
+        const task = asyncio.createTask(
+          http.runApp(app, "127.0.0.1", 0, { onReady: (server) => ready.setResult(server.url) }),
+        );
+        const url = yield* ready;
+        const s = new asyncio.ClientSession();
+        const r = yield* get(s, url);
+        yield* s.close();
+        task.cancel();
+        yield* caught(task);
+        return [r.text, task.cancelled()];
+      })(),
+    );
+    expect(result).toEqual(["up", true]);
+  });
+});

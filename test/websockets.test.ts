@@ -363,6 +363,87 @@ describe("flow control", () => {
   });
 });
 
+describe("receiving", () => {
+  it("stops reading past maxQueue unread messages and reads on once they are taken", async () => {
+    const states: string[] = [];
+    const full = new asyncio.Event();
+    const { result } = await runNode(
+      withServer(
+        function* (ws) {
+          while (!ws.raw.isPaused) yield* asyncio.sleep(0.001);
+          states.push("paused");
+          const got: string[] = [];
+          for (let i = 0; i < 10; i++) got.push(String(yield* ws.recv()));
+          states.push(ws.raw.isPaused ? "still paused" : "reading again");
+          yield* ws.send(got.join(","));
+          full.set();
+        },
+        function* (server) {
+          const ws = yield* websockets.connect(server.url);
+          for (let i = 0; i < 10; i++) yield* ws.send(String(i));
+          const all = yield* ws.recv();
+          yield* full.wait();
+          yield* ws.close();
+          return all;
+        },
+        { maxQueue: 4 },
+      ),
+    );
+    expect(result).toBe("0,1,2,3,4,5,6,7,8,9");
+    expect(states).toEqual(["paused", "reading again"]);
+  });
+
+  it("raises OSError when the server cannot be reached, InvalidStatus when it refuses", async () => {
+    const { result } = await runNode(
+      (function* () {
+        const probe = yield* http.serve(new http.Application(), "127.0.0.1", 0);
+        const port = probe.port;
+        const e404 = yield* caught(websockets.connect(`ws://127.0.0.1:${port}/`));
+        yield* probe.shutdown(1);
+        const refused = yield* caught(websockets.connect(`ws://127.0.0.1:${port}/`));
+        return { e404, refused };
+      })(),
+    );
+    expect(result.e404).toBeInstanceOf(websockets.InvalidStatus);
+    expect((result.e404 as websockets.InvalidStatus).status).toBe(404);
+    expect(result.refused).toBeInstanceOf(asyncio.ConnectionRefusedError);
+  });
+
+  it("server.close() and waitClosed() close connections like shutdown()", async () => {
+    const { result } = await runNode(
+      (function* () {
+        const server = yield* websockets.serve(echo, "127.0.0.1", 0);
+        const ws = yield* websockets.connect(server.url);
+        server.close();
+        yield* server.waitClosed();
+        yield* ws.waitClosed();
+        return ws.closeCode;
+      })(),
+    );
+    expect(result).toBe(1001);
+  });
+});
+
+describe("the public surface", () => {
+  it("exports exactly these names", () => {
+    expect(Object.keys(websockets).sort()).toEqual([
+      "ClientConnection",
+      "Connect",
+      "Connection",
+      "ConnectionClosed",
+      "ConnectionClosedError",
+      "ConnectionClosedOK",
+      "InvalidStatus",
+      "InvalidURI",
+      "ServerConnection",
+      "WebSocketServer",
+      "connect",
+      "route",
+      "serve",
+    ]);
+  });
+});
+
 describe("keepalive (virtual time)", () => {
   it("closes a peer that stops answering pings with 1011 after pingTimeout", async () => {
     const events: string[] = [];
