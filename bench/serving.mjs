@@ -9,7 +9,7 @@
 // Usage: node bench/serving.mjs [--quick] [--reps N] [--duration S]
 // Writes bench/results/serving.json (serving-quick.json with --quick).
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
@@ -167,7 +167,22 @@ async function wsLoad(port, seconds) {
   for (const c of conns) c.terminate();
   latencies.sort((a, b) => a - b);
   const p99 = latencies[Math.floor(latencies.length * 0.99)] ?? Number.NaN;
-  return { rate: count / elapsed, p99 };
+  return { rate: count / elapsed, p99, count };
+}
+
+/**
+ * CPU seconds (user + system) the process `pid` has used, from /proc (Linux); NaN
+ * elsewhere. CPU per request does not depend on how busy the machine is, unlike
+ * throughput: on a shared machine it is the comparison to trust.
+ */
+function cpuSeconds(pid) {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in clock ticks (USER_HZ = 100)
+  } catch {
+    return Number.NaN;
+  }
 }
 
 async function measure(impl, workload) {
@@ -175,16 +190,25 @@ async function measure(impl, workload) {
   try {
     if (workload === "ws_echo") {
       await wsLoad(port, WARMUP);
-      return await wsLoad(port, DURATION);
+      const cpu0 = cpuSeconds(child.pid);
+      const w = await wsLoad(port, DURATION);
+      const cpu = cpuSeconds(child.pid) - cpu0;
+      return { rate: w.rate, p99: w.p99, cpu_us: (1e6 * cpu) / w.count };
     }
     await cannon(port, workload, WARMUP);
+    const cpu0 = cpuSeconds(child.pid);
     const r = await cannon(port, workload, DURATION);
+    const cpu = cpuSeconds(child.pid) - cpu0;
     const bad = r.non2xx + r.errors + r.timeouts;
     if (bad > 0)
       throw new Error(
         `${bad} failed requests (non-2xx ${r.non2xx}, errors ${r.errors}, timeouts ${r.timeouts})`,
       );
-    return { rate: r.requests.average, p99: r.latency.p99 };
+    return {
+      rate: r.requests.average,
+      p99: r.latency.p99,
+      cpu_us: (1e6 * cpu) / r.requests.total,
+    };
   } finally {
     await stopServer(child);
   }
@@ -208,7 +232,7 @@ async function main() {
           const r = await measure(impl, w);
           runs.push({ impl, workload: w, rep, ok: true, ...r });
           process.stderr.write(
-            `[${rep}/${REPS}] ${w.padEnd(8)} ${impl.padEnd(11)} ${fmt(r.rate)}/s  p99 ${r.p99.toFixed(1)} ms\n`,
+            `[${rep}/${REPS}] ${w.padEnd(8)} ${impl.padEnd(11)} ${fmt(r.rate)}/s  p99 ${r.p99.toFixed(1)} ms  ${r.cpu_us.toFixed(1)} µs CPU each\n`,
           );
         } catch (e) {
           runs.push({ impl, workload: w, rep, ok: false, error: String(e) });
@@ -236,6 +260,7 @@ async function main() {
         workload: w,
         rate: median(good.map((r) => r.rate)),
         p99: median(good.map((r) => r.p99)),
+        cpu_us: median(good.map((r) => r.cpu_us)),
       });
     }
   }
@@ -247,17 +272,19 @@ async function main() {
     for (const impl of impls) {
       const m = medians.find((x) => x.impl === impl && x.workload === w);
       if (m.failed) {
-        rows.push(`| ${w} | ${impl} | FAILED | | | ${m.errors[0]?.slice(0, 120) ?? ""} |`);
+        rows.push(`| ${w} | ${impl} | FAILED | | | | | ${m.errors[0]?.slice(0, 120) ?? ""} |`);
         continue;
       }
       const vs = base ? `${((100 * m.rate) / base.rate).toFixed(0)}%` : "";
+      const ef = base ? `${((100 * base.cpu_us) / m.cpu_us).toFixed(0)}%` : "";
       rows.push(
-        `| ${w} | ${impl} | ${fmt(m.rate)} ${unit} | ${m.p99.toFixed(1)} ms | ${vs} | ${impl === impls[0] ? what : ""} |`,
+        `| ${w} | ${impl} | ${fmt(m.rate)} ${unit} | ${m.p99.toFixed(1)} ms | ${vs} | ${m.cpu_us.toFixed(1)} µs | ${ef} | ${impl === impls[0] ? what : ""} |`,
       );
     }
   }
   const targets = [];
   const ratio = (a, b) => (a && b ? a.rate / b.rate : Number.NaN);
+  const eff = (a, b) => (a && b ? b.cpu_us / a.cpu_us : Number.NaN);
   const t = (name, value, ok) =>
     targets.push(
       `| ${name} | ${Number.isNaN(value) ? "–" : `${(100 * value).toFixed(0)}%`} | ${Number.isNaN(value) ? "not measured" : ok ? "met" : "**missed**"} |`,
@@ -270,6 +297,15 @@ async function main() {
   t("JSON vs raw node:http (no target; reported)", j, true);
   const wsr = ratio(get("asyncio_ts", "ws_echo"), get("ws", "ws_echo"));
   t("WebSocket echo ≥ 85% of raw ws", wsr, wsr >= 0.85);
+  // Server CPU per request: what a busy machine does not distort.
+  const he = eff(get("asyncio_ts", "hello"), get("node_http", "hello"));
+  t("hello-world CPU efficiency ≥ 80% of raw node:http", he, he >= 0.8);
+  const fe = eff(get("asyncio_ts", "hello"), get("fastify", "hello"));
+  t("hello-world CPU efficiency ≥ 90% of Fastify", fe, fe >= 0.9);
+  const je = eff(get("asyncio_ts", "json"), get("node_http", "json"));
+  t("JSON CPU efficiency vs raw node:http (no target; reported)", je, true);
+  const we = eff(get("asyncio_ts", "ws_echo"), get("ws", "ws_echo"));
+  t("WebSocket echo CPU efficiency ≥ 85% of raw ws", we, we >= 0.85);
   const load = os
     .loadavg()
     .map((x) => x.toFixed(1))
@@ -277,8 +313,8 @@ async function main() {
   const table = [
     `Serving benchmark: ${REPS} round(s) × ${DURATION} s per (implementation, workload), ${CONNECTIONS} keep-alive connections (autocannon), node ${process.version}, ${os.cpus().length} CPUs, load average ${load}.`,
     "",
-    "| workload | implementation | throughput (median) | p99 latency | vs raw | what |",
-    "|---|---|---|---|---|---|",
+    "| workload | implementation | throughput (median) | p99 latency | throughput vs raw | server CPU per request | efficiency vs raw | what |",
+    "|---|---|---|---|---|---|---|---|",
     ...rows,
     "",
     "| target | asyncio-ts / peer | |",

@@ -6,7 +6,7 @@
  * @module
  */
 
-import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { Socket } from "node:net";
 import type { AsyncIter } from "../asyncgen.js";
 import type { BaseEventLoop } from "../core/base_events.js";
@@ -14,6 +14,7 @@ import type { Coroutine } from "../core/coroutines.js";
 import { ConnectionResetError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { TimerHandle } from "../core/handles.js";
+import type { Task } from "../core/tasks.js";
 import { HTTPBadRequest, HTTPRequestEntityTooLarge, HTTPRequestTimeout } from "./response.js";
 
 /** @internal What the server knows of one connection (see server.ts). */
@@ -255,6 +256,13 @@ export class Request {
   _upgraded = false;
   /** @internal The server's callbacks run when shutdown begins (a WebSocket adds its close). */
   _shutdownCallbacks: Set<() => void> | null = null;
+  /**
+   * @internal The Task handling this request and the Node response it writes to, set by
+   * the server. Declared here, not added later, so that every Request has one shape.
+   */
+  _task: Task<void> | null = null;
+  /** @internal */
+  _res: ServerResponse | null = null;
 
   /** @internal */
   constructor(

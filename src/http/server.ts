@@ -45,7 +45,6 @@ import { getRunningLoop } from "../core/events.js";
 import { CancelledError, RuntimeError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { TimerHandle } from "../core/handles.js";
-import type { Task } from "../core/tasks.js";
 import { _osError } from "../io/oserror.js";
 import { _trackResource, _untrackResource, type LoopResource } from "../io/transports.js";
 import { type BodyLimits, type ConnectionLike, Request } from "./request.js";
@@ -236,12 +235,6 @@ const SHUTTING_DOWN = "shutting down";
 const CLOSED = "closed";
 type State = typeof SERVING | typeof SHUTTING_DOWN | typeof CLOSED;
 
-/** @internal Per-request bookkeeping the server keeps on the Request. */
-interface Exchange {
-  _task: Task<void> | null;
-  _res: nodeHttp.ServerResponse | null;
-}
-
 /**
  * A running HTTP server, as {@link serve} returns it. Serves until {@link shutdown};
  * `serveForever()` waits until cancelled and then shuts down; as an async context manager
@@ -376,7 +369,7 @@ export class WebServer implements LoopResource {
     for (const r of conn.requests()) {
       // A taken-over connection (a WebSocket) deals with its own close.
       if (r._upgraded) continue;
-      const task = (r as unknown as Exchange)._task;
+      const task = r._task;
       if (task !== null && !task.done()) task.cancel("the client closed the connection");
     }
   }
@@ -422,8 +415,7 @@ export class WebServer implements LoopResource {
     const router = this.app.router;
     const found = router._resolve(req.method as string, path);
     const request = new Request(req, path, router._params, conn, this._limits, loop);
-    const exchange = request as unknown as Exchange;
-    exchange._res = res;
+    request._res = res;
     if (socket !== null) {
       request._upgrade = { socket, head: head as Buffer };
       request._shutdownCallbacks = this._onShutdownCallbacks;
@@ -436,7 +428,7 @@ export class WebServer implements LoopResource {
           : this.app._compose(methodNotAllowed(req.method as string, found));
     const prev = _enterContext(this._context);
     try {
-      exchange._task = loop.createTask(this._exchange(request, handler));
+      request._task = loop.createTask(this._exchange(request, handler));
     } finally {
       _enterContext(prev);
     }
@@ -446,7 +438,7 @@ export class WebServer implements LoopResource {
 
   /** @internal The coroutine of a request's Task. */
   private *_exchange(request: Request, handler: Handler): Coroutine<void> {
-    const res = (request as unknown as Exchange)._res;
+    const res = request._res;
     let response: Response;
     try {
       try {
@@ -612,7 +604,7 @@ export class WebServer implements LoopResource {
       if (this._inflight > 0) {
         for (const conn of this._connections) {
           for (const r of conn.requests()) {
-            const task = (r as unknown as Exchange)._task;
+            const task = r._task;
             if (task !== null && !task.done()) task.cancel("the server is shutting down");
           }
         }
