@@ -147,7 +147,14 @@ export function resolveOptions(o: ConnectionOptions, where: string): ResolvedOpt
   };
 }
 
-/** The states of a connection, as the `websockets` library names them. */
+/**
+ * The states of a connection, as the `websockets` library names them.
+ *
+ * @example
+ * ```ts
+ * if (ws.state === "open") yield* ws.send("still here");
+ * ```
+ */
 export type State = "open" | "closing" | "closed";
 
 /**
