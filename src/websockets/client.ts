@@ -102,7 +102,12 @@ export class Connect {
   /** @internal */
   private _conn: ClientConnection | null = null;
   /** @internal */
-  constructor(private readonly _open: () => Coroutine<ClientConnection>) {}
+  private readonly _open: () => Coroutine<ClientConnection>;
+
+  /** @internal Made by {@link connect}. */
+  constructor(open: () => Coroutine<ClientConnection>) {
+    this._open = open;
+  }
 
   *[Symbol.iterator](): Coroutine<ClientConnection> {
     return yield* this._open();
