@@ -1017,6 +1017,19 @@ function runAll() {
 
 try {
   main();
+  // The serving section (HTTP and WebSocket servers under load, bench/serving.mjs): in
+  // full and quick runs, not in filtered, profiling or redrawing ones.
+  if (!FILTERED && !PROFILE && !FROM && !has("heap")) {
+    const serving = spawnSync(
+      "node",
+      [path.join(here, "serving.mjs"), ...(QUICK ? ["--quick"] : [])],
+      {
+        cwd: root,
+        stdio: "inherit",
+      },
+    );
+    if (serving.status !== 0) process.exitCode = 1;
+  }
 } finally {
   // The bundles are only needed while the run lasts; removing them keeps `biome check .`
   // and editors from reading 10,000 lines of generated code (`--keep-dist` keeps them).

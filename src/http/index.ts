@@ -1,6 +1,7 @@
 /**
- * `asyncio-ts/http`: an HTTP client in the spirit of aiohttp, on undici. Its own entry so
- * that undici loads only in programs that import it.
+ * `asyncio-ts/http`: HTTP for asyncio-ts, in aiohttp's model — a client (`ClientSession`,
+ * on undici) and a server (`Application`, `Router`, `function*` handlers, on `node:http`;
+ * see docs/serving.md). Its own entry, so that programs that do no HTTP load neither.
  *
  * ```ts
  * import * as asyncio from "asyncio-ts";
@@ -36,3 +37,31 @@ export {
   RequestContextManager,
   TooManyRedirects,
 } from "./client.js";
+export { BodyReader, Request } from "./request.js";
+export type {
+  EventSourceInit,
+  HTTPExceptionInit,
+  OutgoingHeaders,
+  ResponseInit,
+  ServerSentEvent,
+} from "./response.js";
+export {
+  EventSourceResponse,
+  HTTPBadRequest,
+  HTTPException,
+  HTTPForbidden,
+  HTTPInternalServerError,
+  HTTPMethodNotAllowed,
+  HTTPNotFound,
+  HTTPRequestEntityTooLarge,
+  HTTPRequestTimeout,
+  HTTPServiceUnavailable,
+  HTTPUpgradeRequired,
+  jsonResponse,
+  Response,
+  StreamingResponse,
+} from "./response.js";
+export type { Handler, Middleware, RouteDef } from "./router.js";
+export { del, get, patch, post, put, Router, route } from "./router.js";
+export type { AppHook, ApplicationOptions, ServeOptions } from "./server.js";
+export { Application, runApp, serve, WebServer } from "./server.js";
