@@ -146,6 +146,15 @@ export function _closeLoopResources(loop: BaseEventLoop): void {
   }
 }
 
+/**
+ * @internal Whether waiting on `t` waits on the outside world (a socket): a virtual clock
+ * then holds still. In-memory and simulated transports (asyncio-ts/testing) mark
+ * themselves `_inLoop`: their data comes through the loop's own timers.
+ */
+export function _feedsFromOutside(t: BaseTransport | null): boolean {
+  return t !== null && (t as { _inLoop?: boolean })._inLoop !== true;
+}
+
 /** @internal Throws a TypeError unless `data` is bytes. */
 export function _checkBytes(data: unknown, method: string): asserts data is Uint8Array {
   if (!(data instanceof Uint8Array)) {

@@ -61,9 +61,10 @@ export interface ExploreOptions {
   shrinkRuns?: number;
   /**
    * Options of each run's test harness (timeout, allowReports, fixtures …): leaks and
-   * deadlocks fail a schedule as they fail a test. The loop is always a VirtualEventLoop.
+   * deadlocks fail a schedule as they fail a test. `loop` must make a VirtualEventLoop
+   * (a SimulatedLoop, for instance); a plain one by default.
    */
-  test?: Omit<TestOptions, "loop">;
+  test?: TestOptions;
 }
 
 /**
@@ -237,16 +238,17 @@ async function runSchedule(
   seed: number,
   settings: Settings,
   only: ReadonlySet<number> | null,
-  testOptions: Omit<TestOptions, "loop">,
+  testOptions: TestOptions,
   recordSites: boolean,
 ): Promise<Outcome> {
   let schedule: Schedule | null = null;
   try {
     await runTest(
       body,
-      { deadlockAfter: 0, recordSites, ...testOptions, loop: "virtual" },
+      { deadlockAfter: 0, recordSites, ...testOptions },
       {
         setup(loop) {
+          checkVirtual(loop);
           const s = new Schedule(loop, seed, settings, only);
           schedule = s;
           (loop as VirtualEventLoop)._setPerturber(s);
@@ -258,6 +260,14 @@ async function runSchedule(
   } catch (error) {
     if (schedule === null) throw error; // the harness failed before the run: not a race
     return { failed: true, error, schedule };
+  }
+}
+
+function checkVirtual(loop: BaseEventLoop): void {
+  if (!(loop instanceof VirtualEventLoop)) {
+    throw new TypeError(
+      `explore(): the loop must be a VirtualEventLoop (or a subclass such as SimulatedLoop): received ${String(loop)}`,
+    );
   }
 }
 
@@ -386,7 +396,7 @@ async function shrink(
   body: () => Coroutine<unknown>,
   seed: number,
   settings: Settings,
-  testOptions: Omit<TestOptions, "loop">,
+  testOptions: TestOptions,
   error: unknown,
   kept: number[],
   budget: number,
@@ -503,9 +513,10 @@ class ChosenSchedule implements ExploreSchedule {
     try {
       await runTest(
         body,
-        { deadlockAfter: 0, recordSites: false, ...this.options.test, loop: "virtual" },
+        { deadlockAfter: 0, recordSites: false, ...this.options.test },
         {
           setup: (loop) => {
+            checkVirtual(loop);
             schedule = new Schedule(loop, this.seed, settings, null, this.rate);
             (loop as VirtualEventLoop)._setPerturber(schedule);
             if (settings.eagerTasks) installEagerChoice(loop, schedule);
@@ -553,7 +564,7 @@ class ChosenSchedule implements ExploreSchedule {
  * ```
  */
 export function scheduleArbitrary(
-  fc: typeof FastCheck,
+  fc: Pick<typeof FastCheck, "record" | "nat" | "double">,
   options: Omit<ExploreOptions, "runs" | "seed" | "perturbations" | "shrink" | "shrinkRuns"> = {},
 ): FastCheck.Arbitrary<ExploreSchedule> {
   if (fc === null || typeof fc !== "object" || typeof fc.record !== "function") {

@@ -425,10 +425,10 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
     if (realTimer !== null) clearTimeout(realTimer);
     if (l instanceof VirtualEventLoop) l._onStall = null;
     if (stallTimer !== null) clearTimeout(stallTimer);
-    // Tasks already told to stop get a few iterations to do so.
-    for (let i = 0; i < 3 && pendingOthers(l, me).some((t) => t.cancelling() > 0); i++) {
-      yield* sleep(0);
-    }
+    // Work already under way (a handler finishing after its connection closed, a task
+    // told to stop) gets to run until the loop would wait: what is pending then waits for
+    // something nobody will do. Bounded, for a task that never stops running.
+    for (let i = 0; i < 1000 && (l._ready.length > 0 || i < 3); i++) yield* sleep(0);
     const pending = pendingOthers(l, me);
     for (const t of pending) {
       if (!options.allowPending) {
@@ -485,17 +485,20 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
       l.setExceptionHandler((_loop, ctx) => {
         reports.push(ctx);
       });
-      if (record) {
-        l.setTaskFactory((lp, coro, opts) => {
-          const t = new Task(coro, { ...opts, loop: lp });
+      // Unnamed tasks are numbered per test, so that names (in failures, in the
+      // explorer's traces) are the same on every run, whatever ran before.
+      let counter = 0;
+      l.setTaskFactory((lp, coro, opts) => {
+        const t = new Task(coro, { ...opts, loop: lp, name: opts.name ?? `Task-${++counter}` });
+        if (record) {
           const site = new Error("created here");
           sites.set(t, site);
           // Reports of lost exceptions carry the task's repr, not the task: find it by name.
           taskSitesByName.set(t.getName(), site);
-          return t;
-        });
-        _watchResources(l, (r) => sites.set(r, new Error("opened here")));
-      }
+        }
+        return t;
+      });
+      if (record) _watchResources(l, (r) => sites.set(r, new Error("opened here")));
       hooks.setup?.(l);
       return l;
     },

@@ -33,3 +33,5 @@ export type {
   Perturbation,
 } from "./explore.js";
 export { explore, scheduleArbitrary } from "./explore.js";
+export type { LinkOptions, NetworkOptions } from "./network.js";
+export { Host, network, SimulatedLoop, SimulatedNetwork } from "./network.js";

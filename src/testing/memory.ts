@@ -60,8 +60,10 @@ export type _DeliveryDelay = (nbytes: number, from: MemoryTransport) => number;
 /** @internal Extra knobs the simulated network uses. */
 export interface _LinkInternals {
   delay?: _DeliveryDelay;
-  /** Called instead of delivering when the link is down (partition): true drops the data. */
+  /** Whether the link is down (a partition): data waits on the wire meanwhile. */
   blocked?: () => boolean;
+  /** Told when a pump found the link down. */
+  onBlocked?: (end: MemoryTransport) => void;
   random?: Random;
 }
 
@@ -152,6 +154,8 @@ const WINDOW = 64 * 1024;
  * ```
  */
 export class MemoryTransport extends Transport implements LoopResource {
+  /** @internal Its data comes through the loop's own callbacks: virtual time may jump. */
+  readonly _inLoop = true;
   /** @internal */
   _peer: MemoryTransport | null = null;
   /** @internal */
@@ -326,21 +330,20 @@ export class MemoryTransport extends Transport implements LoopResource {
     // As TCP's receive window: nothing more leaves while the peer does not read, so the
     // writer's buffer fills and its protocol is paused (drain() waits).
     if (!peer._reading && !peer._lost) return;
-    const blocked = this._link._internals.blocked;
+    // A partition holds the data, as TCP keeps retransmitting it; the simulated network
+    // resumes the pumps when it heals, or resets the connection when it gives up.
+    if (this._link._internals.blocked?.() === true) {
+      this._link._internals.onBlocked?.(this);
+      return;
+    }
     if (this._out.length > 0) {
       const piece = this._takePiece();
       this._inFlight += piece.byteLength;
-      if (blocked?.() === true) {
-        // A partition: the data is lost, as on a link that never comes back; the
-        // simulated network resets the connection when its retransmission gives up.
+      this._deliverLater(piece.byteLength, () => {
         this._inFlight -= piece.byteLength;
-      } else {
-        this._deliverLater(piece.byteLength, () => {
-          this._inFlight -= piece.byteLength;
-          peer._receive(piece);
-          this._checkResume();
-        });
-      }
+        peer._receive(piece);
+        this._checkResume();
+      });
       this._checkResume();
       if (this._out.length > 0 || this._eofPending) this._schedulePump();
       return;
@@ -393,11 +396,33 @@ export class MemoryTransport extends Transport implements LoopResource {
     return parts.length === 1 ? (parts[0] as Buffer) : Buffer.concat(parts);
   }
 
-  /** @internal */
+  /**
+   * @internal Delivers pieces in the order they were sent, whatever order their timers
+   * fire in (a schedule explorer may make one late): each firing delivers the oldest
+   * piece still on its way, as TCP reassembles a stream.
+   */
   private _deliverLater(nbytes: number, deliver: () => void): void {
     const delay = this._link._internals.delay?.(nbytes, this) ?? 0;
-    if (delay > 0) this._loop.callLater(delay, deliver);
-    else this._loop.callSoon(deliver);
+    this._arrivals.push(deliver);
+    if (delay > 0) this._loop.callLater(delay, this._arriveNext);
+    else this._loop.callSoon(this._arriveNext);
+  }
+
+  /** @internal */
+  private readonly _arrivals: (() => void)[] = [];
+
+  /** @internal */
+  private readonly _arriveNext = (): void => {
+    const next = this._arrivals.shift();
+    if (next !== undefined && !this._lost) next();
+  };
+
+  /** @internal Called once when this end is lost (the network's server bookkeeping). */
+  _onLost: (() => void) | null = null;
+
+  /** @internal Whether delivery is held (stall or partition) — for the network's timeout. */
+  _isHeld(): boolean {
+    return this._link._stalled || this._link._internals.blocked?.() === true;
   }
 
   /** @internal Bytes arrive from the peer. */
@@ -448,6 +473,9 @@ export class MemoryTransport extends Transport implements LoopResource {
     this._outSize = 0;
     this._held.length = 0;
     _untrackResource(this._loop, this);
+    const onLost = this._onLost;
+    this._onLost = null;
+    onLost?.();
     if (this._loop.isClosed()) return;
     this._loop.callSoon(() => this._callProtocol("connectionLost", exc));
   }
