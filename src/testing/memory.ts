@@ -329,7 +329,9 @@ export class MemoryTransport extends Transport implements LoopResource {
     if (this._link._stalled) return;
     // As TCP's receive window: nothing more leaves while the peer does not read, so the
     // writer's buffer fills and its protocol is paused (drain() waits).
-    if (!peer._reading && !peer._lost) return;
+    // A peer that closed reads nothing more but does not hold data back either: what
+    // reaches it is dropped, as a closed socket does.
+    if (!peer._reading && !peer._closing && !peer._lost) return;
     // A partition holds the data, as TCP keeps retransmitting it; the simulated network
     // resumes the pumps when it heals, or resets the connection when it gives up.
     if (this._link._internals.blocked?.() === true) {
@@ -420,14 +422,10 @@ export class MemoryTransport extends Transport implements LoopResource {
   /** @internal Called once when this end is lost (the network's server bookkeeping). */
   _onLost: (() => void) | null = null;
 
-  /** @internal Whether delivery is held (stall or partition) — for the network's timeout. */
-  _isHeld(): boolean {
-    return this._link._stalled || this._link._internals.blocked?.() === true;
-  }
 
   /** @internal Bytes arrive from the peer. */
   _receive(data: Buffer): void {
-    if (this._lost) return;
+    if (this._lost || this._closing) return;
     if (!this._reading) {
       this._held.push(data);
       return;
