@@ -11,7 +11,9 @@ import { type ExploreFailure, explore, scheduleArbitrary } from "../src/testing/
 
 const accounts = () => ({ alice: 100, bob: 0, carol: 0 });
 
-async function exploreFailure(...args: Parameters<typeof explore>): Promise<Error & ExploreFailure> {
+async function exploreFailure(
+  ...args: Parameters<typeof explore>
+): Promise<Error & ExploreFailure> {
   try {
     await explore(...args);
   } catch (e) {

@@ -191,7 +191,9 @@ describe("coroutine tests", () => {
     expect(() => asyncioTest(42 as unknown as () => asyncio.Coroutine<void>)).toThrow(
       /'options' must be an object/,
     );
-    expect(() => withAsyncio(null as unknown as typeof it)).toThrow(/'test' must be a test function/);
+    expect(() => withAsyncio(null as unknown as typeof it)).toThrow(
+      /'test' must be a test function/,
+    );
   });
 
   it("an unknown loop kind fails the run, naming the value", async () => {

@@ -125,18 +125,16 @@ describe("Sequencer", () => {
 });
 
 describe("the clock", () => {
-  test(
-    "a manual clock moves only when advanced",
-    { virtual: { autojumpThreshold: Infinity } },
-    function* () {
-      const t = asyncio.createTask(asyncio.sleep(10));
-      yield* advance(9.5);
-      expect(t.done()).toBe(false);
-      expect(asyncio.getRunningLoop().time()).toBe(9.5);
-      yield* advance(0.5);
-      expect(t.done()).toBe(true);
-    },
-  );
+  test("a manual clock moves only when advanced", {
+    virtual: { autojumpThreshold: Infinity },
+  }, function* () {
+    const t = asyncio.createTask(asyncio.sleep(10));
+    yield* advance(9.5);
+    expect(t.done()).toBe(false);
+    expect(asyncio.getRunningLoop().time()).toBe(9.5);
+    yield* advance(0.5);
+    expect(t.done()).toBe(true);
+  });
 
   test("the threshold can change while the loop runs", function* () {
     const loop = virtualLoop();
@@ -150,18 +148,16 @@ describe("the clock", () => {
     expect(loop.time()).toBe(1);
   });
 
-  test(
-    "with a threshold, the clock jumps only after the loop has been idle that long (real time)",
-    { virtual: { autojumpThreshold: 0.01 } },
-    function* () {
-      const loop = virtualLoop();
-      const real = performance.now();
-      yield* asyncio.sleep(100);
-      expect(loop.time()).toBe(100);
-      // ordered, not timed: the jump waited for a real timer, so real time passed
-      expect(performance.now()).toBeGreaterThan(real);
-    },
-  );
+  test("with a threshold, the clock jumps only after the loop has been idle that long (real time)", {
+    virtual: { autojumpThreshold: 0.01 },
+  }, function* () {
+    const loop = virtualLoop();
+    const real = performance.now();
+    yield* asyncio.sleep(100);
+    expect(loop.time()).toBe(100);
+    // ordered, not timed: the jump waited for a real timer, so real time passed
+    expect(performance.now()).toBeGreaterThan(real);
+  });
 
   it("rejects a bad threshold, naming it", () => {
     expect(() => new asyncio.VirtualEventLoop({ autojumpThreshold: -1 })).toThrow(
@@ -299,16 +295,18 @@ describe("in-memory streams", () => {
       runTest(function* () {
         streamPair();
       }),
-    ).rejects.toThrow(/resource still open: <MemoryTransport open memory-a -> memory-b>, created at .*testing_tools/);
+    ).rejects.toThrow(
+      /resource still open: <MemoryTransport open memory-a -> memory-b>, created at .*testing_tools/,
+    );
   });
 
   test("bad arguments fail at the call", function* () {
     expect(() => streamPair({ maxChunk: 0 })).toThrow(
       "streamPair(): 'maxChunk' must be an integer >= 1: received 0",
     );
-    expect(() => transportPair(null as unknown as asyncio.Protocol, new asyncio.Protocol())).toThrow(
-      "transportPair(): 'protocolA' must be a protocol: received null",
-    );
+    expect(() =>
+      transportPair(null as unknown as asyncio.Protocol, new asyncio.Protocol()),
+    ).toThrow("transportPair(): 'protocolA' must be a protocol: received null");
     const [a, b] = streamPair();
     expect(() => a.writer.write("text" as unknown as Buffer)).toThrow(TypeError);
     a.writer.writeEof();

@@ -115,7 +115,10 @@ export const simulated = () => new SimulatedLoop({ latency: 0.02, seed: 1 });
 export async function main(): Promise<void> {
   const t0 = performance.now();
   const { result } = await runTest(partitionScenario(reconnectingClient), { loop: simulated });
-  console.log(`an hour with a 2-minute partition, in ${(performance.now() - t0).toFixed(0)} ms:`, result);
+  console.log(
+    `an hour with a 2-minute partition, in ${(performance.now() - t0).toFixed(0)} ms:`,
+    result,
+  );
   try {
     await runTest(partitionScenario(naiveClient), { loop: simulated, timeout: 7200 });
   } catch (e) {

@@ -201,7 +201,11 @@ export class VirtualEventLoop extends IOEventLoop {
       waiter();
       return true;
     }
-    if (this._onStall !== null && this._externalPending === 0 && this._nextTimerWhen() === undefined) {
+    if (
+      this._onStall !== null &&
+      this._externalPending === 0 &&
+      this._nextTimerWhen() === undefined
+    ) {
       this._onStall();
       return false;
     }

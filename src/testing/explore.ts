@@ -24,7 +24,7 @@ import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import type { TimerEntry } from "../core/handles.js";
 import { Task } from "../core/tasks.js";
-import { VirtualEventLoop, type _SchedulePerturber } from "../loops/virtual.js";
+import { type _SchedulePerturber, VirtualEventLoop } from "../loops/virtual.js";
 import { runTest, type TestOptions } from "./harness.js";
 import { deriveSeed, mulberry32, type Random } from "./random.js";
 
@@ -378,7 +378,15 @@ export async function explore(
     const before = out.schedule.applied.length;
     let kept = out.schedule.applied.map((p) => p.index);
     if (options.shrink !== false && only === null) {
-      kept = await shrink(body, seed, settings, testOptions, out.error, kept, options.shrinkRuns ?? 200);
+      kept = await shrink(
+        body,
+        seed,
+        settings,
+        testOptions,
+        out.error,
+        kept,
+        options.shrinkRuns ?? 200,
+      );
     }
     // The shrunk schedule once more, recording where tasks were made, for the trace.
     const final = await runSchedule(body, seed, settings, new Set(kept), testOptions, true);

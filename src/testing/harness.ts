@@ -10,6 +10,7 @@
  * @module
  */
 
+import { asyncWith } from "../contextlib.js";
 import type { BaseEventLoop } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
@@ -23,7 +24,6 @@ import { VirtualEventLoop, type VirtualEventLoopOptions } from "../loops/virtual
 import { run } from "../runners.js";
 import { currentTask, sleep } from "../tasks.js";
 import { timeout } from "../timeouts.js";
-import { asyncWith } from "../contextlib.js";
 
 /**
  * A resource set up before a test body and torn down after it — even when the body
@@ -183,6 +183,8 @@ export interface TestOptions<F extends Fixtures = Fixtures> {
 export interface _RunHooks {
   /** Called with the fresh loop, after the harness set it up. */
   setup?: (loop: BaseEventLoop) => void;
+  /** Leave the loop's task factory alone (no per-test task names, no creation sites). */
+  plainTasks?: boolean;
 }
 
 /**
@@ -386,7 +388,11 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
           : yield* asyncWith(timeout(options.timeout), withFixtures);
       outcome = { ok: true, value };
     } catch (e) {
-      if (e instanceof TimeoutError && options.timeout !== undefined && l.time() - start >= options.timeout) {
+      if (
+        e instanceof TimeoutError &&
+        options.timeout !== undefined &&
+        l.time() - start >= options.timeout
+      ) {
         outcome = {
           ok: false,
           error: new TimeoutError(
@@ -401,9 +407,12 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
         me.uncancel();
         outcome = {
           ok: false,
-          error: new TimeoutError(`the test exceeded its real timeout of ${options.realTimeout} s`, {
-            cause: e,
-          }),
+          error: new TimeoutError(
+            `the test exceeded its real timeout of ${options.realTimeout} s`,
+            {
+              cause: e,
+            },
+          ),
         };
       } else {
         outcome = { ok: false, error: e };
@@ -488,16 +497,17 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
       // Unnamed tasks are numbered per test, so that names (in failures, in the
       // explorer's traces) are the same on every run, whatever ran before.
       let counter = 0;
-      l.setTaskFactory((lp, coro, opts) => {
-        const t = new Task(coro, { ...opts, loop: lp, name: opts.name ?? `Task-${++counter}` });
-        if (record) {
-          const site = new Error("created here");
-          sites.set(t, site);
-          // Reports of lost exceptions carry the task's repr, not the task: find it by name.
-          taskSitesByName.set(t.getName(), site);
-        }
-        return t;
-      });
+      if (hooks.plainTasks !== true)
+        l.setTaskFactory((lp, coro, opts) => {
+          const t = new Task(coro, { ...opts, loop: lp, name: opts.name ?? `Task-${++counter}` });
+          if (record) {
+            const site = new Error("created here");
+            sites.set(t, site);
+            // Reports of lost exceptions carry the task's repr, not the task: find it by name.
+            taskSitesByName.set(t.getName(), site);
+          }
+          return t;
+        });
       if (record) _watchResources(l, (r) => sites.set(r, new Error("opened here")));
       hooks.setup?.(l);
       return l;
@@ -514,7 +524,12 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
     else problems.push(describeReport(ctx, siteOf));
   }
   if (problems.length > 0) throw new LeakError(problems);
-  return { result, elapsed: end - start, reports: accepted, loop: loop as unknown as BaseEventLoop };
+  return {
+    result,
+    elapsed: end - start,
+    reports: accepted,
+    loop: loop as unknown as BaseEventLoop,
+  };
 }
 
 function pendingOthers(loop: BaseEventLoop, me: Task<unknown>): Task<unknown>[] {
@@ -568,7 +583,9 @@ export function asyncioTest<F extends Fixtures>(
       ? [{} as TestOptions<F>, a as (fixtures: FixtureValues<F>) => Coroutine<unknown>]
       : [a, b];
   if (options === null || typeof options !== "object") {
-    throw new TypeError(`asyncioTest(): 'options' must be an object: received ${describe(options)}`);
+    throw new TypeError(
+      `asyncioTest(): 'options' must be an object: received ${describe(options)}`,
+    );
   }
   if (typeof body !== "function") {
     throw new TypeError(
@@ -646,7 +663,10 @@ export function withAsyncio(
     const [options, body] = typeof a === "function" ? [{}, a] : [a, b];
     return test(
       name,
-      asyncioTest({ ...defaults, ...options }, body as (f: FixtureValues<Fixtures>) => Coroutine<unknown>),
+      asyncioTest(
+        { ...defaults, ...options },
+        body as (f: FixtureValues<Fixtures>) => Coroutine<unknown>,
+      ),
     );
   }) as CoroutineTestFunction;
 }

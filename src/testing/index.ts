@@ -11,6 +11,14 @@
  */
 
 export type {
+  ExploreFailure,
+  ExploreOptions,
+  ExploreResult,
+  ExploreSchedule,
+  Perturbation,
+} from "./explore.js";
+export { explore, scheduleArbitrary } from "./explore.js";
+export type {
   CoroutineTestFunction,
   Fixture,
   Fixtures,
@@ -24,14 +32,6 @@ export type {
 export { asyncioTest, fixture, LeakError, runTest, withAsyncio } from "./harness.js";
 export type { MemoryLinkOptions, StreamEnd } from "./memory.js";
 export { MemoryLink, MemoryTransport, streamPair, transportPair } from "./memory.js";
-export { advance, Sequencer, virtualLoop, waitAllTasksBlocked } from "./tools.js";
-export type {
-  ExploreFailure,
-  ExploreOptions,
-  ExploreResult,
-  ExploreSchedule,
-  Perturbation,
-} from "./explore.js";
-export { explore, scheduleArbitrary } from "./explore.js";
 export type { LinkOptions, NetworkOptions } from "./network.js";
 export { Host, network, SimulatedLoop, SimulatedNetwork } from "./network.js";
+export { advance, Sequencer, virtualLoop, waitAllTasksBlocked } from "./tools.js";

@@ -422,7 +422,6 @@ export class MemoryTransport extends Transport implements LoopResource {
   /** @internal Called once when this end is lost (the network's server bookkeeping). */
   _onLost: (() => void) | null = null;
 
-
   /** @internal Bytes arrive from the peer. */
   _receive(data: Buffer): void {
     if (this._lost || this._closing) return;
@@ -554,11 +553,7 @@ export function transportPair<A extends BaseProtocol, B extends BaseProtocol>(
   const [a, b] = link._ends;
   protocolA.connectionMade(a);
   protocolB.connectionMade(b);
-  return [
-    { transport: a, protocol: protocolA },
-    { transport: b, protocol: protocolB },
-    link,
-  ];
+  return [{ transport: a, protocol: protocolA }, { transport: b, protocol: protocolB }, link];
 }
 
 /**
@@ -617,7 +612,11 @@ export function _linkedTransports(
 }
 
 function checkProtocol(p: unknown, what: string): void {
-  if (p === null || typeof p !== "object" || typeof (p as BaseProtocol).connectionMade !== "function") {
+  if (
+    p === null ||
+    typeof p !== "object" ||
+    typeof (p as BaseProtocol).connectionMade !== "function"
+  ) {
     throw new TypeError(`transportPair(): '${what}' must be a protocol: received ${describe(p)}`);
   }
 }

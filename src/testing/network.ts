@@ -21,14 +21,21 @@
  * @module
  */
 
+import { Context, ContextVar, copyContext } from "../core/contextvars.js";
 import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
-import { Context, ContextVar, copyContext } from "../core/contextvars.js";
 import { getRunningLoop } from "../core/events.js";
 import { ConnectionRefusedError, OSError, RuntimeError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
 import type { Task } from "../core/tasks.js";
-import { AF_INET, type AddrInfo, IPPROTO_TCP, IPPROTO_UDP, SOCK_DGRAM, SOCK_STREAM } from "../io/dns.js";
+import {
+  type AddrInfo,
+  AF_INET,
+  IPPROTO_TCP,
+  IPPROTO_UDP,
+  SOCK_DGRAM,
+  SOCK_STREAM,
+} from "../io/dns.js";
 import type {
   CreateConnectionOptions,
   CreateDatagramEndpointOptions,
@@ -225,12 +232,16 @@ export class SimulatedNetwork {
    */
   addHost(name: string, options: { address?: string } = {}): Host {
     if (typeof name !== "string" || name === "") {
-      throw new TypeError(`addHost(): 'name' must be a non-empty string: received ${describe(name)}`);
+      throw new TypeError(
+        `addHost(): 'name' must be a non-empty string: received ${describe(name)}`,
+      );
     }
     if (this._hosts.has(name)) throw new RuntimeError(`addHost(): a host named ${name} exists`);
     const address = options.address ?? `10.0.0.${this._hosts.size + 1}`;
     if (this._byAddress.has(address)) {
-      throw new RuntimeError(`addHost(): address ${address} is taken by ${this._byAddress.get(address)}`);
+      throw new RuntimeError(
+        `addHost(): address ${address} is taken by ${this._byAddress.get(address)}`,
+      );
     }
     const host = new Host(this, name, address);
     this._hosts.set(name, host);
@@ -371,14 +382,19 @@ function checkLink(o: LinkOptions, fn: string): void {
   for (const what of ["loss", "reorder"] as const) {
     const v = o[what];
     if (v !== undefined && !(typeof v === "number" && v >= 0 && v <= 1)) {
-      throw new RangeError(`${fn}(): '${what}' must be a number in [0, 1]: received ${describe(v)}`);
+      throw new RangeError(
+        `${fn}(): '${what}' must be a number in [0, 1]: received ${describe(v)}`,
+      );
     }
   }
   if (o.bandwidth === 0) throw new RangeError(`${fn}(): 'bandwidth' must be > 0: received 0`);
 }
 
 /** A fake listening socket for Server's bookkeeping (`server.sockets`, `close()`). */
-function listeningSocket(address: string, port: number): ConstructorParameters<typeof Server>[1][number] {
+function listeningSocket(
+  address: string,
+  port: number,
+): ConstructorParameters<typeof Server>[1][number] {
   const fake = {
     address: () => ({ address, port, family: "IPv4" }),
     close: () => fake,
@@ -529,11 +545,21 @@ export class SimulatedLoop extends VirtualEventLoop {
     const clientPort = here._ephemeralPort((p) => here._listeners.has(p));
     const serverProtocol = target._context.run(() => server.protocolFactory());
     const clientProtocol = protocolFactory();
-    const conn: Connection = { link: null as unknown as MemoryLink, a: here, b: target, giveUp: null };
+    const conn: Connection = {
+      link: null as unknown as MemoryLink,
+      a: here,
+      b: target,
+      giveUp: null,
+    };
     const link = _linkedTransports(
       this,
       [clientProtocol as unknown as Protocol, serverProtocol as Protocol],
-      { names: [[here.address, clientPort], [target.address, port]] },
+      {
+        names: [
+          [here.address, clientPort],
+          [target.address, port],
+        ],
+      },
       {
         random: net._random,
         delay: (nbytes, from) => {
@@ -773,4 +799,3 @@ export function network(): SimulatedNetwork {
   }
   return loop.network;
 }
-

@@ -142,7 +142,9 @@ export class Sequencer {
     return {
       *aenter(): Coroutine<void> {
         if (s.claimed.has(position)) {
-          throw new RuntimeError(`Sequencer.at(${position}): position ${position} was already used`);
+          throw new RuntimeError(
+            `Sequencer.at(${position}): position ${position} was already used`,
+          );
         }
         s.claimed.add(position);
         if (s.broken) throw new RuntimeError(`Sequencer.at(${position}): the sequence is broken`);
