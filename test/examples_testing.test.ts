@@ -4,6 +4,7 @@
  * caught by the harness, the reconnecting client across a partition, the hour-long
  * timeout test.
  */
+import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as bank from "../examples/testing/bank.js";
 import * as hour from "../examples/testing/hour_timeout.js";
@@ -114,5 +115,18 @@ describe("examples/testing/reconnect", () => {
         loop: reconnect.simulated,
       });
     expect((await run()).result).toEqual((await run()).result);
+  });
+});
+
+describe("examples/testing/node_test", () => {
+  it("the same harness runs under node:test", { timeout: 120_000 }, () => {
+    const r = spawnSync(
+      process.execPath,
+      ["--import", "tsx", "--test", "--test-reporter=tap", "examples/testing/node_test.ts"],
+      { encoding: "utf8", timeout: 110_000 },
+    );
+    expect(r.stdout).toMatch(/^# pass 3$/m);
+    expect(r.stdout).toMatch(/^# fail 0$/m);
+    expect(r.status).toBe(0);
   });
 });

@@ -108,6 +108,35 @@ async function runWith<T>(
   return { result: run.result, elapsed: end, reports: run.reports };
 }
 
+/**
+ * As {@link runVirtual}, with `main` itself as the main task: for tests that inspect the
+ * main task's own frames (call graphs), where the harness's frames would show.
+ */
+export async function runVirtualBare<T>(
+  main: asyncio.Coroutine<T>,
+  options: RunVirtualOptions = {},
+): Promise<VirtualRun<T>> {
+  const reports: asyncio.ExceptionContext[] = [];
+  let loop: asyncio.BaseEventLoop | null = null;
+  const result = await asyncio.run(main, {
+    debug: options.debug ?? false,
+    loopFactory: () => {
+      loop = new asyncio.VirtualEventLoop();
+      loop.setExceptionHandler((_loop, ctx) => {
+        reports.push(ctx);
+      });
+      return loop;
+    },
+  });
+  if (!options.allowReports && reports.length > 0) {
+    throw new Error(
+      `unexpected exception-handler reports: ${reports.map((r) => r.message).join("; ")}`,
+    );
+  }
+  const end = (loop as asyncio.BaseEventLoop | null)?.time() ?? 0;
+  return { result, elapsed: end, reports };
+}
+
 /** Awaits Node's loop until the FinalizationRegistry callbacks of dropped objects have run. */
 export async function collectGarbage(): Promise<void> {
   const gc = (globalThis as { gc?: () => void }).gc;
