@@ -5,7 +5,7 @@
  */
 import { TestRunner } from "vitest";
 import * as asyncio from "../src/index.js";
-import { runTest } from "../src/testing/index.js";
+import { _runTestWith } from "../src/testing/harness.js";
 
 export interface VirtualRun<T> {
   result: T;
@@ -88,7 +88,7 @@ async function runWith<T>(
   options: RunVirtualOptions,
 ): Promise<VirtualRun<T>> {
   let loop: asyncio.BaseEventLoop | null = null;
-  const run = await runTest(
+  const run = await _runTestWith(
     () => main,
     {
       loop: () => {

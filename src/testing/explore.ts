@@ -25,7 +25,7 @@ import { describe } from "../core/coroutines.js";
 import type { TimerEntry } from "../core/handles.js";
 import { Task } from "../core/tasks.js";
 import { type _SchedulePerturber, VirtualEventLoop } from "../loops/virtual.js";
-import { runTest, type TestOptions } from "./harness.js";
+import { _runTestWith, type TestOptions } from "./harness.js";
 import { deriveSeed, mulberry32, type Random } from "./random.js";
 
 /**
@@ -243,7 +243,7 @@ async function runSchedule(
 ): Promise<Outcome> {
   let schedule: Schedule | null = null;
   try {
-    await runTest(
+    await _runTestWith(
       body,
       { deadlockAfter: 0, recordSites, ...testOptions },
       {
@@ -519,7 +519,7 @@ class ChosenSchedule implements ExploreSchedule {
     };
     let schedule: Schedule | null = null;
     try {
-      await runTest(
+      await _runTestWith(
         body,
         { deadlockAfter: 0, recordSites: false, ...this.options.test },
         {

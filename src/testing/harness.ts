@@ -250,7 +250,7 @@ function isLibraryFrame(line: string): boolean {
 }
 
 /** The first stack frame of `site` outside the library, as "file:line:column". */
-export function _creationSite(site: Error): string {
+function creationSite(site: Error): string {
   const lines = (site.stack ?? "").split("\n").slice(1);
   for (const line of lines) {
     if (isLibraryFrame(line)) continue;
@@ -300,10 +300,18 @@ function resourceName(r: LoopResource): string {
  * console.log(elapsed); // 3600, in a millisecond
  * ```
  */
-export async function runTest<T, F extends Fixtures = Record<never, Fixture<unknown>>>(
+export function runTest<T, F extends Fixtures = Record<never, Fixture<unknown>>>(
   body: (fixtures: FixtureValues<F>) => Coroutine<T>,
   options: TestOptions<F> = {},
-  hooks: _RunHooks = {},
+): Promise<TestRun<T>> {
+  return _runTestWith(body, options, {});
+}
+
+/** @internal {@link runTest} with the explorer's and the project suite's hooks. */
+export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture<unknown>>>(
+  body: (fixtures: FixtureValues<F>) => Coroutine<T>,
+  options: TestOptions<F>,
+  hooks: _RunHooks,
 ): Promise<TestRun<T>> {
   if (typeof body !== "function") {
     throw new TypeError(
@@ -438,27 +446,11 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
     // told to stop) gets to run until the loop would wait: what is pending then waits for
     // something nobody will do. Bounded, for a task that never stops running.
     for (let i = 0; i < 1000 && (l._ready.length > 0 || i < 3); i++) yield* sleep(0);
-    const pending = pendingOthers(l, me);
-    for (const t of pending) {
-      if (!options.allowPending) {
+    // Leftover tasks are reported here, and left to run()'s shutdown, which cancels them
+    // and reports what they raise while cancelled, as asyncio.run() does.
+    if (!options.allowPending) {
+      for (const t of pendingOthers(l, me)) {
         problems.push(`task still pending: ${String(t)}, created at ${siteOf(t)}`);
-      }
-      t.cancel("the test ended while this task was pending");
-    }
-    if (pending.length > 0) {
-      // Let the cancelled tasks unwind (their finally blocks may await).
-      try {
-        yield* asyncWith(timeout(60), function* () {
-          for (const t of pending) {
-            try {
-              yield* t;
-            } catch {
-              // cancelled, as asked; its error, if any, is not the test's
-            }
-          }
-        });
-      } catch {
-        problems.push("leftover tasks did not finish within 60 s of being cancelled");
       }
     }
     for (const r of _openResources(l)) {
@@ -482,7 +474,7 @@ export async function runTest<T, F extends Fixtures = Record<never, Fixture<unkn
     } else {
       site = sites.get(o);
     }
-    return site === undefined ? "an unrecorded place" : _creationSite(site);
+    return site === undefined ? "an unrecorded place" : creationSite(site);
   }
 
   const result = await run(main(), {

@@ -501,8 +501,10 @@ export class SimulatedLoop extends VirtualEventLoop {
     protocolFactory: () => P,
     host?: string | null,
     port?: number | null,
-    _options?: CreateConnectionOptions,
+    options?: CreateConnectionOptions,
   ): Coroutine<[Transport, P]> {
+    // Source addresses, happy eyeballs and TLS are not simulated: the options are ignored.
+    void options;
     return this._connect(protocolFactory, host ?? null, port ?? null);
   }
 
