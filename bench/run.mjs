@@ -954,7 +954,16 @@ function main() {
   if (PROFILE) return profile(PROFILE);
   if (has("heap")) return heap();
   if (FROM) return writeOutputs(JSON.parse(readFileSync(path.resolve(FROM), "utf8")));
-  return runAll();
+  runAll();
+  if (!FILTERED) exploreBench();
+}
+
+/** The race finder's schedules per second on the bank example: bench/explore.ts. */
+function exploreBench() {
+  const args = ["tsx", "bench/explore.ts", ...(QUICK ? ["--quick"] : [])];
+  const r = spawnSync("npx", args, { cwd: root, encoding: "utf8", timeout: TIMEOUT_MS });
+  process.stdout.write(r.stdout + r.stderr);
+  if (r.status !== 0) process.exitCode = 1;
 }
 
 function runAll() {

@@ -171,16 +171,23 @@ describe("the public API", () => {
   });
 
   it("keeps the add-ons on their own entries", () => {
-    expect(Object.keys(http).sort()).toEqual([
-      "ClientConnectionError",
-      "ClientError",
-      "ClientResponse",
-      "ClientResponseError",
-      "ClientSession",
-      "ClientTimeout",
-      "RequestContextManager",
-      "TooManyRedirects",
-    ]);
+    const main = new Set(Object.keys(asyncio));
+    expect(Object.keys(http).filter((name) => main.has(name))).toEqual([]);
+    expect(Object.keys(http)).toEqual(
+      expect.arrayContaining([
+        "Application",
+        "ClientConnectionError",
+        "ClientError",
+        "ClientResponse",
+        "ClientResponseError",
+        "ClientSession",
+        "ClientTimeout",
+        "RequestContextManager",
+        "Router",
+        "TooManyRedirects",
+        "serve",
+      ]),
+    );
     expect(Object.keys(files).sort()).toEqual(["AsyncFile", "FileOpener", "openFile"]);
   });
 
@@ -188,6 +195,8 @@ describe("the public API", () => {
     ["src/index.ts", 200],
     ["src/http/index.ts", 10],
     ["src/files/index.ts", 5],
+    ["src/websockets/index.ts", 5],
+    ["src/testing/index.ts", 10],
   ])(
     "documents every export of %s, types included, with a doc comment and an @example",
     (entry, atLeast) => {

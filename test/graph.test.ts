@@ -1,7 +1,7 @@
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { _noteTaskGroup } from "../src/debug/graph.js";
 import * as asyncio from "../src/index.js";
-import { runVirtual } from "./helpers.js";
+import { runVirtualBare } from "./helpers.js";
 
 /**
  * Replaces each distinct `id=0x…` with `id=#n`, numbered by first appearance, and default
@@ -68,7 +68,7 @@ describe("captureCallGraph", () => {
     const main = asyncio.coroutine(function* main() {
       yield* c2();
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(seen).toEqual(["T<there there>", ["inner", "c1"], [["T<anon>", ["c2", "main"], []]]]);
   });
 
@@ -86,7 +86,7 @@ describe("captureCallGraph", () => {
     function* plainMain(): asyncio.Coroutine<void> {
       yield* top();
     }
-    await runVirtual(plainMain());
+    await runVirtualBare(plainMain());
     const g = seen as asyncio.FutureCallGraph | null;
     expect(g?.callStack.map((e) => [e.name, e.marked])).toEqual([
       ["leaf", true],
@@ -108,7 +108,7 @@ describe("captureCallGraph", () => {
     const main = asyncio.coroutine(function* main() {
       yield* asyncio.createTask(middle(), { name: "middle" });
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(seen).toEqual([
       "T<leaf>",
       ["leaf"],
@@ -137,7 +137,7 @@ describe("captureCallGraph", () => {
     const main = asyncio.coroutine(function* main() {
       yield* asyncio.gather(c1(), c2(), asyncio.gather(nested()));
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(deepSeen).toEqual(["T<anon>", ["deep", "c1"], [["T<anon>", ["main"], []]]]);
     expect(nestedSeen).toEqual(["T<anon>", ["nested"], [["T<anon>", ["main"], []]]]);
   });
@@ -171,7 +171,7 @@ describe("captureCallGraph", () => {
       fut.setResult(undefined);
       yield* waiter;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(seen).toEqual([
       "F",
       [],
@@ -198,7 +198,7 @@ describe("captureCallGraph", () => {
       doneText = asyncio.formatCallGraph(fut);
       doneTaskGraph = asyncio.captureCallGraph(t);
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(seen).toEqual(["F", [], []]);
     expect(doneText).toMatch(/^\* Future\(id=0x[0-9a-f]+\)$/);
     // A finished task has no frames left.
@@ -235,7 +235,7 @@ describe("captureCallGraph", () => {
           tg.createTask(c1(task), { name: "sub_main_2" });
         });
       });
-      await runVirtual(main());
+      await runVirtualBare(main());
       const parent: Walk = ["T<anon>", ["main"], []];
       expect(seen).toEqual([
         "T<c2_root>",
@@ -257,7 +257,7 @@ describe("captureCallGraph", () => {
       after = captured(t);
       yield* t;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(after).toEqual(["T<later>", ["coroutine"], []]);
   });
 
@@ -288,7 +288,7 @@ describe("captureCallGraph", () => {
       }
       yield* watcher;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(outerSeen).toEqual(["F", [], [["T<anon>", ["main"], []]]]);
     expect(innerSeen).toEqual(["T<inner>", ["work"], [["T<anon>", ["main"], []]]]);
   });
@@ -305,7 +305,7 @@ describe("captureCallGraph", () => {
       asyncio.futureDiscardFromAwaitedBy(fut, other);
       seen = captured(fut);
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(seen).toEqual(["F", [], []]);
   });
 
@@ -330,7 +330,7 @@ describe("captureCallGraph", () => {
       yield* caller();
       yield* otherTask;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(results).toEqual([
       ["T<anon>", ["caller", "main"], []],
       ["T<anon>", ["main"], []],
@@ -357,7 +357,7 @@ describe("captureCallGraph", () => {
     const main = asyncio.coroutine(function* main() {
       yield* m2();
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(results).toEqual([
       ["T<t>", ["f2", "f1"], [["T<anon>", ["m2", "main"], []]]],
       ["T<t>", ["f3", "f2"], [["T<anon>", ["m2", "main"], []]]],
@@ -391,7 +391,7 @@ describe("captureCallGraph", () => {
       gate.setResult(undefined);
       yield* a;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(seen).toEqual([
       "T<a>",
       ["coroutine"],
@@ -410,7 +410,7 @@ describe("captureCallGraph", () => {
       });
       yield* fut;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(seen).toEqual([null, ""]);
   });
 
@@ -420,7 +420,7 @@ describe("captureCallGraph", () => {
       task = asyncio.createTask(asyncio.sleep(0));
       yield* task;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     const t = task as asyncio.Task<void> | null;
     expect(t === null ? null : captured(t)).toEqual(["T<anon>", [], []]);
   });
@@ -459,7 +459,7 @@ describe("bad arguments", () => {
       attempt(() => asyncio.formatAllTasks({ limit: Number.NaN }));
       attempt(() => asyncio.printAllTasks(bad(7) as unknown as asyncio.AllTasksOptions));
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     const described = errors.map((e) =>
       e instanceof Error ? `${e.constructor.name}: ${e.message}` : e,
     );
@@ -514,7 +514,7 @@ describe("formatCallGraph / printCallGraph: the printed format", () => {
       const w = asyncio.createTask(worker(), { name: "worker" });
       yield* asyncio.createTask(supervise(w), { name: "it's" });
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(normalizeIds(text)).toBe(
       [
         "* Task(name='worker', id=#1)",
@@ -542,7 +542,7 @@ describe("formatCallGraph / printCallGraph: the printed format", () => {
       yield* asyncio.sleep(1);
       second = asyncio.formatCallGraph();
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(first).toMatch(
       /^\* Task\(name='Task-\d+', id=0x[0-9a-f]+\)\n {2}\+ Call stack:\n {2}\| {3}in main\(\)$/,
     );
@@ -561,7 +561,7 @@ describe("formatCallGraph / printCallGraph: the printed format", () => {
       });
       yield* fut;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(log).toHaveBeenCalledTimes(2);
     expect(normalizeIds(String(log.mock.calls[0]?.[0]))).toBe(
       "* Task(name='Task-N', id=#1)\n  + Call stack:\n  |   in main()",
@@ -597,7 +597,7 @@ describe("formatAllTasks", () => {
       g.cancel();
       yield* asyncio.gather(g, { returnExceptions: true });
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(normalizeIds(text)).toBe(
       [
         "4 pending tasks",
@@ -641,7 +641,7 @@ describe("formatAllTasks", () => {
       });
       yield* asyncio.sleep(3);
     }
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(text).toContain("* Task(name='sleeper'");
     expect(text).toContain("  + Waiting on: sleep(2.5) (done, waking up)");
   });
@@ -670,7 +670,7 @@ describe("formatAllTasks", () => {
       gate.setResult(undefined);
       yield* a;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     const lines = normalizeIds(text).split("\n");
     expect(lines[0]).toBe("3 pending tasks");
     expect(lines).not.toContain("  + Call stack:");
@@ -700,7 +700,7 @@ describe("formatAllTasks", () => {
         dog.cancel();
       }
     });
-    await expect(runVirtual(main())).rejects.toThrow("watchdog: hung");
+    await expect(runVirtualBare(main())).rejects.toThrow("watchdog: hung");
     const report = normalizeIds(chunks.join(""));
     expect(report).toContain(
       "* Task(name='stuck', id=#2)\n  + Waiting on: Future(id=#4)\n  + Call stack:\n  |   in stuck()\n  + Awaited by: Task(name='Task-N', id=#1)",
@@ -749,7 +749,7 @@ describe("formatAllTasks", () => {
       gate.setResult(undefined);
       yield* prev;
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(depth).toBe(5001);
     const cycles = normalizeIds(report)
       .split("\n")
@@ -765,7 +765,7 @@ describe("formatAllTasks", () => {
     const main = asyncio.coroutine(function* main() {
       asyncio.printAllTasks({ file: { write: (c: string) => chunks.push(c) } });
     });
-    await runVirtual(main());
+    await runVirtualBare(main());
     expect(normalizeIds(chunks.join(""))).toBe(
       "1 pending task\n\n* Task(name='Task-N', id=#1)\n  + Waiting on: running\n  + Call stack:\n  |   in main()\n",
     );

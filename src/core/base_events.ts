@@ -150,6 +150,11 @@ export abstract class BaseEventLoop {
   /** @internal outside work the loop waits for (bridged promises); virtual time holds still */
   _externalPending = 0;
   /**
+   * @internal How a settled outside promise reaches its Future: null (at once) except on a
+   * virtual-time loop that explores schedules, which may deliver it some iterations later.
+   */
+  _deliverOutside: ((deliver: () => void) => void) | null = null;
+  /**
    * @internal Installed sources that can call back at any moment but that the host does
    * not count as pending work (signal handlers: Node lets a process exit while it listens
    * for signals). Change it through {@link _addWakeSource}.
@@ -1068,13 +1073,25 @@ export function bridgePromise<T>(p: PromiseLike<T>, loop: BaseEventLoop): Future
   p.then(
     (value) => {
       uncount();
-      if (!fut.done() && !loop.isClosed()) fut.setResult(value);
+      const delay = loop._deliverOutside;
+      if (delay === null) {
+        if (!fut.done() && !loop.isClosed()) fut.setResult(value);
+      } else {
+        delay(() => {
+          if (!fut.done() && !loop.isClosed()) fut.setResult(value);
+        });
+      }
     },
     (error: unknown) => {
       uncount();
-      if (!fut.done() && !loop.isClosed()) {
-        fut.setException(error ?? new TypeError(`promise rejected with ${error}`));
-      }
+      const settle = (): void => {
+        if (!fut.done() && !loop.isClosed()) {
+          fut.setException(error ?? new TypeError(`promise rejected with ${error}`));
+        }
+      };
+      const delay = loop._deliverOutside;
+      if (delay === null) settle();
+      else delay(settle);
     },
   );
   return fut;

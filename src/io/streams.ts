@@ -54,7 +54,12 @@ import {
 } from "./loop_net.js";
 import { Protocol } from "./protocols.js";
 import type { Server } from "./server.js";
-import { _checkBytes, type Transport, type TransportExtraInfo } from "./transports.js";
+import {
+  _checkBytes,
+  _feedsFromOutside,
+  type Transport,
+  type TransportExtraInfo,
+} from "./transports.js";
 
 /** The default buffer limit of a StreamReader: 64 KiB, as asyncio's. */
 export const DEFAULT_LIMIT = 2 ** 16;
@@ -299,7 +304,7 @@ export class StreamReader {
     const waiter = loop.createFuture<void>();
     this._waiter = waiter;
     // A real socket feeds this reader: a virtual clock must not jump while we wait for it.
-    const external = this._transport !== null;
+    const external = _feedsFromOutside(this._transport);
     if (external) loop._externalPending++;
     try {
       yield* waiter;
@@ -674,11 +679,12 @@ export class StreamReaderProtocol extends Protocol {
     if (!this._paused) return;
     const waiter = this._loop.createFuture<void>();
     this._drainWaiters.push(waiter);
-    this._loop._externalPending++;
+    const external = _feedsFromOutside(this._transport);
+    if (external) this._loop._externalPending++;
     try {
       yield* waiter;
     } finally {
-      this._loop._externalPending--;
+      if (external) this._loop._externalPending--;
       const i = this._drainWaiters.indexOf(waiter);
       if (i >= 0) this._drainWaiters.splice(i, 1);
     }

@@ -95,6 +95,13 @@ export interface LoopResource {
  */
 const resources = new WeakMap<BaseEventLoop, Set<LoopResource>>();
 
+/**
+ * Loops whose resources are watched (the testing harness): each resource tracked on such a
+ * loop is passed to the watcher when it opens, so a test can name where a leaked one was
+ * made. Unwatched loops pay one WeakMap miss per opened resource.
+ */
+const watchers = new WeakMap<BaseEventLoop, (r: LoopResource) => void>();
+
 /** @internal */
 export function _trackResource(loop: BaseEventLoop, r: LoopResource): void {
   let set = resources.get(loop);
@@ -103,6 +110,21 @@ export function _trackResource(loop: BaseEventLoop, r: LoopResource): void {
     resources.set(loop, set);
   }
   set.add(r);
+  watchers.get(loop)?.(r);
+}
+
+/** @internal The resources (servers, transports) still open on `loop`, in opening order. */
+export function _openResources(loop: BaseEventLoop): LoopResource[] {
+  return [...(resources.get(loop) ?? [])];
+}
+
+/** @internal Calls `watcher` with each resource opened on `loop` from now on; null stops. */
+export function _watchResources(
+  loop: BaseEventLoop,
+  watcher: ((r: LoopResource) => void) | null,
+): void {
+  if (watcher === null) watchers.delete(loop);
+  else watchers.set(loop, watcher);
 }
 
 /** @internal */
@@ -122,6 +144,15 @@ export function _closeLoopResources(loop: BaseEventLoop): void {
       // best effort: the loop is gone, there is nobody left to report to
     }
   }
+}
+
+/**
+ * @internal Whether waiting on `t` waits on the outside world (a socket): a virtual clock
+ * then holds still. In-memory and simulated transports (asyncio-ts/testing) mark
+ * themselves `_inLoop`: their data comes through the loop's own timers.
+ */
+export function _feedsFromOutside(t: BaseTransport | null): boolean {
+  return t !== null && (t as { _inLoop?: boolean })._inLoop !== true;
 }
 
 /** @internal Throws a TypeError unless `data` is bytes. */

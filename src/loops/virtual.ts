@@ -18,7 +18,21 @@
  */
 
 import { BaseEventLoop } from "../core/base_events.js";
+import type { TimerEntry } from "../core/handles.js";
 import { type Macrotask, macrotask } from "./macrotask.js";
+
+/**
+ * @internal What a schedule explorer (asyncio-ts/testing's `explore`) plugs into a virtual
+ * loop: it may move each timer's deadline later (never earlier: a timer never fires before
+ * its deadline) and delay the delivery of settled outside promises by whole iterations.
+ * Ready callbacks are never reordered: callSoon stays FIFO.
+ */
+export interface _SchedulePerturber {
+  /** The deadline to file `entry` under, `>= when`. */
+  timer(when: number, entry: TimerEntry): number;
+  /** Runs `deliver` now or some loop iterations later. */
+  outside(deliver: () => void): void;
+}
 
 /**
  * Options of {@link VirtualEventLoop}.
@@ -38,6 +52,21 @@ export interface VirtualEventLoopOptions {
    * anyway; 0.1 by default. `Infinity` waits for outside work for ever.
    */
   outsideWorkPatience?: number;
+  /**
+   * Real seconds the loop must stay idle before the clock jumps to the next timer, as
+   * Trio's `MockClock.autojump_threshold`: 0 (the default) jumps at once; `Infinity` never
+   * jumps, so time moves only through {@link VirtualEventLoop.advance} (a manual clock).
+   */
+  autojumpThreshold?: number;
+}
+
+function thresholdMs(value: unknown, what: string): number {
+  if (typeof value !== "number" || !(value >= 0)) {
+    throw new RangeError(
+      `VirtualEventLoop(): '${what}' must be a number of seconds >= 0: received ${String(value)}`,
+    );
+  }
+  return value === Infinity ? Infinity : Math.min(value * 1000, 2_147_483_647);
 }
 
 /**
@@ -59,6 +88,17 @@ export class VirtualEventLoop extends BaseEventLoop {
   private _now: number;
   /** @internal */
   private readonly _patienceMs: number;
+  /** @internal real ms of idleness before a jump when no outside work is pending */
+  private _autojumpMs: number;
+  /** @internal tasks waiting for every other task to block (waitAllTasksBlocked), FIFO */
+  private readonly _idleWaiters: (() => void)[] = [];
+  /** @internal the schedule explorer's hook; null on an ordinary run */
+  private _perturber: _SchedulePerturber | null = null;
+  /**
+   * @internal Called when the loop goes idle with nothing that can move it on: no timer,
+   * no outside work (the testing harness's deadlock check; real I/O may still come).
+   */
+  _onStall: (() => void) | null = null;
   /** @internal How the host gives control back: `setImmediate` where there is one. */
   private readonly _wakeup: Macrotask = macrotask(
     () => this._onImmediate(),
@@ -91,13 +131,55 @@ export class VirtualEventLoop extends BaseEventLoop {
       );
     }
     this._now = start;
-    const patience = options.outsideWorkPatience ?? 0.1;
-    if (typeof patience !== "number" || !(patience >= 0)) {
-      throw new RangeError(
-        `VirtualEventLoop(): 'outsideWorkPatience' must be a number of seconds >= 0: received ${String(patience)}`,
-      );
+    this._patienceMs = thresholdMs(options.outsideWorkPatience ?? 0.1, "outsideWorkPatience");
+    this._autojumpMs = thresholdMs(options.autojumpThreshold ?? 0, "autojumpThreshold");
+  }
+
+  /**
+   * Real seconds the loop stays idle before the clock jumps (see
+   * {@link VirtualEventLoopOptions.autojumpThreshold}); settable while the loop runs.
+   *
+   * @example
+   * ```ts
+   * const loop = asyncio.getRunningLoop() as asyncio.VirtualEventLoop;
+   * loop.autojumpThreshold = Infinity; // manual clock: only advance() moves time
+   * ```
+   */
+  get autojumpThreshold(): number {
+    return this._autojumpMs === Infinity ? Infinity : this._autojumpMs / 1000;
+  }
+
+  set autojumpThreshold(seconds: number) {
+    this._autojumpMs = thresholdMs(seconds, "autojumpThreshold");
+    if (this.isRunning() && !this._jumpAnyway) {
+      this._clearPatience();
+      this._arm();
     }
-    this._patienceMs = patience === Infinity ? Infinity : Math.min(patience * 1000, 2_147_483_647);
+  }
+
+  /**
+   * @internal Calls `wake` once every task is blocked: nothing ready, no timer due. Waiters
+   * are woken one at a time, first come first served, before the clock may jump.
+   */
+  _onAllBlocked(wake: () => void): () => void {
+    this._idleWaiters.push(wake);
+    return () => {
+      const i = this._idleWaiters.indexOf(wake);
+      if (i >= 0) this._idleWaiters.splice(i, 1);
+    };
+  }
+
+  /** @internal Installs (or, with null, removes) a schedule explorer's perturbations. */
+  _setPerturber(perturber: _SchedulePerturber | null): void {
+    this._perturber = perturber;
+    this._deliverOutside =
+      perturber === null ? null : (deliver: () => void) => perturber.outside(deliver);
+  }
+
+  /** @internal */
+  override _pushTimer(entry: TimerEntry, when: number): void {
+    const p = this._perturber;
+    super._pushTimer(entry, p === null ? when : p.timer(when, entry));
   }
 
   /** The virtual clock, in seconds. */
@@ -121,7 +203,20 @@ export class VirtualEventLoop extends BaseEventLoop {
 
   /** @internal */
   protected override _idleJump(): boolean {
-    if (this._externalPending > 0 && !this._jumpAnyway) return false;
+    const waiter = this._idleWaiters.shift();
+    if (waiter !== undefined) {
+      waiter();
+      return true;
+    }
+    if (
+      this._onStall !== null &&
+      this._externalPending === 0 &&
+      this._nextTimerWhen() === undefined
+    ) {
+      this._onStall();
+      return false;
+    }
+    if (!this._jumpAnyway && (this._externalPending > 0 || this._autojumpMs > 0)) return false;
     this._jumpAnyway = false;
     const next = this._nextTimerWhen();
     if (next === undefined) return false;
@@ -135,13 +230,16 @@ export class VirtualEventLoop extends BaseEventLoop {
   }
 
   /** @internal */
-  protected _requestTimer(_when: number): void {
+  protected _requestTimer(when: number): void {
     // Time jumps as soon as nothing but outside work is pending; while outside work is
     // pending, its settling wakes the loop through callSoon — or, if it does not come
-    // within the patience, the clock jumps anyway.
-    if (this._externalPending === 0) this._requestImmediate();
-    else if (this._patienceTimer === null && Number.isFinite(this._patienceMs)) {
-      this._patienceTimer = setTimeout(this._onPatienceExhausted, this._patienceMs);
+    // within the patience, the clock jumps anyway. An autojump threshold makes the loop
+    // wait that long, idle, before any jump; a timer already due (advance()) runs now.
+    const waitMs =
+      this._externalPending === 0 ? this._autojumpMs : Math.max(this._patienceMs, this._autojumpMs);
+    if (waitMs === 0 || when <= this._now) this._requestImmediate();
+    else if (this._patienceTimer === null && Number.isFinite(waitMs)) {
+      this._patienceTimer = setTimeout(this._onPatienceExhausted, waitMs);
     }
   }
 

@@ -1,0 +1,587 @@
+/**
+ * The race finder: runs a coroutine body under many schedules that asyncio itself could
+ * produce when the world's timing differs, and reports the first one that fails with the
+ * seed that replays it and the fewest perturbations that still make it fail.
+ *
+ * What may change between schedules, and why asyncio allows it:
+ * - a timer fires up to `jitter` seconds after its deadline (never before): real clocks
+ *   and busy loops make timers late, so timers with the same or close deadlines run in
+ *   either order, and a sleep may end after a timeout due at the same moment;
+ * - an outside promise (a bridged Promise, a thread's result) settles up to
+ *   `outsideDelay` loop iterations later than it did: real I/O arrives whenever it does;
+ * - with `eagerTasks`, a task's first step runs eagerly inside `createTask()` or on the
+ *   next iteration — only for code that declares it works under either task factory.
+ *
+ * What never changes: callbacks scheduled with `callSoon` (and so task steps, done
+ * callbacks, `sleep(0)`) run in FIFO order, and a timer never fires before its deadline.
+ *
+ * @module
+ */
+
+import type * as FastCheck from "fast-check";
+import type { BaseEventLoop } from "../core/base_events.js";
+import type { Coroutine } from "../core/coroutines.js";
+import { describe } from "../core/coroutines.js";
+import type { TimerEntry } from "../core/handles.js";
+import { Task } from "../core/tasks.js";
+import { type _SchedulePerturber, VirtualEventLoop } from "../loops/virtual.js";
+import { _runTestWith, type TestOptions } from "./harness.js";
+import { deriveSeed, mulberry32, type Random } from "./random.js";
+
+/**
+ * Options of {@link explore}.
+ *
+ * @example
+ * ```ts
+ * await explore(body, { runs: 1000, seed: 42, jitter: 0.005 });
+ * ```
+ */
+export interface ExploreOptions {
+  /** How many schedules to try; 100 by default. */
+  runs?: number;
+  /**
+   * The seed of the first schedule (the others derive from it); 1 by default. A failure
+   * reports the seed of the failing schedule: `{ seed, runs: 1 }` runs exactly it again.
+   */
+  seed?: number;
+  /** The most a timer may fire after its deadline, in loop seconds; 0.001 by default. */
+  jitter?: number;
+  /** The most loop iterations an outside completion may be delayed; 3 by default. */
+  outsideDelay?: number;
+  /** Also choose per task between an eager and a lazy first step; false by default. */
+  eagerTasks?: boolean;
+  /**
+   * Replay only these perturbations (by number, as a failure's trace lists them) of the
+   * schedule of `seed` — how a shrunk schedule is replayed.
+   */
+  perturbations?: readonly number[];
+  /** Reduce a failing schedule to the fewest perturbations that still fail; true by default. */
+  shrink?: boolean;
+  /** The most extra runs shrinking may take; 200 by default. */
+  shrinkRuns?: number;
+  /**
+   * Options of each run's test harness (timeout, allowReports, fixtures …): leaks and
+   * deadlocks fail a schedule as they fail a test. `loop` must make a VirtualEventLoop
+   * (a SimulatedLoop, for instance); a plain one by default.
+   */
+  test?: TestOptions;
+}
+
+/**
+ * One perturbation a schedule applied, as the trace of a failure lists it.
+ *
+ * @example
+ * ```ts
+ * const p: Perturbation = { index: 3, time: 0.005, description: "timer …" };
+ * ```
+ */
+export interface Perturbation {
+  /** Its number among the schedule's choice points (what `perturbations` takes). */
+  index: number;
+  /** The loop time at which it was decided. */
+  time: number;
+  /** What changed, in words. */
+  description: string;
+}
+
+/**
+ * What {@link explore} resolves with when every schedule passed.
+ *
+ * @example
+ * ```ts
+ * const { runs, seed } = await explore(body, { runs: 200 });
+ * ```
+ */
+export interface ExploreResult {
+  /** Schedules run. */
+  runs: number;
+  /** The first seed. */
+  seed: number;
+  /** Choice points seen, over all runs. */
+  choicePoints: number;
+  /** Perturbations applied, over all runs. */
+  perturbations: number;
+}
+
+/**
+ * The extra fields of the error {@link explore} rejects with (the body's own error, with
+ * these added and the seed in its message).
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await explore(body);
+ * } catch (e) {
+ *   const { seed, run } = e as ExploreFailure;
+ *   await explore(body, { seed, runs: 1 }); // the same failure again
+ * }
+ * ```
+ */
+export interface ExploreFailure {
+  /** The seed of the failing schedule. */
+  seed: number;
+  /** Which run (1-based) failed: how many schedules it took to find the race. */
+  run: number;
+  /** The fewest perturbations of that schedule found to still fail. */
+  perturbations: Perturbation[];
+  /** How many perturbations the failing schedule had before shrinking. */
+  perturbationsBeforeShrinking: number;
+  /** The readable trace: seed, replay options, the perturbations. */
+  schedule: string;
+}
+
+interface Settings {
+  jitter: number;
+  outsideDelay: number;
+  eagerTasks: boolean;
+}
+
+/**
+ * The choices of one schedule. Every choice point draws the same random numbers whether
+ * or not it is perturbed, so that dropping one perturbation (when shrinking) leaves the
+ * others' values as they were.
+ */
+class Schedule implements _SchedulePerturber {
+  points = 0;
+  readonly applied: Perturbation[] = [];
+  private readonly random: Random;
+  private readonly rate: number;
+
+  constructor(
+    private readonly loop: BaseEventLoop,
+    seed: number,
+    private readonly settings: Settings,
+    private readonly only: ReadonlySet<number> | null,
+    rate?: number,
+  ) {
+    this.random = mulberry32(seed);
+    // Each schedule perturbs its own share of the choice points: some runs change a
+    // little, some a lot ("swarm testing" finds more than one fixed rate).
+    this.rate = rate ?? this.random();
+  }
+
+  private choose(): [on: boolean, u: number, index: number] {
+    const index = this.points++;
+    const u1 = this.random();
+    const u2 = this.random();
+    const on = this.only === null ? u1 < this.rate : this.only.has(index);
+    return [on, u2, index];
+  }
+
+  timer(when: number, entry?: TimerEntry): number {
+    const [on, u, index] = this.choose();
+    if (!on || this.settings.jitter === 0) return when;
+    // Strictly later, so that it also moves behind a timer due at exactly `when`.
+    const late = Math.max(u * this.settings.jitter, 1e-9);
+    this.applied.push({
+      index,
+      time: this.loop.time(),
+      description: `${describeTimer(entry)} due at ${fmt(when)} fires ${fmt(late)} s late`,
+    });
+    return when + late;
+  }
+
+  outside(deliver: () => void): void {
+    const [on, u, index] = this.choose();
+    if (!on || this.settings.outsideDelay === 0) {
+      deliver();
+      return;
+    }
+    const n = 1 + Math.floor(u * this.settings.outsideDelay);
+    this.applied.push({
+      index,
+      time: this.loop.time(),
+      description: `an outside completion arrives ${n} iteration(s) later`,
+    });
+    const loop = this.loop;
+    const step = (left: number): void => {
+      if (left === 0) deliver();
+      else loop.callSoon(step, left - 1);
+    };
+    step(n);
+  }
+
+  eager(name: () => string): boolean {
+    const [on, , index] = this.choose();
+    if (on) {
+      this.applied.push({
+        index,
+        time: this.loop.time(),
+        description: `task ${name()} takes its first step eagerly, inside createTask()`,
+      });
+    }
+    return on;
+  }
+}
+
+function describeTimer(entry: TimerEntry | undefined): string {
+  if (entry instanceof Task) {
+    const coro = /coro=<([^>]*)>/.exec(String(entry))?.[1];
+    return `the sleep of task '${entry.getName()}'${coro === undefined ? "" : ` (${coro})`}`;
+  }
+  if (entry === undefined) return "a timer";
+  return `timer ${String(entry)}`;
+}
+
+function fmt(x: number): string {
+  return Number.isInteger(x) ? String(x) : x.toPrecision(6).replace(/\.?0+$/, "");
+}
+
+interface Outcome {
+  failed: boolean;
+  error: unknown;
+  schedule: Schedule;
+}
+
+async function runSchedule(
+  body: () => Coroutine<unknown>,
+  seed: number,
+  settings: Settings,
+  only: ReadonlySet<number> | null,
+  testOptions: TestOptions,
+  recordSites: boolean,
+): Promise<Outcome> {
+  let schedule: Schedule | null = null;
+  try {
+    await _runTestWith(
+      body,
+      { deadlockAfter: 0, recordSites, ...testOptions },
+      {
+        setup(loop) {
+          checkVirtual(loop);
+          const s = new Schedule(loop, seed, settings, only);
+          schedule = s;
+          (loop as VirtualEventLoop)._setPerturber(s);
+          if (settings.eagerTasks) installEagerChoice(loop, s);
+        },
+      },
+    );
+    return { failed: false, error: undefined, schedule: schedule as unknown as Schedule };
+  } catch (error) {
+    if (schedule === null) throw error; // the harness failed before the run: not a race
+    return { failed: true, error, schedule };
+  }
+}
+
+function checkVirtual(loop: BaseEventLoop): void {
+  if (!(loop instanceof VirtualEventLoop)) {
+    throw new TypeError(
+      `explore(): the loop must be a VirtualEventLoop (or a subclass such as SimulatedLoop): received ${String(loop)}`,
+    );
+  }
+}
+
+function installEagerChoice(loop: BaseEventLoop, s: Schedule): void {
+  const inner = loop.getTaskFactory();
+  let first = true;
+  loop.setTaskFactory((lp, coro, opts) => {
+    // The main task starts the loop: it is never eager.
+    const main = first;
+    first = false;
+    const eagerStart =
+      opts.eagerStart ?? (main ? false : s.eager(() => String(opts.name ?? "(unnamed)")));
+    const o = { ...opts, eagerStart };
+    return inner === null ? new Task(coro, { ...o, loop: lp }) : inner(lp, coro, o);
+  });
+}
+
+function sameFailure(a: unknown, b: unknown): boolean {
+  if (a instanceof Error && b instanceof Error) return a.constructor === b.constructor;
+  return typeof a === typeof b;
+}
+
+function checkCount(value: unknown, what: string, min: number): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !Number.isInteger(value) || value < min) {
+    throw new RangeError(
+      `explore(): '${what}' must be an integer >= ${min}: received ${describe(value)}`,
+    );
+  }
+}
+
+function checkOptions(body: unknown, options: ExploreOptions): void {
+  if (typeof body !== "function") {
+    throw new TypeError(
+      `explore(): 'body' must be a generator function (it is called once per schedule): received ${describe(body)}`,
+    );
+  }
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(`explore(): 'options' must be an object: received ${describe(options)}`);
+  }
+  checkCount(options.runs, "runs", 1);
+  checkCount(options.outsideDelay, "outsideDelay", 0);
+  checkCount(options.shrinkRuns, "shrinkRuns", 0);
+  if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0)) {
+    throw new RangeError(
+      `explore(): 'seed' must be an integer >= 0: received ${describe(options.seed)}`,
+    );
+  }
+  const j = options.jitter;
+  if (j !== undefined && !(typeof j === "number" && j >= 0 && Number.isFinite(j))) {
+    throw new RangeError(
+      `explore(): 'jitter' must be a finite number of seconds >= 0: received ${describe(j)}`,
+    );
+  }
+  const p = options.perturbations;
+  if (p !== undefined && (!Array.isArray(p) || !p.every((i) => Number.isInteger(i) && i >= 0))) {
+    throw new TypeError(
+      `explore(): 'perturbations' must be an array of integers >= 0: received ${describe(p)}`,
+    );
+  }
+}
+
+/**
+ * Runs `body` (a generator function, called afresh for each schedule) on a fresh
+ * virtual-time loop under `runs` different schedules, each one a way asyncio could have
+ * run it had the world's timing differed (see the module notes). Each run goes through
+ * the test harness, so a leaked task, a lost exception or a deadlock fails a schedule too.
+ *
+ * Resolves with counts when every schedule passed. Rejects, at the first schedule that
+ * fails, with the body's own error, annotated (see {@link ExploreFailure}): `seed` (also
+ * in the message) replays it with `{ seed, runs: 1 }`; the trace lists the fewest
+ * perturbations of it that still fail, replayable with `{ seed, runs: 1, perturbations }`.
+ *
+ * Errors: `TypeError` / `RangeError` for a bad body or option, at the call.
+ *
+ * @example
+ * ```ts
+ * it("transfers never create money", () =>
+ *   explore(function* () {
+ *     const bank = new Bank({ alice: 100 });
+ *     yield* asyncio.gather(bank.transfer("alice", "bob", 80), bank.transfer("alice", "carol", 80));
+ *     expect(bank.total()).toBe(100);
+ *   }, { runs: 1000 }));
+ * ```
+ */
+export async function explore(
+  body: () => Coroutine<unknown>,
+  options: ExploreOptions = {},
+): Promise<ExploreResult> {
+  checkOptions(body, options);
+  const runs = options.runs ?? 100;
+  const base = options.seed ?? 1;
+  const settings: Settings = {
+    jitter: options.jitter ?? 0.001,
+    outsideDelay: options.outsideDelay ?? 3,
+    eagerTasks: options.eagerTasks ?? false,
+  };
+  const only = options.perturbations === undefined ? null : new Set(options.perturbations);
+  const testOptions = options.test ?? {};
+  let choicePoints = 0;
+  let perturbations = 0;
+  for (let i = 0; i < runs; i++) {
+    const seed = i === 0 ? base : deriveSeed(base, i);
+    const out = await runSchedule(body, seed, settings, only, testOptions, false);
+    choicePoints += out.schedule.points;
+    perturbations += out.schedule.applied.length;
+    if (!out.failed) continue;
+    const before = out.schedule.applied.length;
+    let kept = out.schedule.applied.map((p) => p.index);
+    if (options.shrink !== false && only === null) {
+      kept = await shrink(
+        body,
+        seed,
+        settings,
+        testOptions,
+        out.error,
+        kept,
+        options.shrinkRuns ?? 200,
+      );
+    }
+    // The shrunk schedule once more, recording where tasks were made, for the trace.
+    const final = await runSchedule(body, seed, settings, new Set(kept), testOptions, true);
+    const trace = final.failed ? final.schedule.applied : out.schedule.applied;
+    throw annotate(out.error, { seed, run: i + 1, runs, before, trace, options });
+  }
+  return { runs, seed: base, choicePoints, perturbations };
+}
+
+/**
+ * Delta debugging over the applied perturbations: drop halves, then quarters, … then
+ * single ones, keeping each drop after which the schedule still fails the same way.
+ */
+async function shrink(
+  body: () => Coroutine<unknown>,
+  seed: number,
+  settings: Settings,
+  testOptions: TestOptions,
+  error: unknown,
+  kept: number[],
+  budget: number,
+): Promise<number[]> {
+  let chunk = Math.max(1, Math.floor(kept.length / 2));
+  while (budget > 0 && kept.length > 0) {
+    let removedAny = false;
+    for (let start = 0; start < kept.length && budget > 0; ) {
+      const trial = [...kept.slice(0, start), ...kept.slice(start + chunk)];
+      budget--;
+      const out = await runSchedule(body, seed, settings, new Set(trial), testOptions, false);
+      if (out.failed && sameFailure(out.error, error)) {
+        kept = trial;
+        removedAny = true;
+      } else {
+        start += chunk;
+      }
+    }
+    if (chunk === 1 && !removedAny) break;
+    if (!removedAny) chunk = Math.max(1, Math.floor(chunk / 2));
+  }
+  return kept;
+}
+
+function annotate(
+  error: unknown,
+  info: {
+    seed: number;
+    run: number;
+    runs: number;
+    before: number;
+    trace: Perturbation[];
+    options: ExploreOptions;
+  },
+): Error {
+  const { seed, run, runs, before, trace, options } = info;
+  const replayExtra = [
+    options.jitter === undefined ? "" : `, jitter: ${options.jitter}`,
+    options.outsideDelay === undefined ? "" : `, outsideDelay: ${options.outsideDelay}`,
+    options.eagerTasks ? ", eagerTasks: true" : "",
+  ].join("");
+  const shown = trace.slice(0, 30);
+  const lines = [
+    `explore(): schedule ${run} of ${runs} failed, seed ${seed}`,
+    `  replay it: explore(body, { seed: ${seed}, runs: 1${replayExtra} })`,
+    trace.length === 0
+      ? "  it fails with no perturbation at all: the plain schedule fails"
+      : `  ${trace.length} perturbation(s) of ${before} suffice: explore(body, { seed: ${seed}, runs: 1${replayExtra}, perturbations: [${trace.map((p) => p.index).join(", ")}] })`,
+    ...shown.map((p) => `  #${p.index} at t=${fmt(p.time)}: ${p.description}`),
+    ...(trace.length > shown.length ? [`  … ${trace.length - shown.length} more`] : []),
+  ];
+  const schedule = lines.join("\n");
+  let e: Error;
+  if (error instanceof Error && Object.isExtensible(error)) {
+    e = error;
+    const original = e.message;
+    try {
+      e.message = `${original} [seed ${seed}]\n${schedule}`;
+      if (typeof e.stack === "string") {
+        const i = e.stack.indexOf(original);
+        if (i >= 0) e.stack = e.stack.slice(0, i) + e.message + e.stack.slice(i + original.length);
+      }
+    } catch {
+      e = new Error(`${String(error)} [seed ${seed}]\n${schedule}`, { cause: error });
+    }
+  } else {
+    e = new Error(`${String(error)} [seed ${seed}]\n${schedule}`, { cause: error });
+  }
+  Object.assign(e, {
+    seed,
+    run,
+    perturbations: trace,
+    perturbationsBeforeShrinking: before,
+    schedule,
+  } satisfies ExploreFailure);
+  return e;
+}
+
+/**
+ * A schedule that fast-check chooses, for properties over inputs and schedules together:
+ * fast-check picks the seed and the share of perturbed choice points, and shrinks a
+ * failure towards fewer perturbations along with the inputs. Get one from
+ * {@link scheduleArbitrary}.
+ *
+ * @example
+ * ```ts
+ * const s: ExploreSchedule = ...;
+ * await s.run(function* () { yield* asyncio.sleep(1); });
+ * ```
+ */
+export interface ExploreSchedule {
+  readonly seed: number;
+  /** The share of choice points perturbed, 0 … 1. */
+  readonly rate: number;
+  /** Runs `body` under this schedule; rejects as {@link explore} does (without shrinking). */
+  run(body: () => Coroutine<unknown>): Promise<void>;
+}
+
+class ChosenSchedule implements ExploreSchedule {
+  constructor(
+    readonly seed: number,
+    readonly rate: number,
+    private readonly options: Omit<ExploreOptions, "runs" | "seed" | "perturbations">,
+  ) {}
+
+  async run(body: () => Coroutine<unknown>): Promise<void> {
+    checkOptions(body, this.options);
+    const settings: Settings = {
+      jitter: this.options.jitter ?? 0.001,
+      outsideDelay: this.options.outsideDelay ?? 3,
+      eagerTasks: this.options.eagerTasks ?? false,
+    };
+    let schedule: Schedule | null = null;
+    try {
+      await _runTestWith(
+        body,
+        { deadlockAfter: 0, recordSites: false, ...this.options.test },
+        {
+          setup: (loop) => {
+            checkVirtual(loop);
+            schedule = new Schedule(loop, this.seed, settings, null, this.rate);
+            (loop as VirtualEventLoop)._setPerturber(schedule);
+            if (settings.eagerTasks) installEagerChoice(loop, schedule);
+          },
+        },
+      );
+    } catch (error) {
+      const s = schedule as Schedule | null;
+      if (s === null) throw error;
+      throw annotate(error, {
+        seed: this.seed,
+        run: 1,
+        runs: 1,
+        before: s.applied.length,
+        trace: s.applied,
+        options: this.options,
+      });
+    }
+  }
+
+  toString(): string {
+    return `Schedule(seed=${this.seed}, rate=${fmt(this.rate)})`;
+  }
+}
+
+/**
+ * A fast-check arbitrary of schedules: pass fast-check itself (asyncio-ts does not import
+ * it; it is an optional peer dependency). Shrinking moves towards schedules with fewer
+ * perturbations (a lower rate), together with the property's other inputs.
+ *
+ * Errors: `TypeError` unless `fc` is the fast-check module; `RangeError` for bad options.
+ *
+ * @example
+ * ```ts
+ * import fc from "fast-check";
+ * await fc.assert(
+ *   fc.asyncProperty(fc.integer({ min: 1, max: 100 }), scheduleArbitrary(fc), (amount, schedule) =>
+ *     schedule.run(function* () {
+ *       const bank = new Bank({ alice: 100 });
+ *       yield* asyncio.gather(bank.transfer("alice", "bob", amount), bank.transfer("alice", "eve", amount));
+ *       expect(bank.total()).toBe(100);
+ *     }),
+ *   ),
+ * );
+ * ```
+ */
+export function scheduleArbitrary(
+  fc: Pick<typeof FastCheck, "record" | "nat" | "double">,
+  options: Omit<ExploreOptions, "runs" | "seed" | "perturbations" | "shrink" | "shrinkRuns"> = {},
+): FastCheck.Arbitrary<ExploreSchedule> {
+  if (fc === null || typeof fc !== "object" || typeof fc.record !== "function") {
+    throw new TypeError(
+      `scheduleArbitrary(): 'fc' must be the fast-check module (import fc from "fast-check"): received ${describe(fc)}`,
+    );
+  }
+  checkOptions(function* () {}, options);
+  return fc
+    .record({ seed: fc.nat(), rate: fc.double({ min: 0, max: 1, noNaN: true }) })
+    .map((v): ExploreSchedule => new ChosenSchedule(v.seed, v.rate, options));
+}

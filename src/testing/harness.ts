@@ -1,0 +1,680 @@
+/**
+ * Coroutine tests: a test body is a `function*`, run on a fresh loop (virtual time by
+ * default), and the test fails when it leaves something behind — a task still pending, an
+ * exception nobody retrieved, a callback that raised, a server or transport still open —
+ * naming the task or resource and the line that created it.
+ *
+ * Works with any runner that takes a function returning a Promise (Vitest, `node:test`,
+ * Jest, Mocha): `it("name", asyncioTest(function* () { … }))`.
+ *
+ * @module
+ */
+
+import { asyncWith } from "../contextlib.js";
+import type { BaseEventLoop } from "../core/base_events.js";
+import type { Coroutine } from "../core/coroutines.js";
+import { describe } from "../core/coroutines.js";
+import { CancelledError, DeadlockError, TimeoutError } from "../core/exceptions.js";
+import type { Future } from "../core/futures.js";
+import type { ExceptionContext } from "../core/handles.js";
+import { Task } from "../core/tasks.js";
+// Tests get the loops with I/O; the checks below accept any virtual loop (the portable one too).
+import { VirtualEventLoop as IOVirtualEventLoop, NodeEventLoop } from "../io/loop_io.js";
+import { _openResources, _watchResources, type LoopResource } from "../io/transports.js";
+import { VirtualEventLoop, type VirtualEventLoopOptions } from "../loops/virtual.js";
+import { run } from "../runners.js";
+import { currentTask, sleep } from "../tasks.js";
+import { timeout } from "../timeouts.js";
+
+/**
+ * A resource set up before a test body and torn down after it — even when the body
+ * fails, is cancelled or times out — as pytest's yield fixtures and Vitest's `use`
+ * fixtures. Make one with {@link fixture}.
+ *
+ * @example
+ * ```ts
+ * const server = fixture(function* (use: Use<asyncio.Server>) {
+ *   const s = yield* asyncio.startServer(echo, "127.0.0.1", 0);
+ *   try {
+ *     yield* use(s);
+ *   } finally {
+ *     s.close();
+ *     yield* s.waitClosed();
+ *   }
+ * });
+ * ```
+ */
+export interface Fixture<T> {
+  /** The name failures use. */
+  readonly name: string;
+  /** @internal */
+  readonly _body: (use: Use<T>) => Coroutine<void>;
+}
+
+/**
+ * What a fixture body calls with its value: the test body runs while `yield* use(value)`
+ * waits; it returns when the test body has ended (whatever the outcome).
+ *
+ * @example
+ * ```ts
+ * const numbers = fixture(function* (use: Use<number[]>) {
+ *   yield* use([1, 2, 3]);
+ * });
+ * ```
+ */
+export type Use<T> = (value: T) => Coroutine<void>;
+
+/**
+ * Fixtures by the name the test body receives them under.
+ *
+ * @example
+ * ```ts
+ * const fixtures: Fixtures = { numbers: fixture(function* (use: Use<number[]>) { yield* use([1, 2]); }) };
+ * ```
+ */
+export type Fixtures = Record<string, Fixture<unknown>>;
+
+/**
+ * The values a test body receives for `F`.
+ *
+ * @example
+ * ```ts
+ * type V = FixtureValues<{ n: Fixture<number> }>; // { n: number }
+ * ```
+ */
+export type FixtureValues<F extends Fixtures> = {
+  [K in keyof F]: F[K] extends Fixture<infer T> ? T : never;
+};
+
+/**
+ * Makes a fixture from a body that sets up, calls `yield* use(value)`, and tears down
+ * after `use` returns (put the teardown in `finally`, or it is skipped when the test fails),
+ * or from a `{ setup, teardown }` pair (teardown always runs once setup succeeded).
+ *
+ * Errors: `TypeError` if `body` is neither. A fixture whose body returns without calling
+ * `use`, or raises, fails the test naming the fixture.
+ *
+ * @example
+ * ```ts
+ * const queue = fixture({
+ *   setup: function* () { return new asyncio.Queue<number>(); },
+ *   teardown: function* (q) { q.shutdown(); },
+ * });
+ * it("puts", asyncioTest({ fixtures: { queue } }, function* ({ queue }) {
+ *   yield* queue.put(1);
+ * }));
+ * ```
+ */
+export function fixture<T>(
+  body:
+    | ((use: Use<T>) => Coroutine<void>)
+    | { setup: () => Coroutine<T>; teardown?: (value: T) => Coroutine<void> },
+  name?: string,
+): Fixture<T> {
+  if (typeof body === "function") {
+    return { name: name ?? (body.name || "fixture"), _body: body };
+  }
+  if (body === null || typeof body !== "object" || typeof body.setup !== "function") {
+    throw new TypeError(
+      `fixture(): 'body' must be a generator function taking use, or { setup, teardown }: received ${describe(body)}`,
+    );
+  }
+  const { setup, teardown } = body;
+  return {
+    name: name ?? (setup.name && setup.name !== "setup" ? setup.name : "fixture"),
+    *_body(use) {
+      const value = yield* setup();
+      try {
+        yield* use(value);
+      } finally {
+        if (teardown !== undefined) yield* teardown(value);
+      }
+    },
+  };
+}
+
+/**
+ * Which loop a test runs on: the virtual-time loop, Node's real loop, or a factory.
+ *
+ * @example
+ * ```ts
+ * const loop: TestLoop = "real"; // or "virtual", or () => new MyLoop()
+ * it("talks to a real server", asyncioTest({ loop }, function* () {}));
+ * ```
+ */
+export type TestLoop = "virtual" | "real" | (() => BaseEventLoop);
+
+/**
+ * Options of {@link asyncioTest} and {@link runTest}.
+ *
+ * @example
+ * ```ts
+ * it("talks to the network", asyncioTest({ loop: "real", realTimeout: 2 }, function* () {
+ *   const [r, w] = yield* asyncio.openConnection("127.0.0.1", port);
+ *   w.close();
+ * }));
+ * ```
+ */
+export interface TestOptions<F extends Fixtures = Fixtures> {
+  /** `"virtual"` (default): VirtualEventLoop; `"real"`: NodeEventLoop; or a loop factory. */
+  loop?: TestLoop;
+  /** Options of the VirtualEventLoop (when `loop` is `"virtual"`). */
+  virtual?: VirtualEventLoopOptions;
+  /** Fixtures set up before the body, in order, and torn down after it, in reverse. */
+  fixtures?: F;
+  /**
+   * Fails the test with `TimeoutError` after this many seconds of loop time — virtual
+   * seconds on the virtual loop — counted from the start of fixture setup.
+   */
+  timeout?: number;
+  /** Fails the test after this many real (wall-clock) seconds, on any loop. */
+  realTimeout?: number;
+  /** Runs the loop in debug mode (slow callbacks, swallowed cancellations reported). */
+  debug?: boolean;
+  /**
+   * Exception-handler reports the test expects: `true` accepts all, a function accepts
+   * those it returns true for. Others fail the test. Default: none accepted.
+   */
+  allowReports?: boolean | ((context: ExceptionContext) => boolean);
+  /** Do not fail when tasks are still pending at the end (they are cancelled). */
+  allowPending?: boolean;
+  /** Do not fail when servers or transports are still open at the end (they are closed). */
+  allowOpenResources?: boolean;
+  /**
+   * Record where each task and resource is created, to name it in a failure; true by
+   * default (it captures a stack trace per task: turn it off for tests that create
+   * hundreds of thousands).
+   */
+  recordSites?: boolean;
+  /**
+   * Real seconds the virtual loop may sit idle with no timer and no outside work before
+   * the test fails as deadlocked (every task waits for something nothing will do);
+   * 1 by default, `Infinity` to wait for ever (real I/O the loop cannot see, such as a
+   * subprocess, may still wake it).
+   */
+  deadlockAfter?: number;
+}
+
+/** @internal What the explorer adds to a test run. */
+export interface _RunHooks {
+  /** Called with the fresh loop, after the harness set it up. */
+  setup?: (loop: BaseEventLoop) => void;
+  /** Leave the loop's task factory alone (no per-test task names, no creation sites). */
+  plainTasks?: boolean;
+}
+
+/**
+ * What {@link runTest} resolves with.
+ *
+ * @example
+ * ```ts
+ * const { result, elapsed } = await runTest(function* () {
+ *   yield* asyncio.sleep(3600);
+ *   return "done";
+ * });
+ * // result "done", elapsed 3600
+ * ```
+ */
+export interface TestRun<T> {
+  /** What the body returned. */
+  result: T;
+  /** Loop seconds from the start to the end of the body (virtual seconds on the virtual loop). */
+  elapsed: number;
+  /** The exception-handler reports the test accepted (see `allowReports`). */
+  reports: ExceptionContext[];
+  /** The loop the test ran on (closed). */
+  loop: BaseEventLoop;
+}
+
+/**
+ * The test left something behind: `problems` lists each pending task, unretrieved
+ * exception, callback error or open resource, with where it was created.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await runTest(function* () { asyncio.createTask(asyncio.sleep(10)); });
+ * } catch (e) {
+ *   if (e instanceof LeakError) console.log(e.problems);
+ * }
+ * ```
+ */
+export class LeakError extends Error {
+  /** One line (or a few) per thing left behind. */
+  readonly problems: readonly string[];
+
+  constructor(problems: readonly string[]) {
+    super(
+      `the test left ${problems.length === 1 ? "a problem" : `${problems.length} problems`} behind:\n${problems.map((p) => `  - ${p}`).join("\n")}`,
+    );
+    this.name = "LeakError";
+    this.problems = problems;
+  }
+}
+
+/** The directory this library's code lives in: frames inside it are not "where created". */
+const LIBRARY_DIR = new URL("..", import.meta.url);
+
+function isLibraryFrame(line: string): boolean {
+  return (
+    line.includes(LIBRARY_DIR.href) ||
+    line.includes(LIBRARY_DIR.pathname) ||
+    line.includes("node:internal") ||
+    line.includes("/node_modules/") ||
+    !line.includes(":")
+  );
+}
+
+/** The first stack frame of `site` outside the library, as "file:line:column". */
+function creationSite(site: Error): string {
+  const lines = (site.stack ?? "").split("\n").slice(1);
+  for (const line of lines) {
+    if (isLibraryFrame(line)) continue;
+    const m = /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(line.trim());
+    if (m?.[1] !== undefined) return m[1].replace(/^file:\/\//, "");
+  }
+  return "an unknown place";
+}
+
+function makeLoop(options: TestOptions<Fixtures>): BaseEventLoop {
+  const kind = options.loop ?? "virtual";
+  if (kind === "virtual") return new IOVirtualEventLoop(options.virtual);
+  if (kind === "real") return new NodeEventLoop();
+  if (typeof kind === "function") return kind();
+  throw new TypeError(
+    `asyncioTest(): 'loop' must be "virtual", "real" or a loop factory: received ${describe(kind)}`,
+  );
+}
+
+function checkSeconds(value: unknown, what: string): void {
+  if (value === undefined) return;
+  if (typeof value !== "number" || !(value > 0)) {
+    throw new RangeError(
+      `asyncioTest(): '${what}' must be a number of seconds > 0: received ${describe(value)}`,
+    );
+  }
+}
+
+function resourceName(r: LoopResource): string {
+  const s = String(r);
+  return s === "[object Object]" ? `<${r.constructor.name}>` : s;
+}
+
+/**
+ * Runs `body` as the main task of a fresh loop (virtual time unless `options.loop` says
+ * otherwise), with its fixtures, and checks what it left behind. Resolves with the body's
+ * result; rejects with the body's own error, a `TimeoutError` for a timeout, or a
+ * {@link LeakError} naming each leftover task, unretrieved exception, callback error and
+ * open resource, with where it was created. Leftover tasks are cancelled and leftover
+ * resources closed before the loop closes, whatever the outcome.
+ *
+ * @example
+ * ```ts
+ * const { elapsed } = await runTest(function* () {
+ *   yield* asyncio.sleep(3600);
+ * });
+ * console.log(elapsed); // 3600, in a millisecond
+ * ```
+ */
+export function runTest<T, F extends Fixtures = Record<never, Fixture<unknown>>>(
+  body: (fixtures: FixtureValues<F>) => Coroutine<T>,
+  options: TestOptions<F> = {},
+): Promise<TestRun<T>> {
+  return _runTestWith(body, options, {});
+}
+
+/** @internal {@link runTest} with the explorer's and the project suite's hooks. */
+export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture<unknown>>>(
+  body: (fixtures: FixtureValues<F>) => Coroutine<T>,
+  options: TestOptions<F>,
+  hooks: _RunHooks,
+): Promise<TestRun<T>> {
+  if (typeof body !== "function") {
+    throw new TypeError(
+      `asyncioTest(): 'body' must be a generator function: received ${describe(body)}`,
+    );
+  }
+  checkSeconds(options.timeout, "timeout");
+  checkSeconds(options.realTimeout, "realTimeout");
+  const reports: ExceptionContext[] = [];
+  const sites = new WeakMap<object, Error>();
+  const taskSitesByName = new Map<string, Error>();
+  const record = options.recordSites ?? true;
+  const problems: string[] = [];
+  let loop: BaseEventLoop | null = null;
+  let start = 0;
+  let end = 0;
+  let realTimer: ReturnType<typeof setTimeout> | null = null;
+  let realTimedOut = false;
+  let deadlocked: string | null = null;
+  let stallTimer: ReturnType<typeof setTimeout> | null = null;
+  const deadlockAfter = options.deadlockAfter ?? 1;
+  if (typeof deadlockAfter !== "number" || !(deadlockAfter >= 0)) {
+    throw new RangeError(
+      `asyncioTest(): 'deadlockAfter' must be a number of seconds >= 0: received ${describe(deadlockAfter)}`,
+    );
+  }
+
+  function* main(): Coroutine<T> {
+    const l = loop as BaseEventLoop;
+    const me = currentTask() as Task<unknown>;
+    start = l.time();
+    if (l instanceof VirtualEventLoop && Number.isFinite(deadlockAfter)) {
+      l._onStall = () => {
+        if (stallTimer !== null || deadlocked !== null) return;
+        stallTimer = setTimeout(() => {
+          stallTimer = null;
+          if (!l.isRunning() || l._ready.length > 0 || l._externalPending > 0) return;
+          if (l._nextTimerWhen() !== undefined || l._wakeSources > 0) return;
+          const stuck = [...l._tasks].filter((t) => !t.done());
+          deadlocked = `the test deadlocked: every task waits and nothing can wake them (no timer, no outside work):${stuck.map((t) => `\n  ${String(t)}`).join("")}`;
+          me.cancel(deadlocked);
+        }, deadlockAfter * 1000);
+      };
+    }
+    if (options.realTimeout !== undefined) {
+      realTimer = setTimeout(() => {
+        realTimedOut = true;
+        me.cancel(`the test exceeded its real timeout of ${options.realTimeout} s`);
+      }, options.realTimeout * 1000);
+    }
+    const fixtureTasks: [Fixture<unknown>, Task<void>, Future<void>][] = [];
+    let outcome: { ok: true; value: T } | { ok: false; error: unknown } | null = null;
+    try {
+      const values: Record<string, unknown> = {};
+      const withFixtures = function* (): Coroutine<T> {
+        for (const [key, fx] of Object.entries(options.fixtures ?? {})) {
+          const ready = l.createFuture<unknown>();
+          const release = l.createFuture<void>();
+          const use = function* (value: unknown): Coroutine<void> {
+            if (!ready.done()) ready.setResult(value);
+            yield* release;
+          };
+          const task = l.createTask(fx._body(use), { name: `fixture ${fx.name}` });
+          fixtureTasks.push([fx, task, release]);
+          task.addDoneCallback(() => {
+            if (ready.done()) return;
+            if (task.cancelled()) ready.cancel();
+            else if (task.exception() !== null) ready.setException(task.exception());
+            else {
+              ready.setException(
+                new Error(`fixture ${fx.name} ('${key}') returned without calling use()`),
+              );
+            }
+          });
+          values[key] = yield* ready;
+        }
+        return yield* body(values as FixtureValues<F>);
+      };
+      const value =
+        options.timeout === undefined
+          ? yield* withFixtures()
+          : yield* asyncWith(timeout(options.timeout), withFixtures);
+      outcome = { ok: true, value };
+    } catch (e) {
+      if (
+        e instanceof TimeoutError &&
+        options.timeout !== undefined &&
+        l.time() - start >= options.timeout
+      ) {
+        outcome = {
+          ok: false,
+          error: new TimeoutError(
+            `the test timed out after ${options.timeout} s of loop time${l instanceof VirtualEventLoop ? " (virtual)" : ""}`,
+            { cause: e },
+          ),
+        };
+      } else if (e instanceof CancelledError && deadlocked !== null) {
+        me.uncancel();
+        outcome = { ok: false, error: new DeadlockError(deadlocked, { cause: e }) };
+      } else if (e instanceof CancelledError && realTimedOut) {
+        me.uncancel();
+        outcome = {
+          ok: false,
+          error: new TimeoutError(
+            `the test exceeded its real timeout of ${options.realTimeout} s`,
+            {
+              cause: e,
+            },
+          ),
+        };
+      } else {
+        outcome = { ok: false, error: e };
+      }
+    }
+    end = l.time();
+    // Teardown runs whatever happened to the body, newest fixture first.
+    for (const [fx, task, release] of fixtureTasks.reverse()) {
+      if (!release.done()) release.setResult(undefined);
+      try {
+        yield* task;
+      } catch (e) {
+        if (outcome.ok || e !== outcome.error) {
+          problems.push(`fixture ${fx.name} failed in teardown: ${describeError(e)}`);
+          if (outcome.ok) outcome = { ok: false, error: e };
+        }
+      }
+    }
+    if (realTimer !== null) clearTimeout(realTimer);
+    if (l instanceof VirtualEventLoop) l._onStall = null;
+    if (stallTimer !== null) clearTimeout(stallTimer);
+    // Work already under way (a handler finishing after its connection closed, a task
+    // told to stop) gets to run until the loop would wait: what is pending then waits for
+    // something nobody will do. Bounded, for a task that never stops running.
+    for (let i = 0; i < 1000 && (l._ready.length > 0 || i < 3); i++) yield* sleep(0);
+    // Leftover tasks are reported here, and left to run()'s shutdown, which cancels them
+    // and reports what they raise while cancelled, as asyncio.run() does.
+    if (!options.allowPending) {
+      for (const t of pendingOthers(l, me)) {
+        problems.push(`task still pending: ${String(t)}, created at ${siteOf(t)}`);
+      }
+    }
+    for (const r of _openResources(l)) {
+      // A resource told to close is on its way out (as after asyncio's close() without
+      // wait_closed()): only one nobody closed is a leak.
+      const closing = (r as { isClosing?: () => boolean }).isClosing?.() === true;
+      if (!options.allowOpenResources && !closing) {
+        problems.push(`resource still open: ${resourceName(r)}, created at ${siteOf(r)}`);
+      }
+      r._closeAtLoopClose();
+    }
+    if (!outcome.ok) throw outcome.error;
+    return outcome.value;
+  }
+
+  function siteOf(o: object | string): string {
+    let site: Error | undefined;
+    if (typeof o === "string") {
+      const name = /^<Task \w+ name='([^']*)'/.exec(o)?.[1];
+      if (name !== undefined) site = taskSitesByName.get(name);
+    } else {
+      site = sites.get(o);
+    }
+    return site === undefined ? "an unrecorded place" : creationSite(site);
+  }
+
+  const result = await run(main(), {
+    debug: options.debug ?? false,
+    handleSigint: false,
+    loopFactory: () => {
+      const l = makeLoop(options as TestOptions<Fixtures>);
+      loop = l;
+      l.setExceptionHandler((_loop, ctx) => {
+        reports.push(ctx);
+      });
+      // Unnamed tasks are numbered per test, so that names (in failures, in the
+      // explorer's traces) are the same on every run, whatever ran before.
+      let counter = 0;
+      if (hooks.plainTasks !== true)
+        l.setTaskFactory((lp, coro, opts) => {
+          const t = new Task(coro, { ...opts, loop: lp, name: opts.name ?? `Task-${++counter}` });
+          if (record) {
+            const site = new Error("created here");
+            sites.set(t, site);
+            // Reports of lost exceptions carry the task's repr, not the task: find it by name.
+            taskSitesByName.set(t.getName(), site);
+          }
+          return t;
+        });
+      if (record) _watchResources(l, (r) => sites.set(r, new Error("opened here")));
+      hooks.setup?.(l);
+      return l;
+    },
+  }).finally(() => {
+    if (realTimer !== null) clearTimeout(realTimer);
+    if (stallTimer !== null) clearTimeout(stallTimer);
+    if (loop !== null) _watchResources(loop, null);
+  });
+  const allow = options.allowReports ?? false;
+  const accepted: ExceptionContext[] = [];
+  for (const ctx of reports) {
+    if (allow === true || (typeof allow === "function" && allow(ctx))) accepted.push(ctx);
+    else problems.push(describeReport(ctx, siteOf));
+  }
+  if (problems.length > 0) throw new LeakError(problems);
+  return {
+    result,
+    elapsed: end - start,
+    reports: accepted,
+    loop: loop as unknown as BaseEventLoop,
+  };
+}
+
+function pendingOthers(loop: BaseEventLoop, me: Task<unknown>): Task<unknown>[] {
+  return [...loop._tasks].filter((t) => t !== me && !t.done());
+}
+
+function describeError(e: unknown): string {
+  if (e instanceof Error) return `${e.name}: ${e.message}`;
+  return String(e);
+}
+
+function describeReport(ctx: ExceptionContext, siteOf: (o: object | string) => string): string {
+  let s = ctx.message;
+  if (ctx.exception !== undefined) s += `: ${describeError(ctx.exception)}`;
+  const where: unknown = ctx.task ?? ctx.future;
+  if ((typeof where === "object" && where !== null) || typeof where === "string") {
+    s += ` (${String(where)}, created at ${siteOf(where)})`;
+  }
+  return s;
+}
+
+/**
+ * Wraps a coroutine test body for any test runner that takes a Promise-returning function
+ * (Vitest's `it`/`test`, `node:test`'s `test`, Jest, Mocha): the body runs through
+ * {@link runTest} — a fresh virtual-time loop, fixtures, leak checks, timeouts.
+ *
+ * @example
+ * ```ts
+ * import { it } from "vitest";
+ * import { asyncioTest } from "asyncio-ts/testing";
+ *
+ * it("sleeps an hour at once", asyncioTest(function* () {
+ *   yield* asyncio.sleep(3600);
+ * }));
+ * it("on the real loop", asyncioTest({ loop: "real" }, function* () {
+ *   yield* asyncio.sleep(0.01);
+ * }));
+ * ```
+ */
+export function asyncioTest(body: () => Coroutine<unknown>): () => Promise<void>;
+export function asyncioTest<F extends Fixtures = Record<never, Fixture<unknown>>>(
+  options: TestOptions<F>,
+  body: (fixtures: FixtureValues<F>) => Coroutine<unknown>,
+): () => Promise<void>;
+export function asyncioTest<F extends Fixtures>(
+  a: TestOptions<F> | (() => Coroutine<unknown>),
+  b?: (fixtures: FixtureValues<F>) => Coroutine<unknown>,
+): () => Promise<void> {
+  const [options, body] =
+    typeof a === "function"
+      ? [{} as TestOptions<F>, a as (fixtures: FixtureValues<F>) => Coroutine<unknown>]
+      : [a, b];
+  if (options === null || typeof options !== "object") {
+    throw new TypeError(
+      `asyncioTest(): 'options' must be an object: received ${describe(options)}`,
+    );
+  }
+  if (typeof body !== "function") {
+    throw new TypeError(
+      `asyncioTest(): 'body' must be a generator function: received ${describe(body)}`,
+    );
+  }
+  // Checked at definition, so a typo fails where the test is written.
+  checkSeconds(options.timeout, "timeout");
+  checkSeconds(options.realTimeout, "realTimeout");
+  return async () => {
+    await runTest(body, options);
+  };
+}
+
+/**
+ * A test function of a runner (Vitest's `it`/`test`, `node:test`'s `test`), as
+ * {@link withAsyncio} takes it.
+ *
+ * @example
+ * ```ts
+ * const t: TestFunction = (name, fn) => { void name; void fn; };
+ * ```
+ */
+export type TestFunction = (name: string, fn: () => Promise<void>) => unknown;
+
+/**
+ * A runner's test function that takes coroutine bodies: `test(name, body)` or
+ * `test(name, options, body)`. See {@link withAsyncio}.
+ *
+ * @example
+ * ```ts
+ * const test: CoroutineTestFunction = withAsyncio(it);
+ * ```
+ */
+export interface CoroutineTestFunction {
+  (name: string, body: () => Coroutine<unknown>): unknown;
+  <F extends Fixtures = Record<never, Fixture<unknown>>>(
+    name: string,
+    options: TestOptions<F>,
+    body: (fixtures: FixtureValues<F>) => Coroutine<unknown>,
+  ): unknown;
+}
+
+/**
+ * Turns a runner's test function into one that takes coroutine bodies, with default
+ * options (a test's own options override them). The runner stays yours: asyncio-ts does
+ * not import Vitest or `node:test`.
+ *
+ * @example
+ * ```ts
+ * import { it } from "vitest"; // or: import { test as it } from "node:test";
+ * const test = withAsyncio(it, { timeout: 60 });
+ *
+ * test("a queue hands items over in order", function* () {
+ *   const q = new asyncio.Queue<number>();
+ *   yield* q.put(1);
+ *   expect(yield* q.get()).toBe(1);
+ * });
+ * ```
+ */
+export function withAsyncio(
+  test: TestFunction,
+  defaults: TestOptions<Fixtures> = {},
+): CoroutineTestFunction {
+  if (typeof test !== "function") {
+    throw new TypeError(
+      `withAsyncio(): 'test' must be a test function (Vitest's it, node:test's test): received ${describe(test)}`,
+    );
+  }
+  return ((
+    name: string,
+    a: TestOptions<Fixtures> | (() => Coroutine<unknown>),
+    b?: (fixtures: FixtureValues<Fixtures>) => Coroutine<unknown>,
+  ) => {
+    const [options, body] = typeof a === "function" ? [{}, a] : [a, b];
+    return test(
+      name,
+      asyncioTest(
+        { ...defaults, ...options },
+        body as (f: FixtureValues<Fixtures>) => Coroutine<unknown>,
+      ),
+    );
+  }) as CoroutineTestFunction;
+}
