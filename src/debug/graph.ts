@@ -743,3 +743,14 @@ export function printAllTasks(
   const parsed = parsePrintOptions("printAllTasks()", undefined, options ?? {});
   emit(formatAllTasks(parsed.options as AllTasksOptions), parsed.file);
 }
+
+/**
+ * @internal The entered TaskGroup of `parent` that holds `task`, if any: what timelines
+ * and tracing nest a group's children under.
+ */
+export function _taskGroupOf(task: Task<unknown>, parent: Task<unknown>): object | null {
+  const groups = groupsByParent.get(parent);
+  if (groups === undefined) return null;
+  for (const g of groups) if (g._parentTask === parent && g._tasks.has(task)) return g;
+  return null;
+}

@@ -41,6 +41,7 @@ import {
   RuntimeError,
 } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { _noteWait } from "../core/observer.js";
 import type { Task } from "../core/tasks.js";
 import { sleep } from "../tasks.js";
 import {
@@ -296,6 +297,7 @@ export class StreamReader {
     if (this._loop === null) this._loop = getRunningLoop();
     const loop = this._loop;
     const waiter = loop.createFuture<void>();
+    _noteWait(loop, waiter, "io");
     this._waiter = waiter;
     // A real socket feeds this reader: a virtual clock must not jump while we wait for it.
     const external = this._transport !== null;
@@ -672,6 +674,7 @@ export class StreamReaderProtocol extends Protocol {
     if (this._connectionLost) throw this._lostError ?? new ConnectionResetError("Connection lost");
     if (!this._paused) return;
     const waiter = this._loop.createFuture<void>();
+    _noteWait(this._loop, waiter, "io");
     this._drainWaiters.push(waiter);
     this._loop._externalPending++;
     try {
