@@ -60,7 +60,8 @@ describe("instruments", () => {
     function* main(): asyncio.Coroutine<void> {
       asyncio.addInstrument({
         stepEnded(task, _d, on) {
-          if (on !== null && task.getName().startsWith("w-")) kinds.push(`${task.getName()}:${on.kind}`);
+          if (on !== null && task.getName().startsWith("w-"))
+            kinds.push(`${task.getName()}:${on.kind}`);
         },
       });
       const lock = new asyncio.Lock();
@@ -199,7 +200,8 @@ describe("instruments", () => {
         { sample: 0.25 },
       );
       const tasks = [];
-      for (let i = 0; i < 8; i++) tasks.push(asyncio.createTask(asyncio.sleep(0.1), { name: `t${i}` }));
+      for (let i = 0; i < 8; i++)
+        tasks.push(asyncio.createTask(asyncio.sleep(0.1), { name: `t${i}` }));
       yield* asyncio.gather(...tasks);
     }
     await runVirtual(main());
@@ -241,7 +243,9 @@ describe("instruments", () => {
     expect(calls).toBe(1);
     expect(reports).toHaveLength(1);
     expect(String(reports[0]?.message)).toMatch(/raised in stepStarted\(\); it was removed/);
-    expect((reports[0]?.exception as Error).message).toBe("bad instrument");
+    expect((reports[0] as asyncio.ExceptionContext & { exception: Error }).exception.message).toBe(
+      "bad instrument",
+    );
   });
 
   it("reject bad arguments, naming them", async () => {
@@ -250,7 +254,9 @@ describe("instruments", () => {
     );
     const loop = new asyncio.VirtualEventLoop();
     try {
-      expect(() => asyncio.addInstrument(null as never, { loop })).toThrow(/'instrument' must be an object/);
+      expect(() => asyncio.addInstrument(null as never, { loop })).toThrow(
+        /'instrument' must be an object/,
+      );
       expect(() => asyncio.addInstrument({}, { loop })).toThrow(/has none of the hooks/);
       expect(() => asyncio.addInstrument({ stepStarted: 3 } as never, { loop })).toThrow(
         /'instrument.stepStarted' must be a function: received 3/,

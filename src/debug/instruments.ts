@@ -24,12 +24,12 @@ import type { BaseEventLoop } from "../core/base_events.js";
 import { describe } from "../core/coroutines.js";
 import { _getRunningLoop } from "../core/events.js";
 import { RuntimeError } from "../core/exceptions.js";
-import { CANCELLED, Future, PENDING } from "../core/futures.js";
+import { CANCELLED, type Future, PENDING } from "../core/futures.js";
 import { type LoopObserver, waitOwners } from "../core/observer.js";
 import type { Runnable } from "../core/readyqueue.js";
-import { _isSleep } from "../core/runtime.js";
+import { _isFuture, _isSleep } from "../core/runtime.js";
 import type { Sleep } from "../core/sleep.js";
-import { Task } from "../core/tasks.js";
+import type { Task } from "../core/tasks.js";
 import { BoundedSemaphore, Condition, Event, Lock, Semaphore } from "../locks.js";
 import { Queue } from "../queues.js";
 import { TaskGroup } from "../taskgroups.js";
@@ -193,7 +193,27 @@ function ownerKind(owner: object | string): WaitKind {
   if (owner instanceof Condition) return "condition";
   if (owner instanceof Queue) return "queue";
   if (owner instanceof TaskGroup) return "taskgroup";
-  return "future";
+  // Another copy of the library (core/runtime.ts): its classes are not ours.
+  return (
+    BY_CLASS_NAME[(owner.constructor as { name?: string } | undefined)?.name ?? ""] ?? "future"
+  );
+}
+
+const BY_CLASS_NAME: Record<string, WaitKind> = {
+  Lock: "lock",
+  Semaphore: "semaphore",
+  BoundedSemaphore: "semaphore",
+  Event: "event",
+  Condition: "condition",
+  Queue: "queue",
+  LifoQueue: "queue",
+  PriorityQueue: "queue",
+  TaskGroup: "taskgroup",
+};
+
+/** A Task of any copy of the library. */
+function isTask(x: unknown): x is Task<unknown> {
+  return _isFuture(x) && typeof (x as { getCoro?: unknown }).getCoro === "function";
 }
 
 function ownerLabel(kind: WaitKind, owner: object | string): string {
@@ -216,22 +236,34 @@ export function _waitTarget(w: unknown): WaitTarget | null {
     const d = (w as Sleep<unknown>)._delay;
     return { kind: "sleep", future: null, owner: null, delay: d, label: `sleep(${d})` };
   }
-  if (!(w instanceof Future)) return null;
-  if (w instanceof Task) {
+  if (!_isFuture(w)) return null;
+  if (isTask(w)) {
     return { kind: "task", future: w, owner: null, delay: null, label: `Task '${w.getName()}'` };
   }
-  if (w instanceof GatheringFuture) {
+  if (w instanceof GatheringFuture || Array.isArray((w as { _children?: unknown })._children)) {
     const n = (w as GatheringFuture<unknown>)._children.length;
-    return { kind: "gather", future: w, owner: null, delay: null, label: `gather(${n})` };
+    return {
+      kind: "gather",
+      future: w as Future<unknown>,
+      owner: null,
+      delay: null,
+      label: `gather(${n})`,
+    };
   }
   const owner = waitOwners.get(w);
   if (owner === undefined) {
-    return { kind: "future", future: w, owner: null, delay: null, label: "Future" };
+    return {
+      kind: "future",
+      future: w as Future<unknown>,
+      owner: null,
+      delay: null,
+      label: "Future",
+    };
   }
   const kind = ownerKind(owner);
   return {
     kind,
-    future: w,
+    future: w as Future<unknown>,
     owner: typeof owner === "string" ? null : owner,
     delay: null,
     label: ownerLabel(kind, owner),
@@ -315,7 +347,7 @@ class Dispatcher implements LoopObserver {
   }
 
   _queued(r: Runnable, _arg: unknown, by: Task<unknown> | null): void {
-    if (r instanceof Task && r._state === PENDING) this.forTask(r, "taskScheduled", [r, by]);
+    if (isTask(r) && r._state === PENDING) this.forTask(r, "taskScheduled", [r, by]);
   }
 
   _stepStarted(task: Task<unknown>, wokenBy: unknown): void {
