@@ -224,6 +224,8 @@ export type {
   TraceEvent,
 } from "./debug/timeline.js";
 export { Timeline } from "./debug/timeline.js";
+export type { TaskReportOptions } from "./debug/tools.js";
+export { formatTaskTable, formatTaskTree } from "./debug/tools.js";
 export type { DecodeErrors } from "./io/decoding.js";
 export { UnicodeDecodeError } from "./io/decoding.js";
 export type { AddrInfo, GetaddrinfoOptions, SockAddr } from "./io/dns.js";

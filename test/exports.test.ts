@@ -141,6 +141,8 @@ describe("the public API", () => {
       "filter",
       "formatAllTasks",
       "formatCallGraph",
+      "formatTaskTable",
+      "formatTaskTree",
       "fromAsync",
       "fromPromise",
       "futureAddToAwaitedBy",

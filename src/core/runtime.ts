@@ -42,6 +42,12 @@ export interface SharedRuntime {
   taskCounter: number;
   /** How many copies joined. */
   copies: number;
+  /**
+   * The task report `asyncio-ts ps` / `pstree` evaluate in this process through Node's
+   * inspector (see debug/tools.ts): given "ps" or "pstree", the text, or why there is
+   * none. Optional: set by the first copy that has it, read by nothing in the library.
+   */
+  report?: (what: string) => { text: string; cycles: number } | { refused: string };
 }
 
 const KEY = Symbol.for(`asyncio-ts.runtime.v${PROTOCOL_VERSION}`);
