@@ -10,6 +10,7 @@ import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { main as chainMain } from "../examples/chain.js";
 import { main as countasyncMain } from "../examples/countasync.js";
+import { recordChain } from "../examples/record_timeline.js";
 import { takeRecordingOptions } from "../src/cli/recording.js";
 import * as asyncio from "../src/index.js";
 
@@ -99,6 +100,8 @@ describe("Timeline", () => {
     expect(rows[1]).toMatch(/^ {2}Task-\d+ +│█·+█·+█ *│$/);
     expect(rows.at(-1)).toMatch(/0 +2\.00 s$/);
     expect(() => tl.toText({ width: 3 })).toThrow(/'width' must be an integer >= 10: received 3/);
+    expect(() => tl.toText({ span: -1 })).toThrow(/'span' must be a number >= 0: received -1/);
+    expect(tl.toText({ width: 20, span: 4 }).split("\n")[1]).toMatch(/│█·+█·+█ {9,11}│$/);
   });
 
   it("records from inside a coroutine, and stops", async () => {
@@ -131,6 +134,53 @@ describe("Timeline", () => {
     const main = tl.tasks()[0];
     expect(main?.cancels).toEqual([{ at: 3, by: null, message: "stop" }]);
     expect(main?.outcome).toBe("cancelled");
+  });
+});
+
+describe("examples/record_timeline.ts", () => {
+  it("records the chained example and writes its page and trace", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "asyncio-ts-example-"));
+    try {
+      const lanes = await quietly(() => recordChain(dir));
+      expect(lanes.split("\n").at(-1)).toMatch(/0 +3\.10 s$/);
+      expect(readFileSync(join(dir, "chain.html"), "utf8")).toContain("chained coroutines");
+      const trace = JSON.parse(readFileSync(join(dir, "chain.trace.json"), "utf8"));
+      expect(trace.displayTimeUnit).toBe("ms");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe("asyncio-ts demo lanes", () => {
+  const root = fileURLToPath(new URL("..", import.meta.url));
+
+  it("draws synchronous and countasync as lanes on one scale", { timeout: 120_000 }, async () => {
+    const child = spawn(
+      process.execPath,
+      [join(root, "dist/src/cli/main.js"), "demo", "--virtual", "synchronous", "countasync"],
+      { cwd: root, env: { ...process.env, NO_COLOR: "1" } },
+    );
+    let out = "";
+    child.stdout.on("data", (d: Buffer) => {
+      out += d.toString();
+    });
+    expect(await new Promise((resolve) => child.on("close", resolve))).toBe(0);
+    const lines = out.split("\n");
+    const sync = lines.indexOf("  synchronous:");
+    const conc = lines.indexOf("  countasync:");
+    expect(sync).toBeGreaterThan(0);
+    // Blocking: the three counts run one after the other, no sleeping.
+    const syncRows = lines.slice(sync + 2, sync + 5);
+    expect(syncRows.map((r) => r.indexOf("█"))).toEqual(
+      [...syncRows.map((r) => r.indexOf("█"))].sort((a, b) => a - b),
+    );
+    expect(new Set(syncRows.map((r) => r.indexOf("█"))).size).toBe(3);
+    // Concurrent: the three start together, sleep, and end at a third of the scale.
+    const concRows = lines.slice(conc + 2, conc + 5);
+    expect(new Set(concRows.map((r) => r.replace(/^ *Task-\d+ */, ""))).size).toBe(1);
+    expect(concRows[0]).toMatch(/│█·+█·+█ +│$/);
+    expect(out).toContain("█ running   · sleeping (the loop runs others)");
   });
 });
 

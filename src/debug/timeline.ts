@@ -141,6 +141,10 @@ export interface TimelineTextOptions {
   width?: number;
   /** ANSI colours; false by default. */
   color?: boolean;
+  /** The seconds the width stands for (to draw runs on one scale); the run's duration by default. */
+  span?: number;
+  /** Which lanes to draw; all by default. */
+  filter?: (task: TimelineTask) => boolean;
 }
 
 /**
@@ -466,10 +470,15 @@ export class Timeline implements Instrument {
       );
     }
     const color = options.color === true;
-    const total = this.last > 0 ? this.last : 1e-9;
+    const span = options.span ?? this.last;
+    if (typeof span !== "number" || !(span >= 0)) {
+      throw new RangeError(`toText(): 'span' must be a number >= 0: received ${describe(span)}`);
+    }
+    const total = span > 0 ? span : 1e-9;
     const col = (t: number): number => Math.min(width - 1, Math.floor((t / total) * width));
     const paint = (c: string, code: string): string => (color ? `\x1b[${code}m${c}\x1b[0m` : c);
-    const ordered = orderLanes(this.lanes);
+    const filter = options.filter;
+    const ordered = orderLanes(filter === undefined ? this.lanes : this.lanes.filter(filter));
     const names = ordered.map(({ lane, depth }) => `${"  ".repeat(depth)}${lane.name}`);
     const pad = Math.min(28, Math.max(...names.map((n) => n.length), 4));
     const rows: string[] = [];
@@ -487,7 +496,7 @@ export class Timeline implements Instrument {
       const name = (names[i] as string).slice(0, pad).padEnd(pad);
       rows.push(`${name} │${cells.join("")}│`);
     }
-    const axis = `${" ".repeat(pad)} 0${" ".repeat(Math.max(1, width - 1 - fmt(this.last).length))}${fmt(this.last)}`;
+    const axis = `${" ".repeat(pad)} 0${" ".repeat(Math.max(1, width - fmt(span).length))}${fmt(span)}`;
     rows.push(axis);
     return rows.join("\n");
   }
