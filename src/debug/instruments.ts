@@ -288,19 +288,66 @@ interface Entry {
   acc: number;
 }
 
-/** The loop's observer: fans each core event out to the installed instruments. */
+/**
+ * The loop's observer: fans each core event out to the installed instruments.
+ *
+ * Every event first checks flags computed when the instruments change, so that nothing is
+ * measured, allocated or looked up for a hook no instrument has, nor for a task no
+ * instrument samples: reading the clock is the dominant cost on machines where
+ * `performance.now()` is a system call (virtual machines), so it is read only for
+ * `stepEnded`, `iterationEnded` and `ioWaited`, and only when one is implemented.
+ */
 class Dispatcher implements LoopObserver {
-  entries: Entry[] = [];
-  /** Start times of the steps in progress (an eager task's step nests in its creator's). */
+  private list: Entry[] = [];
+  /** Start times of the timed steps in progress (an eager task's step nests in its creator's). */
   private readonly starts: number[] = [];
   private readonly stepping: Task<unknown>[] = [];
   private iterationStart = 0;
   private lastTickEnd = -1;
+  // What the installed instruments listen to (see `entries`).
+  private anyUnsampled = false;
+  private wantScheduled = false;
+  private wantStepStarted = false;
+  private wantStepEnded = false;
+  private wantDone = false;
+  private wantCancelled = false;
+  private wantIterationStarted = false;
+  private wantIterationEnded = false;
+  private wantIO = false;
 
   constructor(readonly loop: BaseEventLoop) {}
 
+  get entries(): Entry[] {
+    return this.list;
+  }
+
+  /** Replaced, never mutated: a dispatch in progress keeps the array it started with. */
+  set entries(list: Entry[]) {
+    this.list = list;
+    const has = (h: (typeof HOOKS)[number]) => list.some((e) => e.instrument[h] !== undefined);
+    this.anyUnsampled = list.some((e) => e.sampled === null);
+    this.wantScheduled = has("taskScheduled");
+    this.wantStepStarted = has("stepStarted");
+    this.wantStepEnded = has("stepEnded");
+    this.wantDone = has("taskDone");
+    this.wantCancelled = has("taskCancelled");
+    this.wantIterationStarted = has("iterationStarted");
+    this.wantIterationEnded = has("iterationEnded");
+    this.wantIO = has("ioWaited");
+  }
+
   private hears(e: Entry, task: Task<unknown>): boolean {
     return e.sampled === null || e.sampled.has(task);
+  }
+
+  /** Whether any instrument hears about `task` (all do, unless every one samples). */
+  private heard(task: Task<unknown>): boolean {
+    if (this.anyUnsampled) return true;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      if ((list[i] as Entry).sampled?.has(task) === true) return true;
+    }
+    return false;
   }
 
   /** Calls one hook; an instrument that throws is removed and reported. */
@@ -319,7 +366,7 @@ class Dispatcher implements LoopObserver {
   }
 
   private forTask(task: Task<unknown>, hook: (typeof HOOKS)[number], args: unknown[]): void {
-    const entries = this.entries;
+    const entries = this.list;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry;
       if (e.instrument[hook] !== undefined && this.hears(e, task)) this.call(e, hook, args);
@@ -327,7 +374,7 @@ class Dispatcher implements LoopObserver {
   }
 
   private forLoop(hook: (typeof HOOKS)[number], args: unknown[]): void {
-    const entries = this.entries;
+    const entries = this.list;
     for (let i = 0; i < entries.length; i++) {
       const e = entries[i] as Entry;
       if (e.instrument[hook] !== undefined) this.call(e, hook, args);
@@ -335,7 +382,7 @@ class Dispatcher implements LoopObserver {
   }
 
   _taskCreated(task: Task<unknown>, parent: Task<unknown> | null): void {
-    for (const e of this.entries) {
+    for (const e of this.list) {
       if (e.sampled !== null) {
         const before = Math.floor(e.acc);
         e.acc += e.rate;
@@ -347,51 +394,59 @@ class Dispatcher implements LoopObserver {
   }
 
   _queued(r: Runnable, _arg: unknown, by: Task<unknown> | null): void {
-    if (isTask(r) && r._state === PENDING) this.forTask(r, "taskScheduled", [r, by]);
+    if (!this.wantScheduled || !isTask(r) || r._state !== PENDING || !this.heard(r)) return;
+    this.forTask(r, "taskScheduled", [r, by]);
   }
 
   _stepStarted(task: Task<unknown>, wokenBy: unknown): void {
-    this.stepping.push(task);
-    this.starts.push(performance.now());
-    this.forTask(task, "stepStarted", [task, _waitTarget(wokenBy)]);
+    if (!(this.wantStepStarted || this.wantStepEnded) || !this.heard(task)) return;
+    if (this.wantStepEnded) {
+      this.stepping.push(task);
+      this.starts.push(performance.now());
+    }
+    if (this.wantStepStarted) this.forTask(task, "stepStarted", [task, _waitTarget(wokenBy)]);
   }
 
   _stepEnded(task: Task<unknown>): void {
-    let duration = 0;
-    if (this.stepping[this.stepping.length - 1] === task) {
-      this.stepping.pop();
-      duration = (performance.now() - (this.starts.pop() as number)) / 1000;
-    }
     const pending = task._state === PENDING;
-    this.forTask(task, "stepEnded", [
-      task,
-      duration,
-      pending ? _waitTarget(task._futWaiter) : null,
-    ]);
-    if (!pending) this.forTask(task, "taskDone", [task, outcomeOf(task)]);
+    if (!(this.wantStepEnded || (!pending && this.wantDone)) || !this.heard(task)) return;
+    if (this.wantStepEnded) {
+      let duration = 0;
+      if (this.stepping[this.stepping.length - 1] === task) {
+        this.stepping.pop();
+        duration = (performance.now() - (this.starts.pop() as number)) / 1000;
+      }
+      this.forTask(task, "stepEnded", [
+        task,
+        duration,
+        pending ? _waitTarget(task._futWaiter) : null,
+      ]);
+    }
+    if (!pending && this.wantDone) this.forTask(task, "taskDone", [task, outcomeOf(task)]);
   }
 
   _cancelRequested(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void {
-    this.forTask(task, "taskCancelled", [task, by, msg]);
+    if (this.wantCancelled) this.forTask(task, "taskCancelled", [task, by, msg]);
   }
 
   _iterationStarted(loop: BaseEventLoop, n: number): void {
-    this.iterationStart = performance.now();
-    this.forLoop("iterationStarted", [loop, n]);
+    if (this.wantIterationEnded) this.iterationStart = performance.now();
+    if (this.wantIterationStarted) this.forLoop("iterationStarted", [loop, n]);
   }
 
   _iterationEnded(loop: BaseEventLoop, n: number): void {
+    if (!this.wantIterationEnded) return;
     this.forLoop("iterationEnded", [loop, n, (performance.now() - this.iterationStart) / 1000]);
   }
 
   _tickStarted(loop: BaseEventLoop): void {
-    if (this.lastTickEnd >= 0) {
+    if (this.wantIO && this.lastTickEnd >= 0) {
       this.forLoop("ioWaited", [loop, (performance.now() - this.lastTickEnd) / 1000]);
     }
   }
 
   _tickEnded(_loop: BaseEventLoop): void {
-    this.lastTickEnd = performance.now();
+    if (this.wantIO) this.lastTickEnd = performance.now();
   }
 }
 
