@@ -53,7 +53,14 @@ Options:
   -h, --help     show this help
 `;
 
-/** What went wrong reaching the process: printed without a stack, exit status 1. */
+/**
+ * What went wrong reaching the process: printed without a stack, exit status 1.
+ *
+ * @example
+ * ```ts
+ * throw new PsError("no process with id 1234");
+ * ```
+ */
 export class PsError extends Error {
   constructor(message: string) {
     super(message);

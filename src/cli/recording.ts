@@ -15,7 +15,14 @@ import type { BaseEventLoop } from "../core/base_events.js";
 import { Timeline } from "../debug/timeline.js";
 import { UsageError } from "./program.js";
 
-/** Where to write the recording; both null when the run is not recorded. */
+/**
+ * Where to write the recording; both null when the run is not recorded.
+ *
+ * @example
+ * ```ts
+ * const recording: RecordingOptions = { timeline: "run.html", trace: null };
+ * ```
+ */
 export interface RecordingOptions {
   /** The HTML timeline's path. */
   timeline: string | null;
@@ -23,7 +30,14 @@ export interface RecordingOptions {
   trace: string | null;
 }
 
-/** Help lines for the options, to go in the command's help. */
+/**
+ * Help lines for the options, to go in the command's help.
+ *
+ * @example
+ * ```ts
+ * const help = `Options:\n${recordingHelp}\n`;
+ * ```
+ */
 export const recordingHelp = `  --timeline FILE  record the run and write its timeline as HTML (one lane per task)
   --trace FILE     record the run and write Chrome trace-event JSON (open in Perfetto)`;
 

@@ -244,7 +244,7 @@ export class Timeline implements Instrument {
     return rel;
   }
 
-  /** @internal Instrument hook. */
+  /** The Instrument hook that records this event (called by the loop, not by you). */
   taskCreated(task: Task<unknown>, parent: Task<unknown> | null): void {
     const t = this.now(task);
     const parentLive = parent === null ? undefined : this.live.get(parent);
@@ -266,7 +266,7 @@ export class Timeline implements Instrument {
     this.live.set(task, { lane, open: null, openStep: null, stepped: false });
   }
 
-  /** @internal Instrument hook. */
+  /** The Instrument hook that records this event (called by the loop, not by you). */
   taskScheduled(task: Task<unknown>, _by: Task<unknown> | null): void {
     const l = this.live.get(task);
     if (l === undefined) return;
@@ -278,7 +278,7 @@ export class Timeline implements Instrument {
     l.open = q;
   }
 
-  /** @internal Instrument hook. */
+  /** The Instrument hook that records this event (called by the loop, not by you). */
   stepStarted(task: Task<unknown>, _wokenBy: WaitTarget | null): void {
     const l = this.live.get(task);
     if (l === undefined) return;
@@ -298,7 +298,7 @@ export class Timeline implements Instrument {
     l.openStep = step;
   }
 
-  /** @internal Instrument hook. */
+  /** The Instrument hook that records this event (called by the loop, not by you). */
   stepEnded(task: Task<unknown>, _duration: number, waitingOn: WaitTarget | null): void {
     const l = this.live.get(task);
     if (l === undefined) return;
@@ -314,7 +314,7 @@ export class Timeline implements Instrument {
     }
   }
 
-  /** @internal Instrument hook. */
+  /** The Instrument hook that records this event (called by the loop, not by you). */
   taskCancelled(task: Task<unknown>, by: Task<unknown> | null, message: string | undefined): void {
     const l = this.live.get(task);
     if (l === undefined) return;
@@ -325,7 +325,7 @@ export class Timeline implements Instrument {
     });
   }
 
-  /** @internal Instrument hook. */
+  /** The Instrument hook that records this event (called by the loop, not by you). */
   taskDone(task: Task<unknown>, outcome: TaskOutcome): void {
     const l = this.live.get(task);
     if (l === undefined) return;

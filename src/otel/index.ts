@@ -128,7 +128,14 @@ export class AsyncioContextManager implements ContextManager {
   }
 }
 
-/** Which task names get a span: a RegExp, an exact name, a predicate, or a list of these. */
+/**
+ * Which task names get a span: a RegExp, an exact name, a predicate, or a list of these.
+ *
+ * @example
+ * ```ts
+ * const pattern: TaskNamePattern = [/^handler-/, "main", (name) => name.endsWith("-job")];
+ * ```
+ */
 export type TaskNamePattern =
   | RegExp
   | string
