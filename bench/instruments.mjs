@@ -5,13 +5,17 @@
 // uninstrumented run never sees an observer, as in a program without instruments), in
 // rounds that interleave the configs; the median of REPS is reported.
 //
-// Usage: npm run build && node bench/instruments.mjs [--reps N]
+// Usage: npm run build && node bench/instruments.mjs [--reps N] [--configs none,noop,...]
 //   spawn: 100,000 tasks each sleep(0) once, gathered (W2's shape)
 //   steps: 10 tasks each sleep(0) 100,000 times (1,000,000 steps)
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
 
-const CONFIGS = ["none", "noop", "sampled", "timeline"];
+const configsArg = process.argv.indexOf("--configs");
+const CONFIGS =
+  configsArg > 0
+    ? process.argv[configsArg + 1].split(",")
+    : ["none", "noop", "sampled", "timeline"];
 const WORKLOADS = ["spawn", "steps"];
 
 if (process.argv[2] === "--child") {
@@ -71,11 +75,11 @@ for (let r = 0; r < reps; r++) {
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`median of ${reps} (ms; lower is better), interleaved rounds, fresh process each`);
 for (const w of WORKLOADS) {
-  const base = median(times.get(`${w} none`));
+  const base = median(times.get(`${w} ${CONFIGS[0]}`));
   for (const c of CONFIGS) {
     const xs = times.get(`${w} ${c}`);
     const m = median(xs);
-    const ratio = c === "none" ? "" : `  x${(m / base).toFixed(2)}`;
+    const ratio = c === CONFIGS[0] ? "" : `  x${(m / base).toFixed(2)}`;
     console.log(
       `${w.padEnd(6)} ${c.padEnd(9)} ${m.toFixed(1).padStart(8)} ms${ratio.padEnd(8)}  [${xs.map((x) => x.toFixed(0)).join(", ")}]`,
     );
