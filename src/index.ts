@@ -211,6 +211,27 @@ export {
   printAllTasks,
   printCallGraph,
 } from "./debug/graph.js";
+export type {
+  Instrument,
+  InstrumentOptions,
+  TaskOutcome,
+  WaitKind,
+  WaitTarget,
+} from "./debug/instruments.js";
+export { addInstrument, getInstruments, removeInstrument } from "./debug/instruments.js";
+export type {
+  TimelineCancel,
+  TimelineGroup,
+  TimelineHTMLOptions,
+  TimelineSpan,
+  TimelineTask,
+  TimelineTextOptions,
+  TimelineWait,
+  TraceEvent,
+} from "./debug/timeline.js";
+export { Timeline } from "./debug/timeline.js";
+export type { TaskReportOptions } from "./debug/tools.js";
+export { formatTaskTable, formatTaskTree } from "./debug/tools.js";
 export type { DecodeErrors } from "./io/decoding.js";
 export { UnicodeDecodeError } from "./io/decoding.js";
 export type { AddrInfo, GetaddrinfoOptions, SockAddr } from "./io/dns.js";

@@ -39,6 +39,7 @@ import { describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { BrokenBarrierError, isCancelledError, RuntimeError } from "./core/exceptions.js";
 import { CANCELLED, type Future, PENDING } from "./core/futures.js";
+import { _noteWait } from "./core/observer.js";
 import { _resumedFrom, _suspendOn } from "./core/suspend.js";
 import { Operation } from "./operation.js";
 
@@ -79,6 +80,7 @@ export class WaiterQueue {
       this._loop = loop;
     }
     const fut = loop.createFuture<boolean>();
+    _noteWait(loop, fut, owner);
     let buf = this._buf;
     if (buf === null) {
       buf = this._buf = new Array<Future<boolean> | undefined>(4);

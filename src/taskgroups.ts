@@ -22,6 +22,7 @@ import { type Coroutine, iscoroutine } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { isCancelledError, KeyboardInterrupt, RuntimeError } from "./core/exceptions.js";
 import type { Future } from "./core/futures.js";
+import { _noteWait } from "./core/observer.js";
 import type { Runnable } from "./core/readyqueue.js";
 import { _markAwaited, type Task, type TaskOptions } from "./core/tasks.js";
 import { _noteTaskGroup } from "./debug/graph.js";
@@ -148,6 +149,7 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
     while (this._tasks.size > 0) {
       if (this._onCompletedFut === null) {
         this._onCompletedFut = (this._loop as BaseEventLoop).createFuture<boolean>();
+        _noteWait(this._loop as BaseEventLoop, this._onCompletedFut, this);
       }
       try {
         yield* this._onCompletedFut;

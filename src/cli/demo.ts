@@ -8,6 +8,7 @@
  */
 
 import type { Example, ExampleModule } from "../../examples/index.js";
+import { DemoLanes } from "./lanes.js";
 import { ExitCode, reportFailure, runProgram, UsageError } from "./program.js";
 import { answeredHelpOrVersion, parseArgs } from "./usage.js";
 
@@ -117,12 +118,14 @@ export async function demo(argv: string[]): Promise<number> {
   }
   const chosen = rest.length === 0 ? all : all.filter((e) => rest.includes(e.name));
   const virtual = flags.has("virtual");
-  const st = style(process.stdout.isTTY === true && !process.env.NO_COLOR);
+  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const st = style(color);
   const clock = virtual ? "virtual time: instant, same output" : "real time";
   process.stdout.write(
     st.bold(`asyncio-ts demo: ${chosen.length} program(s) of the asyncio walkthrough (${clock})\n`),
   );
   const elapsedByName = new Map<string, number>();
+  const lanes = new DemoLanes();
   for (const [i, example] of chosen.entries()) {
     process.stdout.write(
       `\n${st.bold(`[${i + 1}/${chosen.length}] ${example.name}`)}: ${example.about}\n`,
@@ -133,6 +136,7 @@ export async function demo(argv: string[]): Promise<number> {
       ({ elapsed } = await runProgram(() => mod.main(), {
         virtual,
         debug: flags.has("debug"),
+        onLoop: lanes.record(example.name),
       }));
     } catch (e) {
       return reportFailure(e, `asyncio-ts demo ${example.name}`);
@@ -145,6 +149,7 @@ export async function demo(argv: string[]): Promise<number> {
       process.stdout.write(
         `\n${comparison({ name: pair, elapsed: pairElapsed }, { name: example.name, elapsed }, st)}\n`,
       );
+      process.stdout.write(`\n${lanes.draw([pair, example.name], color)}`);
     }
   }
   return ExitCode.ok;

@@ -9,6 +9,7 @@
 
 import { demo } from "./demo.js";
 import { ExitCode, reportFailure, UsageError } from "./program.js";
+import { psCommand, pstreeCommand } from "./ps.js";
 import { replCommand } from "./repl.js";
 import { runCommand } from "./run.js";
 import { packageVersion } from "./usage.js";
@@ -21,6 +22,8 @@ Commands:
   demo [NAME...]       run the asyncio walkthrough's programs (--virtual: instantly)
   run FILE [args...]   run a module's coroutine (default export or 'main') under asyncio.run()
   repl                 the asyncio REPL, where 'await' works at the top level (the default)
+  ps PID               the pending tasks of a running Node process that uses asyncio-ts
+  pstree PID           the same as an await tree (cycles flagged)
 
 Options:
   -h, --help           show this help ('asyncio-ts COMMAND --help' for a command's)
@@ -33,6 +36,8 @@ const commands: Record<string, (argv: string[]) => Promise<number>> = {
   demo,
   run: runCommand,
   repl: replCommand,
+  ps: psCommand,
+  pstree: pstreeCommand,
 };
 
 async function main(argv: string[]): Promise<number> {
@@ -49,7 +54,9 @@ async function main(argv: string[]): Promise<number> {
   const command = commands[first];
   if (command === undefined) {
     if (first.startsWith("-")) return replCommand(argv);
-    throw new UsageError(`unknown command '${first}' (commands: demo, run, repl; see --help)`);
+    throw new UsageError(
+      `unknown command '${first}' (commands: demo, run, repl, ps, pstree; see --help)`,
+    );
   }
   return command(rest);
 }

@@ -67,6 +67,8 @@ export interface ProgramOptions {
   debug?: boolean;
   /** Run on the virtual-time loop. */
   virtual?: boolean;
+  /** Called with the loop before it runs (instruments, timelines). */
+  onLoop?: ((loop: BaseEventLoop) => void) | undefined;
 }
 
 /** What {@link runProgram} returns. */
@@ -116,6 +118,7 @@ export async function runProgram<T>(
       loopFactory: () => {
         loop = options.virtual === true ? new VirtualEventLoop() : new NodeEventLoop();
         start = loop.time();
+        options.onLoop?.(loop);
         return loop;
       },
     });

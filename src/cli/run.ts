@@ -16,6 +16,12 @@ import { pathToFileURL } from "node:url";
 import type { Coroutine } from "../core/coroutines.js";
 import { isGeneratorFunction } from "../core/coroutines.js";
 import { ExitCode, runProgram, UsageError } from "./program.js";
+import {
+  recordingHelp,
+  startRecording,
+  takeRecordingOptions,
+  writeRecording,
+} from "./recording.js";
 import { answeredHelpOrVersion, parseArgs } from "./usage.js";
 
 /**
@@ -26,7 +32,7 @@ import { answeredHelpOrVersion, parseArgs } from "./usage.js";
  * process.stdout.write(runHelp);
  * ```
  */
-export const runHelp = `Usage: asyncio-ts run [options] FILE [args...]
+export const runHelp: string = `Usage: asyncio-ts run [options] FILE [args...]
 
 Runs a TypeScript or JavaScript module's coroutine under asyncio.run(): its default
 export or, failing that, its export named 'main' (a generator function: function* main()).
@@ -35,6 +41,7 @@ The program gets FILE and args in process.argv. Options go before FILE.
 Options:
   --debug        asyncio's debug mode (slow callbacks, swallowed cancellations reported)
   --virtual      run on the virtual-time loop: sleeps take no real time
+${recordingHelp}
   -h, --help     show this help
   -V, --version  show the version
 
@@ -105,7 +112,8 @@ export function findCoroutineFunction(
  * process.exitCode = await runCommand(["--virtual", "examples/countasync.ts"]);
  * ```
  */
-export async function runCommand(argv: string[]): Promise<number> {
+export async function runCommand(input: string[]): Promise<number> {
+  const { recording, argv } = takeRecordingOptions(input);
   const { flags, rest } = parseArgs(argv, ["debug", "virtual"], "asyncio-ts run");
   if (answeredHelpOrVersion(flags, runHelp)) return ExitCode.ok;
   const [file, ...args] = rest;
@@ -117,6 +125,15 @@ export async function runCommand(argv: string[]): Promise<number> {
   process.argv = [process.argv[0] as string, path, ...args];
   const mod = (await import(pathToFileURL(path).href)) as Record<string, unknown>;
   const main = findCoroutineFunction(mod, file);
-  await runProgram(main, { debug: flags.has("debug"), virtual: flags.has("virtual") });
+  const rec = startRecording(recording);
+  try {
+    await runProgram(main, {
+      debug: flags.has("debug"),
+      virtual: flags.has("virtual"),
+      onLoop: rec?.onLoop,
+    });
+  } finally {
+    if (rec !== null) writeRecording(rec.timeline, recording, file);
+  }
   return ExitCode.ok;
 }

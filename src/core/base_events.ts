@@ -42,6 +42,7 @@ import { _getRunningLoop, _setRunningLoop, getRunningLoop } from "./events.js";
 import { isCancelledError, NotImplementedError, RuntimeError } from "./exceptions.js";
 import { _reportUnretrieved, Future, isfuture } from "./futures.js";
 import { type ExceptionContext, Handle, type TimerEntry, TimerHandle } from "./handles.js";
+import { _noteWait, type LoopObserver } from "./observer.js";
 import { ReadyQueue, type Runnable } from "./readyqueue.js";
 import { _newTask, type Task, TaskList, type TaskOptions } from "./tasks.js";
 import { TimerHeap } from "./timerheap.js";
@@ -147,6 +148,11 @@ export abstract class BaseEventLoop {
   _currentTask: Task<unknown> | null = null;
   /** @internal */
   _debug = false;
+  /**
+   * @internal The installed instruments' dispatcher, or null (see core/observer.ts): read
+   * once per step and per queued runnable, so an uninstrumented loop pays one branch.
+   */
+  _observer: LoopObserver | null = null;
   /** @internal outside work the loop waits for (bridged promises); virtual time holds still */
   _externalPending = 0;
   /**
@@ -306,6 +312,7 @@ export abstract class BaseEventLoop {
   /** @internal Appends to the ready queue, waking the host if we are between ticks. */
   _readyPush(r: Runnable, arg?: unknown): void {
     this._ready.push(r, arg);
+    if (this._observer !== null) this._observer._queued(r, arg, this._currentTask);
     if (!this._inTick && this._running) this._requestImmediate();
   }
 
@@ -630,17 +637,21 @@ export abstract class BaseEventLoop {
   protected _tick(): void {
     if (!this._running) return;
     this._inTick = true;
+    const observer = this._observer;
+    if (observer !== null) observer._tickStarted(this);
     try {
       if (this._stopOnEntry) {
         this._stopOnEntry = false;
-        if (this._debug) this._runOnceDebug();
+        if (this._debug || this._observer !== null) this._runOnceDebug();
         else this._runOnce();
       }
       let start = -1;
       let sinceCheck = 0;
       while (!this._stopping) {
         if (this._ready.length === 0 && !this._timerDue() && !this._idleJump()) break;
-        sinceCheck += this._debug ? this._runOnceDebug() : this._runOnce();
+        // Instruments ride the debug iteration: the plain one stays free of checks.
+        sinceCheck +=
+          this._debug || this._observer !== null ? this._runOnceDebug() : this._runOnce();
         if (sinceCheck >= CLOCK_CHECK_EVERY) {
           sinceCheck = 0;
           const now = performance.now();
@@ -650,6 +661,7 @@ export abstract class BaseEventLoop {
       }
     } finally {
       this._inTick = false;
+      if (this._observer !== null) this._observer._tickEnded(this);
     }
     if (this._stopping) this._finishRunForever();
     else this._arm();
@@ -669,17 +681,25 @@ export abstract class BaseEventLoop {
     if (this._timers.size > 0) this._collectDueTimers();
     const ready = this._ready;
     const n = ready.length;
-    for (let i = 0; i < n; i++) {
-      const r = ready.peek();
-      const t0 = performance.now();
-      ready.runHead();
-      const dt = (performance.now() - t0) / 1000;
-      if (dt >= this.slowCallbackDuration) {
-        this.callExceptionHandler({
-          message: `Executing ${String(r)} took ${dt.toFixed(3)} seconds`,
-        });
+    const observer = this._observer;
+    if (observer !== null) observer._iterationStarted(this, n);
+    if (!this._debug) {
+      for (let i = 0; i < n; i++) ready.runHead();
+    } else {
+      for (let i = 0; i < n; i++) {
+        const r = ready.peek();
+        const t0 = performance.now();
+        ready.runHead();
+        const dt = (performance.now() - t0) / 1000;
+        if (dt >= this.slowCallbackDuration) {
+          this.callExceptionHandler({
+            message: `Executing ${String(r)} took ${dt.toFixed(3)} seconds`,
+          });
+        }
       }
     }
+    // An instrument may have been removed by a callback of this very iteration.
+    if (observer !== null) observer._iterationEnded(this, n);
     return n;
   }
 
@@ -1061,6 +1081,7 @@ export function* awaitAny<T>(aw: AwaitableLike<T>, loop?: BaseEventLoop): Corout
  */
 export function bridgePromise<T>(p: PromiseLike<T>, loop: BaseEventLoop): Future<T> {
   const fut = loop.createFuture<T>();
+  _noteWait(loop, fut, "promise");
   let counted = true;
   loop._externalPending++;
   const uncount = (): void => {

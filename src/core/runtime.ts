@@ -31,6 +31,12 @@ export interface SharedRuntime {
   loop: unknown;
   /** The current context holder (see core/contextvars.ts); made by the first copy. */
   context: unknown;
+  /**
+   * The task report `asyncio-ts ps` / `pstree` evaluate in this process through Node's
+   * inspector (see debug/tools.ts): given "ps" or "pstree", the text, or why there is
+   * none. Optional: set by the first copy that has it, read by nothing in the library.
+   */
+  report?: (what: string) => { text: string; cycles: number } | { refused: string };
   /** The suspension protocol's registers (see core/suspend.ts). */
   starting: object | null;
   startingKind: number;

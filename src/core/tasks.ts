@@ -420,6 +420,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     this._context = options.context ?? _currentVars();
     // Listed before an eager first step too (3.12+): the step may ask allTasks().
     loop._tasks.add(this);
+    if (loop._observer !== null) loop._observer._taskCreated(this, loop._currentTask);
     if (options.eagerStart === true && loop.isRunning()) this._run();
     else loop._readyPush(this);
   }
@@ -504,6 +505,8 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
     this._retrieved();
     if (this._state !== PENDING) return false;
     this._numCancelsRequested++;
+    const loop = this._loop;
+    if (loop._observer !== null) loop._observer._cancelRequested(this, msg, loop._currentTask);
     if (this._controller !== null && !this._controller.signal.aborted) {
       this._controller.abort(new CancelledError(msg));
     }
@@ -643,6 +646,9 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       value = arg;
     }
     const loop = this._loop;
+    // Instruments (core/observer.ts): this local is the only cost when none is installed.
+    const observer = loop._observer;
+    if (observer !== null) observer._stepStarted(this, waited);
     const prevTask = loop._currentTask;
     loop._currentTask = this;
     const prevContext = _enterContext(this);
@@ -654,6 +660,7 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       _endStep();
       loop._currentTask = prevTask;
       _enterContext(prevContext);
+      if (observer !== null) observer._stepEnded(this);
     }
   }
 

@@ -743,3 +743,48 @@ export function printAllTasks(
   const parsed = parsePrintOptions("printAllTasks()", undefined, options ?? {});
   emit(formatAllTasks(parsed.options as AllTasksOptions), parsed.file);
 }
+
+/**
+ * @internal The entered TaskGroup of `parent` that holds `task`, if any: what timelines
+ * and tracing nest a group's children under.
+ */
+export function _taskGroupOf(task: Task<unknown>, parent: Task<unknown>): object | null {
+  const groups = groupsByParent.get(parent);
+  if (groups === undefined) return null;
+  for (const g of groups) if (g._parentTask === parent && g._tasks.has(task)) return g;
+  return null;
+}
+
+/** @internal One pending task, as `asyncio-ts ps` and `pstree` show it. */
+export interface _TaskRow {
+  id: string;
+  name: string;
+  /** Coroutine frames, outermost first. */
+  stack: string[];
+  waitingOn: string;
+  /** Ids of the tasks awaiting this one. */
+  awaitedBy: string[];
+}
+
+/** @internal Every pending task of `loop`, and the await cycles among them, as data. */
+export function _taskReport(loop: BaseEventLoop): { tasks: _TaskRow[]; cycles: string[][] } {
+  const tasks = [...loop._tasks];
+  const index = new AwaiterIndex(loop);
+  let deadlineMap: Map<unknown, number> | null = null;
+  const deadlines = () => {
+    deadlineMap ??= loop._timers.deadlines();
+    return deadlineMap;
+  };
+  const rows = tasks.map((task) => ({
+    id: idOf(task),
+    name: task.getName(),
+    stack: framesOf(task).map((f) => f.name),
+    waitingOn: waitingOn(task, deadlines),
+    awaitedBy: index
+      .awaitersOf(task)
+      .filter((w) => w instanceof Task)
+      .map((w) => idOf(w)),
+  }));
+  const cycles = findCycles(tasks, index).map((c) => c.map((t) => idOf(t)));
+  return { tasks: rows, cycles };
+}

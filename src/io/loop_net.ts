@@ -18,6 +18,7 @@ import type { BaseEventLoop } from "../core/base_events.js";
 import { type Coroutine, describe } from "../core/coroutines.js";
 import { TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { _noteWait } from "../core/observer.js";
 import { builtin } from "./builtins.js";
 import { _osError } from "./oserror.js";
 import type { BaseProtocol, DatagramAddress, DatagramProtocol } from "./protocols.js";
@@ -215,6 +216,7 @@ class EventWait {
     private readonly _errorEvent = "error",
   ) {
     const fut = _loop.createFuture<void>();
+    _noteWait(_loop, fut, "io");
     this._fut = fut;
     _emitter.once(_okEvent, this._onOk);
     _emitter.once(_errorEvent, this._onErr);
@@ -558,6 +560,7 @@ function checkBacklog(backlog: unknown, method: string): number {
 
 function* resolveAll(loop: BaseEventLoop, host: string, family: number): Coroutine<string[]> {
   const fut = loop.createFuture<string[]>();
+  _noteWait(loop, fut, "io");
   loop._externalPending++;
   builtin("node:dns").lookup(host, { all: true, family }, (err, addresses) => {
     if (fut.done() || loop.isClosed()) return;

@@ -41,6 +41,7 @@ import {
   RuntimeError,
 } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { _noteWait } from "../core/observer.js";
 import type { Task } from "../core/tasks.js";
 import { sleep } from "../tasks.js";
 import {
@@ -302,6 +303,7 @@ export class StreamReader {
     if (this._loop === null) this._loop = getRunningLoop();
     const loop = this._loop;
     const waiter = loop.createFuture<void>();
+    _noteWait(loop, waiter, "io");
     this._waiter = waiter;
     // A real socket feeds this reader: a virtual clock must not jump while we wait for it.
     const external = _feedsFromOutside(this._transport);
@@ -678,6 +680,7 @@ export class StreamReaderProtocol extends Protocol {
     if (this._connectionLost) throw this._lostError ?? new ConnectionResetError("Connection lost");
     if (!this._paused) return;
     const waiter = this._loop.createFuture<void>();
+    _noteWait(this._loop, waiter, "io");
     this._drainWaiters.push(waiter);
     const external = _feedsFromOutside(this._transport);
     if (external) this._loop._externalPending++;

@@ -33,6 +33,7 @@ import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { CancelledError, RuntimeError, TimeoutError } from "../core/exceptions.js";
 import type { Future } from "../core/futures.js";
+import { _noteWait } from "../core/observer.js";
 import { builtin } from "./builtins.js";
 
 const MODULE_FUNCTION = Symbol("asyncio-ts: module function");
@@ -503,6 +504,7 @@ export function runInExecutor<A extends unknown[], R>(
   }
   const item = ex.submit(fn, ...args);
   const fut = bridgePromise(item.promise, loop);
+  _noteWait(loop, fut, "thread");
   // Cancelling the awaiter withdraws a call that has not started (as wrap_future does).
   fut.addDoneCallback((f) => {
     if (f.cancelled()) item.cancel();

@@ -1,0 +1,599 @@
+/**
+ * Instruments: objects told what a loop does as it does it, as Trio's
+ * `trio.abc.Instrument` — a task created, queued, stepped (and for how long), what it
+ * waits on and what woke it, who cancelled it and why, how it ended; each loop iteration,
+ * and how long the loop waited for the host (I/O, timers) between its bursts of work.
+ *
+ * Timelines (debug/timeline.ts), OpenTelemetry spans (`asyncio-ts/otel`) and anything a
+ * user writes are instruments. An instrument implements any subset of the hooks of
+ * {@link Instrument}; hooks run synchronously on the loop, inside the event they describe,
+ * so they must be quick and must not await.
+ *
+ * Cost: a loop without instruments pays one field read and one branch per task step and per
+ * queued callback (core/observer.ts). With instruments, each event is one call through a
+ * small dispatcher; the `sample` option keeps only a fraction of the tasks (decided once per
+ * task, at creation) so that an instrument can stay installed in production.
+ *
+ * An instrument whose hook throws is removed, and the error goes to the loop's exception
+ * handler: a broken instrument never breaks the program it observes (Trio does the same).
+ *
+ * @module
+ */
+
+import type { BaseEventLoop } from "../core/base_events.js";
+import { describe } from "../core/coroutines.js";
+import { _getRunningLoop } from "../core/events.js";
+import { RuntimeError } from "../core/exceptions.js";
+import { CANCELLED, type Future, PENDING } from "../core/futures.js";
+import { type LoopObserver, waitOwners } from "../core/observer.js";
+import type { Runnable } from "../core/readyqueue.js";
+import { _isFuture, _isSleep } from "../core/runtime.js";
+import type { Sleep } from "../core/sleep.js";
+import type { Task } from "../core/tasks.js";
+import { BoundedSemaphore, Condition, Event, Lock, Semaphore } from "../locks.js";
+import { Queue } from "../queues.js";
+import { TaskGroup } from "../taskgroups.js";
+import { GatheringFuture } from "../tasks.js";
+
+// ---------------------------------------------------------------- public shapes
+
+/**
+ * What a task waits on, by kind: what a timeline shades its waits with.
+ *
+ * - `sleep`: `yield* sleep(d)`;
+ * - `task`, `gather`: another task, a `gather()` of several;
+ * - `lock`, `semaphore`, `event`, `condition`, `queue`, `taskgroup`: a parked waiter of
+ *   that primitive (a TaskGroup's exit waiting for its children);
+ * - `io`: a stream read or drain, a connection, a DNS lookup;
+ * - `thread`: `toThread()` / `runInExecutor()`;
+ * - `promise`: a bridged Promise (`fromPromise()`);
+ * - `future`: any other Future.
+ *
+ * @example
+ * ```ts
+ * const kind: asyncio.WaitKind = "sleep";
+ * ```
+ */
+export type WaitKind =
+  | "sleep"
+  | "future"
+  | "task"
+  | "gather"
+  | "lock"
+  | "semaphore"
+  | "event"
+  | "condition"
+  | "queue"
+  | "taskgroup"
+  | "io"
+  | "thread"
+  | "promise";
+
+/**
+ * What a task waits on (after a step) or was woken by (before a step).
+ *
+ * @example
+ * ```ts
+ * const instrument: asyncio.Instrument = {
+ *   stepEnded(task, duration, waitingOn) {
+ *     if (waitingOn?.kind === "lock") console.log(`${task.getName()} waits on ${waitingOn.label}`);
+ *   },
+ * };
+ * ```
+ */
+export interface WaitTarget {
+  /** What kind of thing is awaited. */
+  readonly kind: WaitKind;
+  /** The Future awaited (a Task, a gather, a lock's waiter …); null for a sleep. */
+  readonly future: Future<unknown> | null;
+  /** The object the wait belongs to (the Lock, Queue, TaskGroup …), when known; else null. */
+  readonly owner: object | null;
+  /** A sleep's delay in seconds; null for other kinds. */
+  readonly delay: number | null;
+  /** A short description: `sleep(1)`, `Task 'worker'`, `<Lock [locked]>`. */
+  readonly label: string;
+}
+
+/**
+ * How a task ended, as told to {@link Instrument.taskDone}.
+ *
+ * @example
+ * ```ts
+ * const instrument: asyncio.Instrument = {
+ *   taskDone(task, outcome) {
+ *     if (outcome.state === "error") console.error(task.getName(), outcome.error);
+ *   },
+ * };
+ * ```
+ */
+export type TaskOutcome =
+  | { readonly state: "result"; readonly result: unknown }
+  | { readonly state: "error"; readonly error: unknown }
+  | { readonly state: "cancelled"; readonly error: unknown };
+
+/**
+ * An observer of a loop (Trio's `trio.abc.Instrument`). Every hook is optional; hooks run
+ * synchronously on the loop and must not await. Times are seconds.
+ *
+ * @example
+ * ```ts
+ * const slowSteps: asyncio.Instrument = {
+ *   stepEnded(task, duration) {
+ *     if (duration > 0.05) console.warn(`${task.getName()} blocked the loop for ${duration}s`);
+ *   },
+ * };
+ * asyncio.addInstrument(slowSteps);
+ * ```
+ */
+export interface Instrument {
+  /** A task was created, by `parent` (the task running then; null from a callback). */
+  taskCreated?(task: Task<unknown>, parent: Task<unknown> | null): void;
+  /** The task was put on the ready queue, by `by` (null: by the loop, e.g. a timer). */
+  taskScheduled?(task: Task<unknown>, by: Task<unknown> | null): void;
+  /** A step of the task starts; `wokenBy` is what it was waiting on (null: first step, sleep(0)). */
+  stepStarted?(task: Task<unknown>, wokenBy: WaitTarget | null): void;
+  /**
+   * The step ended after `duration` seconds of real time; `waitingOn` is what the task now
+   * waits on (null: it is done, or queued again).
+   */
+  stepEnded?(task: Task<unknown>, duration: number, waitingOn: WaitTarget | null): void;
+  /** cancel(message) reached the pending task, called from `by` (null: from a callback). */
+  taskCancelled?(task: Task<unknown>, by: Task<unknown> | null, message: string | undefined): void;
+  /** The task finished (after its last stepEnded). */
+  taskDone?(task: Task<unknown>, outcome: TaskOutcome): void;
+  /** A loop iteration starts, with `ready` callbacks and steps to run. */
+  iterationStarted?(loop: BaseEventLoop, ready: number): void;
+  /** That iteration ran `ran` callbacks in `duration` seconds. */
+  iterationEnded?(loop: BaseEventLoop, ran: number, duration: number): void;
+  /**
+   * The loop was idle in the host for `duration` seconds — waiting for I/O, a timer or a
+   * thread — before this burst of work.
+   */
+  ioWaited?(loop: BaseEventLoop, duration: number): void;
+}
+
+/**
+ * Options of {@link addInstrument}.
+ *
+ * @example
+ * ```ts
+ * asyncio.addInstrument(myInstrument, { sample: 0.01 }); // 1 task in 100
+ * ```
+ */
+export interface InstrumentOptions {
+  /** The loop to observe; the running loop by default. */
+  loop?: BaseEventLoop;
+  /**
+   * The fraction of tasks the instrument hears about, in (0, 1]; 1 by default. Decided at
+   * each task's creation, so a sampled task's events are all reported and the others'
+   * none. Loop events (iterations, I/O waits) are always reported.
+   */
+  sample?: number;
+}
+
+const HOOKS = [
+  "taskCreated",
+  "taskScheduled",
+  "stepStarted",
+  "stepEnded",
+  "taskCancelled",
+  "taskDone",
+  "iterationStarted",
+  "iterationEnded",
+  "ioWaited",
+] as const;
+
+// ---------------------------------------------------------------- classifying waits
+
+function ownerKind(owner: object | string): WaitKind {
+  if (typeof owner === "string") return owner as WaitKind;
+  if (owner instanceof Lock) return "lock";
+  if (owner instanceof Semaphore || owner instanceof BoundedSemaphore) return "semaphore";
+  if (owner instanceof Event) return "event";
+  if (owner instanceof Condition) return "condition";
+  if (owner instanceof Queue) return "queue";
+  if (owner instanceof TaskGroup) return "taskgroup";
+  // Another copy of the library (core/runtime.ts): its classes are not ours.
+  return (
+    BY_CLASS_NAME[(owner.constructor as { name?: string } | undefined)?.name ?? ""] ?? "future"
+  );
+}
+
+const BY_CLASS_NAME: Record<string, WaitKind> = {
+  Lock: "lock",
+  Semaphore: "semaphore",
+  BoundedSemaphore: "semaphore",
+  Event: "event",
+  Condition: "condition",
+  Queue: "queue",
+  LifoQueue: "queue",
+  PriorityQueue: "queue",
+  TaskGroup: "taskgroup",
+};
+
+/** A Task of any copy of the library. */
+function isTask(x: unknown): x is Task<unknown> {
+  return _isFuture(x) && typeof (x as { getCoro?: unknown }).getCoro === "function";
+}
+
+function ownerLabel(kind: WaitKind, owner: object | string): string {
+  if (typeof owner === "string") return kind;
+  if (owner instanceof TaskGroup) return "TaskGroup exit";
+  try {
+    return String(owner);
+  } catch {
+    return kind;
+  }
+}
+
+/** @internal What `w` (a Task's `_futWaiter`, or what woke it) stands for. */
+export function _waitTarget(w: unknown): WaitTarget | null {
+  if (w === null || w === undefined) return null;
+  if (typeof w === "number") {
+    return { kind: "sleep", future: null, owner: null, delay: w, label: `sleep(${w})` };
+  }
+  if (_isSleep(w)) {
+    const d = (w as Sleep<unknown>)._delay;
+    return { kind: "sleep", future: null, owner: null, delay: d, label: `sleep(${d})` };
+  }
+  if (!_isFuture(w)) return null;
+  if (isTask(w)) {
+    return { kind: "task", future: w, owner: null, delay: null, label: `Task '${w.getName()}'` };
+  }
+  if (w instanceof GatheringFuture || Array.isArray((w as { _children?: unknown })._children)) {
+    const n = (w as GatheringFuture<unknown>)._children.length;
+    return {
+      kind: "gather",
+      future: w as Future<unknown>,
+      owner: null,
+      delay: null,
+      label: `gather(${n})`,
+    };
+  }
+  const owner = waitOwners.get(w);
+  if (owner === undefined) {
+    return {
+      kind: "future",
+      future: w as Future<unknown>,
+      owner: null,
+      delay: null,
+      label: "Future",
+    };
+  }
+  const kind = ownerKind(owner);
+  return {
+    kind,
+    future: w as Future<unknown>,
+    owner: typeof owner === "string" ? null : owner,
+    delay: null,
+    label: ownerLabel(kind, owner),
+  };
+}
+
+function outcomeOf(task: Task<unknown>): TaskOutcome {
+  if (task._state === CANCELLED) return { state: "cancelled", error: task._cancelledExc };
+  const error = task._exception;
+  if (error !== undefined && error !== null) return { state: "error", error };
+  return { state: "result", result: task._result };
+}
+
+// ---------------------------------------------------------------- the dispatcher
+
+interface Entry {
+  readonly instrument: Instrument;
+  readonly rate: number;
+  /** Tasks this sampled instrument hears about; null when it hears about all. */
+  readonly sampled: WeakSet<Task<unknown>> | null;
+  /** Sampling accumulator: a task is taken each time it crosses an integer. */
+  acc: number;
+}
+
+/**
+ * The loop's observer: fans each core event out to the installed instruments.
+ *
+ * Every event first checks flags computed when the instruments change, so that nothing is
+ * measured, allocated or looked up for a hook no instrument has, nor for a task no
+ * instrument samples: reading the clock is the dominant cost on machines where
+ * `performance.now()` is a system call (virtual machines), so it is read only for
+ * `stepEnded`, `iterationEnded` and `ioWaited`, and only when one is implemented.
+ */
+class Dispatcher implements LoopObserver {
+  private list: Entry[] = [];
+  /** Start times of the timed steps in progress (an eager task's step nests in its creator's). */
+  private readonly starts: number[] = [];
+  private readonly stepping: Task<unknown>[] = [];
+  private iterationStart = 0;
+  private lastTickEnd = -1;
+  // What the installed instruments listen to (see `entries`).
+  private anyUnsampled = false;
+  private wantScheduled = false;
+  private wantStepStarted = false;
+  private wantStepEnded = false;
+  private wantDone = false;
+  private wantCancelled = false;
+  private wantIterationStarted = false;
+  private wantIterationEnded = false;
+  private wantIO = false;
+
+  constructor(readonly loop: BaseEventLoop) {}
+
+  get entries(): Entry[] {
+    return this.list;
+  }
+
+  /** Replaced, never mutated: a dispatch in progress keeps the array it started with. */
+  set entries(list: Entry[]) {
+    this.list = list;
+    const has = (h: (typeof HOOKS)[number]) => list.some((e) => e.instrument[h] !== undefined);
+    this.anyUnsampled = list.some((e) => e.sampled === null);
+    this.wantScheduled = has("taskScheduled");
+    this.wantStepStarted = has("stepStarted");
+    this.wantStepEnded = has("stepEnded");
+    this.wantDone = has("taskDone");
+    this.wantCancelled = has("taskCancelled");
+    this.wantIterationStarted = has("iterationStarted");
+    this.wantIterationEnded = has("iterationEnded");
+    this.wantIO = has("ioWaited");
+  }
+
+  private hears(e: Entry, task: Task<unknown>): boolean {
+    return e.sampled === null || e.sampled.has(task);
+  }
+
+  /** Whether any instrument hears about `task` (all do, unless every one samples). */
+  private heard(task: Task<unknown>): boolean {
+    if (this.anyUnsampled) return true;
+    const list = this.list;
+    for (let i = 0; i < list.length; i++) {
+      if ((list[i] as Entry).sampled?.has(task) === true) return true;
+    }
+    return false;
+  }
+
+  /** Calls one hook; an instrument that throws is removed and reported. */
+  private call(e: Entry, hook: (typeof HOOKS)[number], args: unknown[]): void {
+    const fn = e.instrument[hook] as ((...a: unknown[]) => void) | undefined;
+    if (fn === undefined) return;
+    try {
+      fn.apply(e.instrument, args);
+    } catch (error) {
+      remove(this.loop, e.instrument);
+      this.loop.callExceptionHandler({
+        message: `Instrument ${describe(e.instrument)} raised in ${hook}(); it was removed`,
+        exception: error,
+      });
+    }
+  }
+
+  private forTask(task: Task<unknown>, hook: (typeof HOOKS)[number], args: unknown[]): void {
+    const entries = this.list;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      if (e.instrument[hook] !== undefined && this.hears(e, task)) this.call(e, hook, args);
+    }
+  }
+
+  private forLoop(hook: (typeof HOOKS)[number], args: unknown[]): void {
+    const entries = this.list;
+    for (let i = 0; i < entries.length; i++) {
+      const e = entries[i] as Entry;
+      if (e.instrument[hook] !== undefined) this.call(e, hook, args);
+    }
+  }
+
+  _taskCreated(task: Task<unknown>, parent: Task<unknown> | null): void {
+    for (const e of this.list) {
+      if (e.sampled !== null) {
+        const before = Math.floor(e.acc);
+        e.acc += e.rate;
+        if (Math.floor(e.acc) === before) continue;
+        e.sampled.add(task);
+      }
+      this.call(e, "taskCreated", [task, parent]);
+    }
+  }
+
+  _queued(r: Runnable, _arg: unknown, by: Task<unknown> | null): void {
+    if (!this.wantScheduled || !isTask(r) || r._state !== PENDING || !this.heard(r)) return;
+    this.forTask(r, "taskScheduled", [r, by]);
+  }
+
+  _stepStarted(task: Task<unknown>, wokenBy: unknown): void {
+    if (!(this.wantStepStarted || this.wantStepEnded) || !this.heard(task)) return;
+    if (this.wantStepEnded) {
+      this.stepping.push(task);
+      this.starts.push(performance.now());
+    }
+    if (this.wantStepStarted) this.forTask(task, "stepStarted", [task, _waitTarget(wokenBy)]);
+  }
+
+  _stepEnded(task: Task<unknown>): void {
+    const pending = task._state === PENDING;
+    if (!(this.wantStepEnded || (!pending && this.wantDone)) || !this.heard(task)) return;
+    if (this.wantStepEnded) {
+      let duration = 0;
+      if (this.stepping[this.stepping.length - 1] === task) {
+        this.stepping.pop();
+        duration = (performance.now() - (this.starts.pop() as number)) / 1000;
+      }
+      this.forTask(task, "stepEnded", [
+        task,
+        duration,
+        pending ? _waitTarget(task._futWaiter) : null,
+      ]);
+    }
+    if (!pending && this.wantDone) this.forTask(task, "taskDone", [task, outcomeOf(task)]);
+  }
+
+  _cancelRequested(task: Task<unknown>, msg: string | undefined, by: Task<unknown> | null): void {
+    if (this.wantCancelled) this.forTask(task, "taskCancelled", [task, by, msg]);
+  }
+
+  _iterationStarted(loop: BaseEventLoop, n: number): void {
+    if (this.wantIterationEnded) this.iterationStart = performance.now();
+    if (this.wantIterationStarted) this.forLoop("iterationStarted", [loop, n]);
+  }
+
+  _iterationEnded(loop: BaseEventLoop, n: number): void {
+    if (!this.wantIterationEnded) return;
+    this.forLoop("iterationEnded", [loop, n, (performance.now() - this.iterationStart) / 1000]);
+  }
+
+  _tickStarted(loop: BaseEventLoop): void {
+    if (this.wantIO && this.lastTickEnd >= 0) {
+      this.forLoop("ioWaited", [loop, (performance.now() - this.lastTickEnd) / 1000]);
+    }
+  }
+
+  _tickEnded(_loop: BaseEventLoop): void {
+    if (this.wantIO) this.lastTickEnd = performance.now();
+  }
+}
+
+function remove(loop: BaseEventLoop, instrument: Instrument): boolean {
+  const d = loop._observer as Dispatcher | null;
+  if (d === null) return false;
+  const i = d.entries.findIndex((e) => e.instrument === instrument);
+  if (i < 0) return false;
+  // A fresh array: a dispatch in progress keeps iterating the one it started with.
+  d.entries = d.entries.filter((_, k) => k !== i);
+  if (d.entries.length === 0) loop._observer = null;
+  return true;
+}
+
+function loopOf(fn: string, loopArg: unknown): BaseEventLoop {
+  if (loopArg === undefined || loopArg === null) {
+    const running = _getRunningLoop();
+    if (running === null) {
+      throw new RuntimeError(`${fn}: no running event loop and no 'loop' was given`);
+    }
+    return running;
+  }
+  if (
+    typeof loopArg !== "object" ||
+    typeof (loopArg as { callSoon?: unknown }).callSoon !== "function" ||
+    !("_observer" in loopArg)
+  ) {
+    throw new TypeError(
+      `${fn}: 'loop' must be an asyncio event loop: received ${describe(loopArg)}`,
+    );
+  }
+  return loopArg as BaseEventLoop;
+}
+
+/**
+ * Installs `instrument` on a loop (the running one by default). Tasks already pending are
+ * announced to its `taskCreated` at once (with a null parent), so an instrument installed
+ * from inside `main()` still sees every task; the step in progress when it is installed is
+ * not reported. Installing the same instrument twice on one loop does nothing.
+ *
+ * Errors: `RuntimeError` when no loop is given and none is running; `TypeError` when
+ * `instrument` is not an object whose hooks are functions, or `loop` is not a loop;
+ * `RangeError` when `sample` is not in (0, 1].
+ *
+ * @example
+ * ```ts
+ * const counts = new Map<string, number>();
+ * asyncio.addInstrument({
+ *   stepStarted(task) {
+ *     counts.set(task.getName(), (counts.get(task.getName()) ?? 0) + 1);
+ *   },
+ * });
+ * ```
+ */
+export function addInstrument(instrument: Instrument, options: InstrumentOptions = {}): void {
+  const fn = "addInstrument()";
+  if (typeof instrument !== "object" || instrument === null) {
+    throw new TypeError(
+      `${fn}: 'instrument' must be an object with hook methods: received ${describe(instrument)}`,
+    );
+  }
+  let hooks = 0;
+  for (const hook of HOOKS) {
+    const h: unknown = (instrument as Record<string, unknown>)[hook];
+    if (h === undefined) continue;
+    if (typeof h !== "function") {
+      throw new TypeError(
+        `${fn}: 'instrument.${hook}' must be a function: received ${describe(h)}`,
+      );
+    }
+    hooks++;
+  }
+  if (hooks === 0) {
+    throw new TypeError(
+      `${fn}: 'instrument' has none of the hooks (${HOOKS.join(", ")}): received ${describe(instrument)}`,
+    );
+  }
+  if (typeof options !== "object" || options === null) {
+    throw new TypeError(`${fn}: 'options' must be an object: received ${describe(options)}`);
+  }
+  const rate = options.sample ?? 1;
+  if (typeof rate !== "number" || !(rate > 0 && rate <= 1)) {
+    throw new RangeError(`${fn}: 'sample' must be a number in (0, 1]: received ${describe(rate)}`);
+  }
+  const loop = loopOf(fn, options.loop);
+  let d = loop._observer as Dispatcher | null;
+  if (d === null) d = new Dispatcher(loop);
+  if (d.entries.some((e) => e.instrument === instrument)) return;
+  const entry: Entry = {
+    instrument,
+    rate,
+    sampled: rate < 1 ? new WeakSet() : null,
+    // Starts just below 1 so the first task created is sampled.
+    acc: 1 - rate,
+  };
+  d.entries = [...d.entries, entry];
+  loop._observer = d;
+  for (const task of loop._tasks) {
+    if (entry.sampled !== null) {
+      const before = Math.floor(entry.acc);
+      entry.acc += rate;
+      if (Math.floor(entry.acc) === before) continue;
+      entry.sampled.add(task);
+    }
+    if (instrument.taskCreated === undefined) continue;
+    try {
+      instrument.taskCreated(task, null);
+    } catch (error) {
+      remove(loop, instrument);
+      throw error;
+    }
+  }
+}
+
+/**
+ * Removes an instrument installed with {@link addInstrument}; returns whether it was
+ * installed on that loop. Once the last one is removed the loop is back to its
+ * uninstrumented cost.
+ *
+ * Errors: as {@link addInstrument} for `loop`.
+ *
+ * @example
+ * ```ts
+ * asyncio.addInstrument(tracer);
+ * try {
+ *   yield* work();
+ * } finally {
+ *   asyncio.removeInstrument(tracer);
+ * }
+ * ```
+ */
+export function removeInstrument(
+  instrument: Instrument,
+  options: Pick<InstrumentOptions, "loop"> = {},
+): boolean {
+  return remove(loopOf("removeInstrument()", options.loop), instrument);
+}
+
+/**
+ * The instruments installed on a loop (the running one by default), in installation order.
+ *
+ * @example
+ * ```ts
+ * console.log(asyncio.getInstruments().length); // 0
+ * ```
+ */
+export function getInstruments(options: Pick<InstrumentOptions, "loop"> = {}): Instrument[] {
+  const d = loopOf("getInstruments()", options.loop)._observer as Dispatcher | null;
+  return d === null ? [] : d.entries.map((e) => e.instrument);
+}
