@@ -48,7 +48,6 @@ import {
   createTask,
   currentTask,
   Event,
-  Future,
   fromPromise,
   InvalidStateError,
   CancelledError,
@@ -268,7 +267,7 @@ export class RedisQueue<T = unknown> {
   private readonly _channel: string;
 
   private _state: State = State.NEW;
-  private _opening: Future<void> | null = null;
+  private _opening: Promise<void> | null = null;
   private _main: Connection | null = null;
   private _blocking: Connection | null = null;
   private _events: Connection | null = null;
@@ -290,6 +289,10 @@ export class RedisQueue<T = unknown> {
   private _pump: Task<void> | null = null;
   private _pumpError: unknown = null;
   private _lastClaim = 0;
+  /** Read from Redis, not yet deserialized into the buffer. */
+  private readonly _arrived: [string, string, number][] = [];
+  /** Reads in flight (settled promises), which close() waits for. */
+  private readonly _reads = new Set<Promise<void>>();
 
   // Items handed out and not yet done, in the order they were handed out, with the task
   // that took each: taskDone() finishes the oldest of the current task's, else the oldest.
@@ -297,7 +300,8 @@ export class RedisQueue<T = unknown> {
   private readonly _byTask = new WeakMap<Task<unknown>, string[]>();
 
   // Batches of one loop turn, sent as one script call.
-  private _puts: { payload: string; future: Future<number> }[] = [];
+  private _puts: { payload: string; resolve: (r: number) => void; reject: (e: unknown) => void }[] =
+    [];
   private _putsScheduled = false;
   private _acks: string[] = [];
   private _acksScheduled = false;
@@ -374,21 +378,18 @@ export class RedisQueue<T = unknown> {
     }
     if (this._opening === null) {
       this._state = State.CONNECTING;
-      const opening = new Future<void>();
-      this._opening = opening;
-      this._open().then(
+      this._opening = this._open().then(
         () => {
           this._state = State.OPEN;
-          opening.setResult(undefined);
         },
         (e: unknown) => {
           this._state = State.NEW;
           this._opening = null;
-          opening.setException(e);
+          throw e;
         },
       );
     }
-    yield* this._opening;
+    yield* fromPromise(this._opening);
   }
 
   private async _open(): Promise<void> {
@@ -411,6 +412,8 @@ export class RedisQueue<T = unknown> {
     const make = (): Connection => {
       const client = createClient({
         url: this.url,
+        // RESP2: stream replies as plain arrays (RESP3 turns them into maps).
+        RESP: 2,
         socket: { connectTimeout: this._connectMs, reconnectStrategy },
         // No per-command deadline: a paused or restarting Redis makes commands wait; the
         // caller bounds them with asyncio.timeout().
@@ -602,15 +605,17 @@ export class RedisQueue<T = unknown> {
 
   /** 1 stored, 0 full, -1 shut down; puts of one loop turn go in one script call. */
   private *_submitPut(payload: string): Coroutine<number> {
-    const future = new Future<number>();
-    const entry = { payload, future };
+    let entry!: (typeof this._puts)[number];
+    const stored = new Promise<number>((resolve, reject) => {
+      entry = { payload, resolve, reject };
+    });
     this._puts.push(entry);
     if (!this._putsScheduled) {
       this._putsScheduled = true;
       queueMicrotask(() => this._flushPuts());
     }
     try {
-      return yield* future;
+      return yield* fromPromise(stored);
     } catch (e) {
       // Not sent yet: it is not stored.
       const i = this._puts.indexOf(entry);
@@ -629,11 +634,11 @@ export class RedisQueue<T = unknown> {
       (reply) => {
         const stored = Number(reply);
         batch.forEach((p, i) => {
-          if (!p.future.done()) p.future.setResult(stored === -1 ? -1 : i < stored ? 1 : 0);
+          p.resolve(stored === -1 ? -1 : i < stored ? 1 : 0);
         });
       },
       (e: unknown) => {
-        for (const p of batch) if (!p.future.done()) p.future.setException(e);
+        for (const p of batch) p.reject(e);
       },
     );
   }
@@ -672,6 +677,7 @@ export class RedisQueue<T = unknown> {
     yield* this._ensureOpen("get()");
     for (;;) {
       if (this._pumpError !== null) this._resetAfterError();
+      this._takeArrived();
       if (this._buffer.qsize() > 0) return this._handOut(this._buffer.getNowait());
       this._getWaiters++;
       this._ensurePump();
@@ -704,20 +710,21 @@ export class RedisQueue<T = unknown> {
   *getNowait(): Coroutine<T> {
     yield* this._ensureOpen("getNowait()");
     if (this._pumpError !== null) this._resetAfterError();
+    this._takeArrived();
     if (this._buffer.qsize() > 0) return this._handOut(this._buffer.getNowait());
     for (;;) {
-      const { entries, shutdown } = yield* fromPromise(this._read(1, true));
-      if (entries.length > 0) {
-        this._accept(entries);
-        if (this._buffer.qsize() > 0) return this._handOut(this._buffer.getNowait());
-        continue; // only undeserializable ones: dead-lettered; look again
-      }
+      const { count, shutdown } = yield* fromPromise(this._read(1, true));
+      this._takeArrived();
+      if (this._buffer.qsize() > 0) return this._handOut(this._buffer.getNowait());
+      if (count > 0) continue; // only undeserializable ones: dead-lettered; look again
       if (shutdown) throw new QueueShutDown("getNowait(): the queue is shut down and empty");
       throw new QueueEmpty("getNowait(): the queue is empty");
     }
   }
 
   private _handOut(entry: Entry<T>): T {
+    // Delivered here again (its visibility timeout passed): one record, the new one.
+    if (this._inFlight.has(entry.id)) this._forget(entry.id);
     const task = currentTask();
     this._inFlight.set(entry.id, task);
     if (task !== null) {
@@ -726,6 +733,15 @@ export class RedisQueue<T = unknown> {
       else mine.push(entry.id);
     }
     return entry.value;
+  }
+
+  /** Drops the record of an item handed out here. */
+  private _forget(id: string): void {
+    const owner = this._inFlight.get(id);
+    this._inFlight.delete(id);
+    const list = owner == null ? undefined : this._byTask.get(owner);
+    const i = list === undefined ? -1 : list.indexOf(id);
+    if (list !== undefined && i >= 0) list.splice(i, 1);
   }
 
   private _resetAfterError(): void {
@@ -750,19 +766,17 @@ export class RedisQueue<T = unknown> {
         const n = Math.min(want, this._batch);
         const claim = Date.now() - this._lastClaim >= this._visibilityMs / 4;
         if (claim) this._lastClaim = Date.now();
-        const { entries, shutdown } = yield* fromPromise(this._read(n, claim));
-        if (entries.length > 0) {
-          this._accept(entries);
-          continue;
-        }
+        const { count, shutdown } = yield* fromPromise(this._read(n, claim));
+        this._takeArrived();
+        if (count > 0) continue;
         if (shutdown || this._shutdownSeen) {
           this._shutdownSeen = true;
           this._buffer.shutdown();
           return;
         }
         const got = yield* fromPromise(this._blockingRead(n));
-        if (got.length === 0) this._lastClaim = 0;
-        else this._accept(got);
+        this._takeArrived();
+        if (got === 0) this._lastClaim = 0;
       }
     } catch (e) {
       if (e instanceof CancelledError) throw e;
@@ -772,10 +786,30 @@ export class RedisQueue<T = unknown> {
     }
   }
 
-  private async _read(
-    n: number,
-    claim: boolean,
-  ): Promise<{ entries: [string, string, number][]; shutdown: boolean }> {
+  /**
+   * Reads up to `n` items into `_arrived` — not into the caller's hands: a get() cancelled
+   * while its read is in flight must not lose what the read brings (the next get() or
+   * close() finds it there).
+   */
+  private _read(n: number, claim: boolean): Promise<{ count: number; shutdown: boolean }> {
+    return this._trackRead(this._readNow(n, claim));
+  }
+
+  private _trackRead<R>(p: Promise<R>): Promise<R> {
+    const settled = p.then(
+      () => {},
+      () => {},
+    );
+    this._reads.add(settled);
+    void settled.then(() => this._reads.delete(settled));
+    return p;
+  }
+
+  private _takeArrived(): void {
+    if (this._arrived.length > 0) this._accept(this._arrived.splice(0));
+  }
+
+  private async _readNow(n: number, claim: boolean): Promise<{ count: number; shutdown: boolean }> {
     const reply = (await this._retrying(() =>
       this._script(scripts.READ, [
         this.consumer,
@@ -785,17 +819,22 @@ export class RedisQueue<T = unknown> {
         String(this._maxDeliveries),
       ]),
     )) as unknown[];
-    const entries: [string, string, number][] = [];
+    let count = 0;
     for (let i = 1; i + 2 < reply.length; i += 3) {
-      entries.push([String(reply[i]), String(reply[i + 1]), Number(reply[i + 2])]);
+      this._arrived.push([String(reply[i]), String(reply[i + 1]), Number(reply[i + 2])]);
+      count++;
     }
-    return { entries, shutdown: Number(reply[0]) === 1 };
+    return { count, shutdown: Number(reply[0]) === 1 };
   }
 
-  /** XREADGROUP … BLOCK on the dedicated connection; ends early on CLIENT UNBLOCK. */
-  private async _blockingRead(n: number): Promise<[string, string, number][]> {
+  /** XREADGROUP … BLOCK on the dedicated connection, into `_arrived`; ends early on CLIENT UNBLOCK. */
+  private _blockingRead(n: number): Promise<number> {
+    return this._trackRead(this._blockingReadNow(n));
+  }
+
+  private async _blockingReadNow(n: number): Promise<number> {
     const blocking = this._blocking;
-    if (blocking === null) return [];
+    if (blocking === null) return 0;
     // Short enough to claim expired items and see a lost shutdown notice in time.
     const blockMs = Math.max(10, Math.min(Math.floor(this._visibilityMs / 4), 1000));
     const args = ["XREADGROUP", "GROUP", "consumers", this.consumer, "COUNT", String(n)];
@@ -806,17 +845,17 @@ export class RedisQueue<T = unknown> {
     } catch (e) {
       if (isServerError(e) && e.message.includes("NOGROUP") && this._main !== null) {
         await this._createGroup(this._main);
-        return [];
+        return 0;
       }
-      if (isServerError(e) && e.message.startsWith("UNBLOCKED")) return [];
+      if (isServerError(e) && e.message.startsWith("UNBLOCKED")) return 0;
       throw e;
     }
-    if (!Array.isArray(reply)) return [];
-    const out: [string, string, number][] = [];
+    if (!Array.isArray(reply)) return 0;
     const stream = reply[0] as [string, [string, string[]][]];
-    for (const [id, fields] of stream[1]) out.push([id, String(fields[1]), 1]);
-    if (out.length > 0) this._main?.sendCommand(["PUBLISH", this._channel, "space"]).catch(() => {});
-    return out;
+    for (const [id, fields] of stream[1]) this._arrived.push([id, String(fields[1]), 1]);
+    const count = stream[1].length;
+    if (count > 0) this._main?.sendCommand(["PUBLISH", this._channel, "space"]).catch(() => {});
+    return count;
   }
 
   /** Deserializes into the buffer; what does not deserialize goes to the dead letters. */
@@ -843,8 +882,12 @@ export class RedisQueue<T = unknown> {
   /**
    * Marks an item this process took as finished: it is acknowledged (and deleted) in Redis,
    * in the background, batched with the others of this loop turn; `close()` waits until
-   * those are stored. The item finished is the oldest unfinished one the current task took,
-   * else the oldest this process took. Synchronous, as asyncio's.
+   * those are stored. Synchronous, as asyncio's.
+   *
+   * Which item: the one the current task took last and has not finished (so in the loop
+   * `get`, work, `taskDone`, an item whose work failed without `taskDone()` stays
+   * unfinished, and is delivered again after the visibility timeout); from a task that took
+   * none, the oldest unfinished item of this process.
    *
    * Errors: `RangeError` ("taskDone() called too many times") if this process holds no
    * unfinished item.
@@ -852,7 +895,7 @@ export class RedisQueue<T = unknown> {
    * @example
    * ```ts
    * const job = yield* queue.get();
-   * try { yield* work(job); queue.taskDone(); } catch (e) { log(e); } // unfinished: retried later
+   * try { yield* work(job); queue.taskDone(); } catch (e) { log(e); } // not done: delivered again
    * ```
    */
   taskDone(): void {
@@ -870,19 +913,12 @@ export class RedisQueue<T = unknown> {
     const mine = task === null ? undefined : this._byTask.get(task);
     let id: string | undefined;
     if (mine !== undefined && mine.length > 0) {
-      id = mine.shift();
+      id = mine[mine.length - 1];
     } else {
-      const first = this._inFlight.entries().next();
-      if (first.done === true) return undefined;
-      const [oldest, owner] = first.value;
-      id = oldest;
-      if (owner !== null) {
-        const list = this._byTask.get(owner);
-        const i = list === undefined ? -1 : list.indexOf(oldest);
-        if (list !== undefined && i >= 0) list.splice(i, 1);
-      }
+      const first = this._inFlight.keys().next();
+      id = first.done === true ? undefined : first.value;
     }
-    if (id !== undefined) this._inFlight.delete(id);
+    if (id !== undefined) this._forget(id);
     return id;
   }
 
@@ -1061,7 +1097,7 @@ export class RedisQueue<T = unknown> {
     if (this._state === State.CLOSED || this._state === State.CLOSING) return;
     if (this._state === State.CONNECTING && this._opening !== null) {
       try {
-        yield* this._opening;
+        yield* fromPromise(this._opening);
       } catch {
         this._state = State.CLOSED;
         return;
@@ -1086,7 +1122,9 @@ export class RedisQueue<T = unknown> {
           if (!(e instanceof CancelledError)) throw e;
         }
       }
+      while (this._reads.size > 0) yield* fromPromise(Promise.all([...this._reads]));
       const release: string[] = [];
+      for (const [id, , deliveries] of this._arrived.splice(0)) release.push(id, String(deliveries));
       while (this._buffer.qsize() > 0) {
         const entry = this._buffer.getNowait();
         release.push(entry.id, String(entry.deliveries));
