@@ -6,8 +6,11 @@
  * Skipped, with the reason printed, where redis-server is not installed; a failure instead
  * when ASYNCIO_TS_REQUIRE_ALL=1 (CI).
  */
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
 import { createClient } from "@redis/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { parseArgs } from "../examples/distributed_queue.js";
 import * as asyncio from "../src/index.js";
 import { RedisQueue, type RedisQueueOptions } from "../src/redis/index.js";
 import { freePort, RedisServer, redisAvailable } from "./redis/server.js";
@@ -203,30 +206,37 @@ describe.skipIf(!enabled)("RedisQueue on a real Redis", () => {
 
   it("a blocked get() does not stall the loop: other tasks run while it waits", async () => {
     const [producer, consumer] = pair<string>();
-    const log = await run([producer, consumer], function* () {
-      const log: string[] = [];
-      const ticked = new asyncio.Event();
-      const getter = asyncio.createTask(
-        (function* () {
-          log.push(`got ${yield* consumer.get()}`);
-        })(),
-      );
-      asyncio.createTask(
-        (function* () {
-          for (let i = 1; i <= 3; i++) {
-            yield* asyncio.sleep(0.01);
-            log.push(`tick ${i}`);
-          }
-          ticked.set();
-        })(),
-      );
-      yield* ticked.wait();
-      yield* producer.put("x");
-      log.push("put");
-      yield* getter;
-      return log;
-    });
-    expect(log).toEqual(["tick 1", "tick 2", "tick 3", "put", "got x"]);
+    const a2 = await admin(server.url);
+    try {
+      const log = await run([producer, consumer], function* () {
+        const log: string[] = [];
+        const getter = asyncio.createTask(
+          (function* () {
+            log.push(`got ${yield* consumer.get()}`);
+          })(),
+        );
+        yield* blockedReader(a2);
+        log.push("get() blocked in Redis");
+        for (let i = 1; i <= 3; i++) {
+          yield* asyncio.sleep(0.01);
+          log.push(`tick ${i}`);
+        }
+        log.push("putting");
+        yield* producer.put("x");
+        yield* getter;
+        return log;
+      });
+      expect(log).toEqual([
+        "get() blocked in Redis",
+        "tick 1",
+        "tick 2",
+        "tick 3",
+        "putting",
+        "got x",
+      ]);
+    } finally {
+      await a2.close();
+    }
   });
 
   it("a cancelled get() loses no item: the next get() has it, and close() gives it back", async () => {
@@ -467,3 +477,40 @@ describe.skipIf(!enabled)("RedisQueue on a real Redis", () => {
     expect(() => new RedisQueue("q", { maxsize: 2.5 })).toThrow(/'maxsize' must be an integer/);
   });
 });
+
+describe.skipIf(!enabled)(
+  "examples/distributed_demo: producers and consumers in separate processes",
+  () => {
+    it("kills a consumer mid-run with SIGKILL; every item is finished once, or delivered again", () => {
+      // From the build (global-setup), so that the five child processes start quickly.
+      const script = fileURLToPath(
+        new URL("../dist/examples/distributed_demo.js", import.meta.url),
+      );
+      const r = spawnSync(process.execPath, [script], { encoding: "utf8", timeout: 110_000 });
+      const lines = r.stdout.split("\n").filter(Boolean);
+      expect(r.status, `${r.stdout}\n${r.stderr}`).toBe(0);
+      expect(lines[0]).toBe("redis-server started");
+      expect(lines[1]).toMatch(/^killed consumer 2 \(SIGKILL\) while it held p[12]-\d+$/);
+      expect(lines).toContain("producers done: 20 items put");
+      expect(lines).toContain("join(): every item finished");
+      expect(lines).toContain("consumers exited: 0, SIGKILL, 0");
+      const once = Number(/^finished exactly once: (\d+)$/m.exec(r.stdout)?.[1]);
+      const again = lines.filter((l) => l.startsWith("delivered again after the kill: "));
+      expect(again.length).toBeGreaterThanOrEqual(1);
+      expect(once + again.length).toBe(20);
+      expect(lines.filter((l) => l.startsWith("WRONG"))).toEqual([]);
+      expect(lines.at(-1)).toBe("every item finished: yes");
+    }, 120_000);
+
+    it("the worker refuses a role it does not know, naming it", () => {
+      expect(() => parseArgs(["--role", "broker"])).toThrow(
+        "distributed_queue: --role must be producer or consumer: received broker",
+      );
+      expect(parseArgs(["--role", "producer", "--id", "2", "--items", "5"])).toMatchObject({
+        role: "producer",
+        id: 2,
+        items: 5,
+      });
+    });
+  },
+);

@@ -43,19 +43,18 @@
 import { hostname } from "node:os";
 import type * as RedisClient from "@redis/client";
 import {
-  type Coroutine,
+  CancelledError,
   ConnectionError,
+  type Coroutine,
   createTask,
   currentTask,
   Event,
   fromPromise,
   InvalidStateError,
-  CancelledError,
   Queue,
   QueueEmpty,
   QueueFull,
   QueueShutDown,
-  sleep,
   type Task,
   TimeoutError,
   waitFor,
@@ -168,7 +167,7 @@ const JSON_SERIALIZER: Serializer<never> = {
 };
 
 /** States of a queue object, in order. */
-const enum State {
+enum State {
   NEW = "new",
   CONNECTING = "connecting",
   OPEN = "open",
@@ -329,7 +328,7 @@ export class RedisQueue<T = unknown> {
     }
     this.name = name;
     this.url = url;
-    this._maxsize = maxsize > 0 ? maxsize : 0;
+    this._maxsize = Math.max(maxsize, 0);
     this._visibilityMs =
       positive(what, "visibilityTimeout", options.visibilityTimeout ?? 30, false) * 1000;
     this._maxDeliveries = positive(what, "maxDeliveries", options.maxDeliveries ?? 5, true);
@@ -338,7 +337,10 @@ export class RedisQueue<T = unknown> {
     this._reconnectMs =
       positive(what, "reconnectTimeout", options.reconnectTimeout ?? 30, false) * 1000;
     const serializer = options.serializer ?? (JSON_SERIALIZER as Serializer<T>);
-    if (typeof serializer?.serialize !== "function" || typeof serializer.deserialize !== "function") {
+    if (
+      typeof serializer?.serialize !== "function" ||
+      typeof serializer.deserialize !== "function"
+    ) {
       throw new TypeError(
         `${what}: 'serializer' must have serialize() and deserialize() functions: received ${String(serializer)}`,
       );
@@ -600,7 +602,8 @@ export class RedisQueue<T = unknown> {
       this._shutdownSeen = true;
       throw new QueueShutDown("putNowait(): the queue is shut down");
     }
-    if (stored === 0) throw new QueueFull(`putNowait(): the queue is full (maxsize ${this._maxsize})`);
+    if (stored === 0)
+      throw new QueueFull(`putNowait(): the queue is full (maxsize ${this._maxsize})`);
   }
 
   /** 1 stored, 0 full, -1 shut down; puts of one loop turn go in one script call. */
@@ -1031,7 +1034,8 @@ export class RedisQueue<T = unknown> {
     )) as [string, string[]][];
     return reply.map(([, fields]) => {
       const f = new Map<string, string>();
-      for (let i = 0; i + 1 < fields.length; i += 2) f.set(String(fields[i]), String(fields[i + 1]));
+      for (let i = 0; i + 1 < fields.length; i += 2)
+        f.set(String(fields[i]), String(fields[i + 1]));
       return {
         id: f.get("id") ?? "",
         data: f.get("data") ?? "",
@@ -1124,7 +1128,8 @@ export class RedisQueue<T = unknown> {
       }
       while (this._reads.size > 0) yield* fromPromise(Promise.all([...this._reads]));
       const release: string[] = [];
-      for (const [id, , deliveries] of this._arrived.splice(0)) release.push(id, String(deliveries));
+      for (const [id, , deliveries] of this._arrived.splice(0))
+        release.push(id, String(deliveries));
       while (this._buffer.qsize() > 0) {
         const entry = this._buffer.getNowait();
         release.push(entry.id, String(entry.deliveries));
