@@ -55,6 +55,7 @@ import {
   QueueEmpty,
   QueueFull,
   QueueShutDown,
+  sleep,
   type Task,
   TimeoutError,
   waitFor,
@@ -762,24 +763,37 @@ export class RedisQueue<T = unknown> {
 
   /** Fetches items while get()s wait in this process: the one reader of this queue object. */
   private *_runPump(): Coroutine<void> {
+    // The blocking read alone serves a busy queue (one command a batch, as a bare stream
+    // consumer). The read script — which also claims items idle past the visibility timeout
+    // and sees the shutdown flag — runs first, when the queue was idle, and every quarter
+    // of the visibility timeout.
+    let check = true;
     try {
       for (;;) {
         const want = this._getWaiters - this._buffer.qsize();
         if (want <= 0 || this._state !== State.OPEN) return;
         const n = Math.min(want, this._batch);
-        const claim = Date.now() - this._lastClaim >= this._visibilityMs / 4;
-        if (claim) this._lastClaim = Date.now();
-        const { count, shutdown } = yield* fromPromise(this._read(n, claim));
-        this._takeArrived();
-        if (count > 0) continue;
-        if (shutdown || this._shutdownSeen) {
-          this._shutdownSeen = true;
-          this._buffer.shutdown();
-          return;
+        if (check || this._shutdownSeen || Date.now() - this._lastClaim >= this._visibilityMs / 4) {
+          check = false;
+          this._lastClaim = Date.now();
+          const { count, shutdown } = yield* fromPromise(this._read(n, true));
+          this._takeArrived();
+          if (count > 0) {
+            // Let the getters just woken take their items and come back for more, so the
+            // next read asks for all of them at once.
+            yield* sleep(0);
+            continue;
+          }
+          if (shutdown || this._shutdownSeen) {
+            this._shutdownSeen = true;
+            this._buffer.shutdown();
+            return;
+          }
         }
         const got = yield* fromPromise(this._blockingRead(n));
         this._takeArrived();
-        if (got === 0) this._lastClaim = 0;
+        if (got === 0) check = true;
+        else yield* sleep(0);
       }
     } catch (e) {
       if (e instanceof CancelledError) throw e;
@@ -857,7 +871,8 @@ export class RedisQueue<T = unknown> {
     const stream = reply[0] as [string, [string, string[]][]];
     for (const [id, fields] of stream[1]) this._arrived.push([id, String(fields[1]), 1]);
     const count = stream[1].length;
-    if (count > 0) this._main?.sendCommand(["PUBLISH", this._channel, "space"]).catch(() => {});
+    // Putters wait for room only when the queue is bounded (every process has one maxsize).
+    if (count > 0 && this._maxsize > 0) this._script(scripts.SPACE, []).catch(() => {});
     return count;
   }
 

@@ -7,7 +7,8 @@
  * - KEYS[1] `asyncio-ts:{name}:items` — the stream of items, read by the consumer group
  *   `consumers`; an entry lives from `put()` until `taskDone()` (or dead-lettering).
  * - KEYS[2] `asyncio-ts:{name}:meta` — a hash: `unfinished` (items put and not yet done,
- *   what `join()` waits on) and `shutdown` (set once, by `shutdown()`).
+ *   what `join()` waits on), `shutdown` (set once, by `shutdown()`) and `putwait` (set
+ *   while a putter waits for room: only then do reads announce `space`).
  * - KEYS[3] `asyncio-ts:{name}:dead` — the dead-letter stream.
  * - ARGV[1] is always the pub/sub channel `asyncio-ts:{name}:events`, on which the scripts
  *   announce `space` (items were taken: waiting putters may retry), `done` (nothing is
@@ -52,6 +53,8 @@ if maxsize > 0 then
 end
 for i = 1, room do redis.call('XADD', KEYS[1], '*', 'd', ARGV[i + 2]) end
 if room > 0 then redis.call('HINCRBY', KEYS[2], 'unfinished', room) end
+-- A putter will wait: the next read announces 'space' (reads announce only then).
+if room < n then redis.call('HSET', KEYS[2], 'putwait', '1') end
 return room
 `;
 
@@ -100,8 +103,16 @@ if got < count then
   end
 end
 if got == 0 and ARGV[4] ~= '1' then claim() end
-if got > 0 then redis.call('PUBLISH', ARGV[1], 'space') end
+if got > 0 and redis.call('HDEL', KEYS[2], 'putwait') == 1 then
+  redis.call('PUBLISH', ARGV[1], 'space')
+end
 return out
+`;
+
+/** space: after a blocking read took items — tells waiting putters, if there are any. */
+export const SPACE = `
+if redis.call('HDEL', KEYS[2], 'putwait') == 1 then redis.call('PUBLISH', ARGV[1], 'space') end
+return 1
 `;
 
 /** ack: ARGV = channel, id… → how many were acknowledged here (not already by another). */
