@@ -256,56 +256,88 @@ export class RedisQueue<T = unknown> {
   readonly url: string;
   /** This process's name in the consumer group. */
   readonly consumer: string;
+  /** @internal */
   private readonly _maxsize: number;
+  /** @internal */
   private readonly _visibilityMs: number;
+  /** @internal */
   private readonly _maxDeliveries: number;
+  /** @internal */
   private readonly _serializer: Serializer<T>;
+  /** @internal */
   private readonly _batch: number;
+  /** @internal */
   private readonly _connectMs: number;
+  /** @internal */
   private readonly _reconnectMs: number;
+  /** @internal */
   private readonly _keys: [string, string, string];
+  /** @internal */
   private readonly _channel: string;
 
+  /** @internal */
   private _state: State = State.NEW;
+  /** @internal */
   private _opening: Promise<void> | null = null;
+  /** @internal */
   private _main: Connection | null = null;
+  /** @internal */
   private _blocking: Connection | null = null;
+  /** @internal */
   private _events: Connection | null = null;
+  /** @internal */
   private _blockingId = "";
+  /** @internal */
   private readonly _shas = new Map<string, string>();
-  /** Since when (ms) Redis has been unreachable; 0 while it is reachable. */
+  /** @internal Since when (ms) Redis has been unreachable; 0 while it is reachable. */
   private _downSince = 0;
 
   // Notifications: each kind bumps its event (set, then replaced) so that a waiter that
   // took the generation before asking Redis cannot miss one that arrived in between.
+  /** @internal */
   private _space = new Event();
+  /** @internal */
   private _done = new Event();
+  /** @internal */
   private _shutdownSeen = false;
 
   // Getting: a pump task fetches for the waiting get()s into a local buffer. A get()
   // cancelled while the pump fetched leaves its item in the buffer for the next get().
+  /** @internal */
   private _buffer = new Queue<Entry<T>>();
+  /** @internal */
   private _getWaiters = 0;
+  /** @internal */
   private _pump: Task<void> | null = null;
+  /** @internal */
   private _pumpError: unknown = null;
+  /** @internal */
   private _lastClaim = 0;
-  /** Read from Redis, not yet deserialized into the buffer. */
+  /** @internal Read from Redis, not yet deserialized into the buffer. */
   private readonly _arrived: [string, string, number][] = [];
-  /** Reads in flight (settled promises), which close() waits for. */
+  /** @internal Reads in flight (settled promises), which close() waits for. */
   private readonly _reads = new Set<Promise<void>>();
 
   // Items handed out and not yet done, in the order they were handed out, with the task
   // that took each: taskDone() finishes the oldest of the current task's, else the oldest.
+  /** @internal */
   private readonly _inFlight = new Map<string, Task<unknown> | null>();
+  /** @internal */
   private readonly _byTask = new WeakMap<Task<unknown>, string[]>();
 
   // Batches of one loop turn, sent as one script call.
+  /** @internal */
   private _puts: { payload: string; resolve: (r: number) => void; reject: (e: unknown) => void }[] =
     [];
+  /** @internal */
   private _putsScheduled = false;
+  /** @internal */
   private _acks: string[] = [];
+  /** @internal */
   private _acksScheduled = false;
+  /** @internal */
   private readonly _ackFlushes = new Set<Promise<void>>();
+  /** @internal */
   private _ackError: unknown = null;
 
   /**
@@ -395,6 +427,7 @@ export class RedisQueue<T = unknown> {
     yield* fromPromise(this._opening);
   }
 
+  /** @internal */
   private async _open(): Promise<void> {
     const { createClient, ErrorReply } = await loadClient();
     ErrorReplyClass = ErrorReply;
@@ -457,6 +490,7 @@ export class RedisQueue<T = unknown> {
     await this._createGroup(main);
   }
 
+  /** @internal */
   private _unreachable(cause: unknown, ms: number): ConnectionError {
     const why = cause instanceof Error ? cause.message : String(cause);
     return new ConnectionError(
@@ -465,6 +499,7 @@ export class RedisQueue<T = unknown> {
     );
   }
 
+  /** @internal */
   private async _createGroup(main: Connection): Promise<void> {
     try {
       await main.sendCommand(["XGROUP", "CREATE", this._keys[0], "consumers", "0", "MKSTREAM"]);
@@ -473,6 +508,7 @@ export class RedisQueue<T = unknown> {
     }
   }
 
+  /** @internal */
   private _onEvent(message: string): void {
     if (message === "space") {
       const ev = this._space;
@@ -491,14 +527,14 @@ export class RedisQueue<T = unknown> {
     }
   }
 
-  /** Ends the blocking read now (shutdown, close): the pump then looks at the state. */
+  /** @internal Ends the blocking read now (shutdown, close): the pump then looks at the state. */
   private _unblock(): void {
     if (this._main !== null && this._blockingId !== "") {
       this._main.sendCommand(["CLIENT", "UNBLOCK", this._blockingId]).catch(() => {});
     }
   }
 
-  /** Runs a script (EVALSHA, loading it again after a Redis restart emptied the cache). */
+  /** @internal Runs a script (EVALSHA, loading it again after a Redis restart emptied the cache). */
   private async _script(source: string, args: string[]): Promise<unknown> {
     const main = this._main;
     if (main === null) throw new InvalidStateError(`RedisQueue "${this.name}" is closed`);
@@ -527,6 +563,7 @@ export class RedisQueue<T = unknown> {
    * Runs `op` again while the connection is lost (a command in flight when the socket
    * closed is rejected by the client; one not yet sent waits for the reconnection), until
    * `reconnectTimeout` has passed. Errors Redis itself returns are not retried.
+   * @internal
    */
   private async _retrying<R>(op: () => Promise<R>): Promise<R> {
     let firstFailure = 0;
@@ -546,6 +583,7 @@ export class RedisQueue<T = unknown> {
     }
   }
 
+  /** @internal */
   private *_ensureOpen(op: string): Coroutine<void> {
     if (this._state === State.OPEN) return;
     if (this._state === State.CLOSING || this._state === State.CLOSED) {
@@ -607,7 +645,7 @@ export class RedisQueue<T = unknown> {
       throw new QueueFull(`putNowait(): the queue is full (maxsize ${this._maxsize})`);
   }
 
-  /** 1 stored, 0 full, -1 shut down; puts of one loop turn go in one script call. */
+  /** @internal 1 stored, 0 full, -1 shut down; puts of one loop turn go in one script call. */
   private *_submitPut(payload: string): Coroutine<number> {
     let entry!: (typeof this._puts)[number];
     const stored = new Promise<number>((resolve, reject) => {
@@ -628,6 +666,7 @@ export class RedisQueue<T = unknown> {
     }
   }
 
+  /** @internal */
   private _flushPuts(): void {
     this._putsScheduled = false;
     const batch = this._puts;
@@ -647,7 +686,7 @@ export class RedisQueue<T = unknown> {
     );
   }
 
-  /** Waits until `ev` is set, or POLL_SECONDS passed (a notification may have been lost). */
+  /** @internal Waits until `ev` is set, or POLL_SECONDS passed (a notification may have been lost). */
   private *_waitFor(ev: Event): Coroutine<void> {
     try {
       yield* waitFor(ev.wait(), POLL_SECONDS);
@@ -726,6 +765,7 @@ export class RedisQueue<T = unknown> {
     }
   }
 
+  /** @internal */
   private _handOut(entry: Entry<T>): T {
     // Delivered here again (its visibility timeout passed): one record, the new one.
     if (this._inFlight.has(entry.id)) this._forget(entry.id);
@@ -739,7 +779,7 @@ export class RedisQueue<T = unknown> {
     return entry.value;
   }
 
-  /** Drops the record of an item handed out here. */
+  /** @internal Drops the record of an item handed out here. */
   private _forget(id: string): void {
     const owner = this._inFlight.get(id);
     this._inFlight.delete(id);
@@ -748,6 +788,7 @@ export class RedisQueue<T = unknown> {
     if (list !== undefined && i >= 0) list.splice(i, 1);
   }
 
+  /** @internal */
   private _resetAfterError(): void {
     this._pumpError = null;
     const old = this._buffer;
@@ -755,13 +796,14 @@ export class RedisQueue<T = unknown> {
     while (old.qsize() > 0) this._buffer.putNowait(old.getNowait());
   }
 
+  /** @internal */
   private _ensurePump(): void {
     if (this._pump === null || this._pump.done()) {
       this._pump = createTask(this._runPump(), { name: `RedisQueue(${this.name}) reader` });
     }
   }
 
-  /** Fetches items while get()s wait in this process: the one reader of this queue object. */
+  /** @internal Fetches items while get()s wait in this process: the one reader of this queue object. */
   private *_runPump(): Coroutine<void> {
     // The blocking read alone serves a busy queue (one command a batch, as a bare stream
     // consumer). The read script — which also claims items idle past the visibility timeout
@@ -807,11 +849,13 @@ export class RedisQueue<T = unknown> {
    * Reads up to `n` items into `_arrived` — not into the caller's hands: a get() cancelled
    * while its read is in flight must not lose what the read brings (the next get() or
    * close() finds it there).
+   * @internal
    */
   private _read(n: number, claim: boolean): Promise<{ count: number; shutdown: boolean }> {
     return this._trackRead(this._readNow(n, claim));
   }
 
+  /** @internal */
   private _trackRead<R>(p: Promise<R>): Promise<R> {
     const settled = p.then(
       () => {},
@@ -822,10 +866,12 @@ export class RedisQueue<T = unknown> {
     return p;
   }
 
+  /** @internal */
   private _takeArrived(): void {
     if (this._arrived.length > 0) this._accept(this._arrived.splice(0));
   }
 
+  /** @internal */
   private async _readNow(n: number, claim: boolean): Promise<{ count: number; shutdown: boolean }> {
     const reply = (await this._retrying(() =>
       this._script(scripts.READ, [
@@ -844,11 +890,12 @@ export class RedisQueue<T = unknown> {
     return { count, shutdown: Number(reply[0]) === 1 };
   }
 
-  /** XREADGROUP … BLOCK on the dedicated connection, into `_arrived`; ends early on CLIENT UNBLOCK. */
+  /** @internal XREADGROUP … BLOCK on the dedicated connection, into `_arrived`; ends early on CLIENT UNBLOCK. */
   private _blockingRead(n: number): Promise<number> {
     return this._trackRead(this._blockingReadNow(n));
   }
 
+  /** @internal */
   private async _blockingReadNow(n: number): Promise<number> {
     const blocking = this._blocking;
     if (blocking === null) return 0;
@@ -876,7 +923,7 @@ export class RedisQueue<T = unknown> {
     return count;
   }
 
-  /** Deserializes into the buffer; what does not deserialize goes to the dead letters. */
+  /** @internal Deserializes into the buffer; what does not deserialize goes to the dead letters. */
   private _accept(entries: [string, string, number][]): void {
     for (const [id, data, deliveries] of entries) {
       let value: T;
@@ -926,6 +973,7 @@ export class RedisQueue<T = unknown> {
     }
   }
 
+  /** @internal */
   private _takeInFlight(): string | undefined {
     const task = currentTask();
     const mine = task === null ? undefined : this._byTask.get(task);
@@ -940,6 +988,7 @@ export class RedisQueue<T = unknown> {
     return id;
   }
 
+  /** @internal */
   private _flushAcks(): void {
     this._acksScheduled = false;
     const ids = this._acks;
@@ -955,6 +1004,7 @@ export class RedisQueue<T = unknown> {
     );
   }
 
+  /** @internal */
   private _track(p: Promise<void>): void {
     const tracked = p.catch((e: unknown) => {
       this._ackError = e;
@@ -987,6 +1037,7 @@ export class RedisQueue<T = unknown> {
 
   // ---------------------------------------------------------------- state
 
+  /** @internal */
   private async _stateOf(): Promise<{ unfinished: number; pending: number; shutdown: boolean }> {
     const r = (await this._retrying(() => this._script(scripts.STATE, []))) as number[];
     return { unfinished: Number(r[0]), pending: Number(r[1]), shutdown: Number(r[2]) === 1 };
