@@ -28,6 +28,7 @@ const argv = process.argv.slice(2);
 const USAGE = `usage: node bench/run.mjs [--quick] [--reps N] [--only impl,impl] [--workloads W1,W2]
                          [--docs | --no-docs] [--from results.json] [--keep-dist]
                          [--profile W [--n N] [--top K] [coro]] [--heap [--n N]]
+                         [--redis [--n N] [--reps R] [--only asyncio_ts,raw_stream,bullmq]]
 See bench/README.md.`;
 const BOOLEAN_OPTIONS = new Set([
   "--quick",
@@ -35,6 +36,7 @@ const BOOLEAN_OPTIONS = new Set([
   "--no-docs",
   "--keep-dist",
   "--heap",
+  "--redis",
   "coro",
 ]);
 const VALUE_OPTIONS = new Set([
@@ -951,6 +953,15 @@ function heap() {
 }
 
 function main() {
+  // Opt-in: the distributed workload starts its own redis-server (bench/redis.mjs).
+  if (has("redis")) {
+    const args = ["--n", flag("n", "100000"), "--reps", String(REPS)];
+    if (ONLY.length > 0) args.push("--only", ONLY.join(","));
+    const r = spawnSync(process.execPath, [path.join(here, "redis.mjs"), ...args], {
+      stdio: "inherit",
+    });
+    process.exit(r.status ?? 1);
+  }
   if (PROFILE) return profile(PROFILE);
   if (has("heap")) return heap();
   if (FROM) return writeOutputs(JSON.parse(readFileSync(path.resolve(FROM), "utf8")));

@@ -1,0 +1,190 @@
+/**
+ * The Lua scripts of {@link RedisQueue}: every step that reads and changes more than one key
+ * runs as one script, so that it is atomic on the Redis server and a crash of the calling
+ * process can never leave the counters half-updated.
+ *
+ * Keys, all in one hash slot (`{name}`), so the queue also works on Redis Cluster:
+ * - KEYS[1] `asyncio-ts:{name}:items` — the stream of items, read by the consumer group
+ *   `consumers`; an entry lives from `put()` until `taskDone()` (or dead-lettering).
+ * - KEYS[2] `asyncio-ts:{name}:meta` — a hash: `unfinished` (items put and not yet done,
+ *   what `join()` waits on), `shutdown` (set once, by `shutdown()`) and `putwait` (set
+ *   while a putter waits for room: only then do reads announce `space`).
+ * - KEYS[3] `asyncio-ts:{name}:dead` — the dead-letter stream.
+ * - ARGV[1] is always the pub/sub channel `asyncio-ts:{name}:events`, on which the scripts
+ *   announce `space` (items were taken: waiting putters may retry), `done` (nothing is
+ *   unfinished: `join()` returns) and `shutdown`.
+ *
+ * Invariant: `unfinished` = entries in the stream = undelivered entries + entries in the
+ * group's pending list (delivered, not yet acknowledged). So the number of items waiting to
+ * be delivered — `qsize()` — is `unfinished - pending`, read atomically.
+ *
+ * @internal
+ * @module
+ */
+
+/** Shared Lua: moves entry `id` (payload `data`) to the dead-letter stream. */
+const DEAD_LETTER = `
+local function dead_letter(id, data, reason, deliveries)
+  redis.call('XADD', KEYS[3], '*', 'id', id, 'data', data, 'reason', reason,
+    'deliveries', tostring(deliveries))
+  if redis.call('XACK', KEYS[1], 'consumers', id) == 1 then
+    redis.call('XDEL', KEYS[1], id)
+    local left = redis.call('HINCRBY', KEYS[2], 'unfinished', -1)
+    if left <= 0 then redis.call('PUBLISH', ARGV[1], 'done') end
+  end
+end
+`;
+
+/**
+ * put: ARGV = channel, maxsize, payload… → number of payloads stored (a prefix of them:
+ * FIFO), or -1 when the queue is shut down.
+ */
+export const PUT = `
+if redis.call('HEXISTS', KEYS[2], 'shutdown') == 1 then return -1 end
+local maxsize = tonumber(ARGV[2])
+local n = #ARGV - 2
+local room = n
+if maxsize > 0 then
+  local unfinished = tonumber(redis.call('HGET', KEYS[2], 'unfinished') or '0')
+  local pending = redis.call('XPENDING', KEYS[1], 'consumers')[1]
+  room = maxsize - (unfinished - pending)
+  if room > n then room = n end
+  if room < 0 then room = 0 end
+end
+for i = 1, room do redis.call('XADD', KEYS[1], '*', 'd', ARGV[i + 2]) end
+if room > 0 then redis.call('HINCRBY', KEYS[2], 'unfinished', room) end
+-- A putter will wait: the next read announces 'space' (reads announce only then).
+if room < n then redis.call('HSET', KEYS[2], 'putwait', '1') end
+return room
+`;
+
+/**
+ * read: ARGV = channel, consumer, count, claim ('1': first take entries idle longer than
+ * minIdle), minIdle ms, maxDeliveries → { shutdown (0/1), id, data, deliveries, … }.
+ *
+ * Entries held by a consumer for longer than the visibility timeout are claimed (XAUTOCLAIM
+ * counts a delivery); one delivered more than maxDeliveries times is dead-lettered instead.
+ * New entries come after the claimed ones. When nothing new is there, the claim runs anyway.
+ */
+export const READ = `${DEAD_LETTER}
+local consumer, count = ARGV[2], tonumber(ARGV[3])
+local max_deliveries = tonumber(ARGV[6])
+local out = {}
+local shut = redis.call('HEXISTS', KEYS[2], 'shutdown')
+out[1] = shut
+local got = 0
+local function claim()
+  local want = count - got
+  if want <= 0 then return end
+  local r = redis.call('XAUTOCLAIM', KEYS[1], 'consumers', consumer, ARGV[5], '0-0', 'COUNT', want)
+  for _, e in ipairs(r[2]) do
+    local id = e[1]
+    local fields = e[2]
+    if fields then
+      local p = redis.call('XPENDING', KEYS[1], 'consumers', id, id, 1)[1]
+      local deliveries = p and p[4] or 1
+      if deliveries > max_deliveries then
+        dead_letter(id, fields[2], 'delivered ' .. deliveries .. ' times without taskDone() (maxDeliveries ' .. max_deliveries .. ')', deliveries)
+      else
+        out[#out + 1] = id; out[#out + 1] = fields[2]; out[#out + 1] = deliveries
+        got = got + 1
+      end
+    end
+  end
+end
+if ARGV[4] == '1' then claim() end
+if got < count then
+  local r = redis.call('XREADGROUP', 'GROUP', 'consumers', consumer, 'COUNT', count - got, 'STREAMS', KEYS[1], '>')
+  if r then
+    for _, e in ipairs(r[1][2]) do
+      out[#out + 1] = e[1]; out[#out + 1] = e[2][2]; out[#out + 1] = 1
+      got = got + 1
+    end
+  end
+end
+if got == 0 and ARGV[4] ~= '1' then claim() end
+if got > 0 and redis.call('HDEL', KEYS[2], 'putwait') == 1 then
+  redis.call('PUBLISH', ARGV[1], 'space')
+end
+return out
+`;
+
+/** space: after a blocking read took items — tells waiting putters, if there are any. */
+export const SPACE = `
+if redis.call('HDEL', KEYS[2], 'putwait') == 1 then redis.call('PUBLISH', ARGV[1], 'space') end
+return 1
+`;
+
+/** ack: ARGV = channel, id… → how many were acknowledged here (not already by another). */
+export const ACK = `
+local n = 0
+for i = 2, #ARGV do
+  if redis.call('XACK', KEYS[1], 'consumers', ARGV[i]) == 1 then
+    redis.call('XDEL', KEYS[1], ARGV[i])
+    n = n + 1
+  end
+end
+if n > 0 then
+  local left = redis.call('HINCRBY', KEYS[2], 'unfinished', -n)
+  if left <= 0 then redis.call('PUBLISH', ARGV[1], 'done') end
+end
+return n
+`;
+
+/** deadletter: ARGV = channel, id, data, reason, deliveries → 1. */
+export const DEAD = `${DEAD_LETTER}
+dead_letter(ARGV[2], ARGV[3], ARGV[4], ARGV[5])
+return 1
+`;
+
+/**
+ * release: ARGV = channel, consumer, minIdle ms, (id, deliveries)… — hands entries this
+ * consumer holds but never gave out back to the group at once: marks them idle for the
+ * visibility timeout (so any consumer's next claim takes them) and takes back the delivery
+ * they did not use. Then forgets the consumer if it holds nothing more.
+ */
+export const RELEASE = `
+for i = 4, #ARGV, 2 do
+  local retries = tonumber(ARGV[i + 1]) - 1
+  if retries < 0 then retries = 0 end
+  redis.call('XCLAIM', KEYS[1], 'consumers', ARGV[2], 0, ARGV[i], 'IDLE', ARGV[3],
+    'RETRYCOUNT', retries, 'JUSTID')
+end
+if #ARGV >= 4 then redis.call('PUBLISH', ARGV[1], 'space') end
+local mine = redis.call('XPENDING', KEYS[1], 'consumers', '-', '+', 1, ARGV[2])
+if #mine == 0 then redis.call('XGROUP', 'DELCONSUMER', KEYS[1], 'consumers', ARGV[2]) end
+return 1
+`;
+
+/**
+ * shutdown: ARGV = channel, immediate ('1'/'0') → items dropped. An immediate shutdown
+ * drops every undelivered item (each counts as done, as asyncio's does).
+ */
+export const SHUTDOWN = `
+redis.call('HSET', KEYS[2], 'shutdown', '1')
+local dropped = 0
+if ARGV[2] == '1' then
+  local r = redis.call('XREADGROUP', 'GROUP', 'consumers', 'asyncio-ts:shutdown', 'STREAMS', KEYS[1], '>')
+  if r then
+    for _, e in ipairs(r[1][2]) do
+      redis.call('XACK', KEYS[1], 'consumers', e[1])
+      redis.call('XDEL', KEYS[1], e[1])
+      dropped = dropped + 1
+    end
+  end
+  redis.call('XGROUP', 'DELCONSUMER', KEYS[1], 'consumers', 'asyncio-ts:shutdown')
+  if dropped > 0 then
+    local left = redis.call('HINCRBY', KEYS[2], 'unfinished', -dropped)
+    if left <= 0 then redis.call('PUBLISH', ARGV[1], 'done') end
+  end
+end
+redis.call('PUBLISH', ARGV[1], 'shutdown')
+return dropped
+`;
+
+/** state: → { unfinished, pending (delivered, unacknowledged), shutdown (0/1) }. */
+export const STATE = `
+local unfinished = tonumber(redis.call('HGET', KEYS[2], 'unfinished') or '0')
+local pending = redis.call('XPENDING', KEYS[1], 'consumers')[1]
+return { unfinished, pending, redis.call('HEXISTS', KEYS[2], 'shutdown') }
+`;
