@@ -12,9 +12,25 @@
  * @module
  */
 
+import { _frameLine, _locateCoroutine, _setCoroutineLocator } from "../core/coroutines.js";
 import { DeadlockError } from "../core/exceptions.js";
+import type { Task } from "../core/tasks.js";
 import { formatAllTasks } from "../debug/graph.js";
+import { locateCoroutine } from "../debug/locate.js";
 import { IOEventLoop } from "../io/loop_io.js";
+
+// On Node, the bad-yield error and the deadlock report can name the user's line.
+_setCoroutineLocator(locateCoroutine);
+
+/**
+ * A stuck task for the deadlock report: its repr, then where each of its frames waits
+ * (innermost first) when the runtime can locate them: the user's own lines.
+ */
+function stuckTask(t: Task<unknown>): string {
+  const gens: object[] = [t._top, ...[...(t._frames ?? [])].reverse()];
+  const where = gens.map(_locateCoroutine).filter((at) => at !== null);
+  return `\n  ${String(t)}${where.map((at) => `\n  ${_frameLine(at)}`).join("")}`;
+}
 
 /** Node's longest timer delay; longer ones are re-armed when they fire. */
 const MAX_TIMER_MS = 2_147_483_647;
@@ -73,7 +89,7 @@ export class NodeEventLoop extends IOEventLoop {
       message: `Event loop deadlock: ${stuck}:\n${formatAllTasks({ loop: this })}`,
     });
     this._deadlock = new DeadlockError(
-      `Event loop deadlock: ${stuck}:${tasks.map((t) => `\n  ${String(t)}`).join("")}`,
+      `Event loop deadlock: ${stuck}:${tasks.map(stuckTask).join("")}`,
       // A cleanup stuck after a deadlock: in run() this error replaces the first one.
       this._lastDeadlock === null ? undefined : { cause: this._lastDeadlock },
     );
