@@ -95,7 +95,7 @@ describe("asyncio-ts repl: Ctrl-C and a busy coroutine", () => {
     throw new Error("util-linux 'script' is required for the pseudo-terminal REPL test");
   }
   it.skipIf(!hasScript)(
-    "in a terminal, the Ctrl-C key ends a busy await (the terminal leaves raw mode while an input runs)",
+    "in a terminal, the Ctrl-C key ends a busy await (the terminal leaves raw mode while a tick runs)",
     async () => {
       const command = `stty cols 200; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} repl`;
       const r = new Repl(spawn("script", ["-qfec", command, "/dev/null"], { cwd: root, env }));

@@ -166,8 +166,16 @@ function startRepl(loop: BaseEventLoop): ReplSession {
 
   // Ctrl-C ended a step that never returned (a busy loop): the loop cancelled that task;
   // the input that was running is interrupted too.
+  // Node's SIGINT watchdog may raise the signal it caught once more as it stops, for the
+  // process's own listeners: that echo of the Ctrl-C already handled must not quit the
+  // REPL. It arrives at the next poll of Node's loop, before the next check phase.
+  let echoOfInterrupt = false;
   if (loop instanceof ReplEventLoop) {
     loop.onInterrupt = (task) => {
+      echoOfInterrupt = true;
+      setImmediate(() => {
+        echoOfInterrupt = false;
+      });
       const run = current;
       if (run !== null) {
         run.interrupt();
@@ -246,21 +254,21 @@ function startRepl(loop: BaseEventLoop): ReplSession {
     writable: true,
   });
 
-  // While an input runs, the terminal leaves raw mode, so that Ctrl-C is a SIGINT that
-  // reaches the loop even when a busy step keeps Node from reading keys.
-  const setRawMode = (on: boolean): void => {
-    if (interactive) (server as { _setRawMode?(mode: boolean): void })._setRawMode?.(on);
-  };
+  // While a tick runs, the terminal leaves raw mode, so that Ctrl-C is a SIGINT that
+  // reaches the loop even when a busy step keeps Node from reading keys; between ticks
+  // Node's readline reads it as a key, as it always did.
+  if (interactive && loop instanceof ReplEventLoop) {
+    const raw = server as { _setRawMode?(mode: boolean): void };
+    loop.aroundTick = (inTick) => raw._setRawMode?.(!inTick);
+  }
   const finished = (run: InputRun): void => {
     if (current === run) current = null;
-    setRawMode(true);
   };
 
   const nodeEval = server.eval as EvalFunction;
   const ourEval: EvalFunction = (code, context, file, cb) => {
     const run = new InputRun();
     current = run;
-    setRawMode(false);
     nodeEval.call(server, rewriteAwaits(code), context, file, (err, result) => {
       finished(run);
       if (err === null) cb(null, result);
@@ -298,6 +306,10 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   const closed = loop.createFuture<number>();
   let exitCode: number = ExitCode.ok;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === "SIGINT" && echoOfInterrupt) {
+      echoOfInterrupt = false;
+      return;
+    }
     if (signal === "SIGINT" && current?.interrupt()) return;
     exitCode = signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
     server.close();

@@ -57,17 +57,31 @@ function isInterrupted(e: unknown): boolean {
 export class ReplEventLoop extends NodeEventLoop {
   /** Told after Ctrl-C ended a tick: the task whose step was ended, or null. */
   onInterrupt: ((task: Task<unknown> | null) => void) | null = null;
+  /**
+   * Told as each tick starts (true) and ends (false), inside the span that Ctrl-C can
+   * end: the REPL takes the terminal out of raw mode there, so the key becomes a SIGINT.
+   */
+  aroundTick: ((inTick: boolean) => void) | null = null;
 
   protected override _tick(): void {
     // The context outside any task, which an ended step leaves replaced by its task's.
     const outside = _enterContext(null as unknown as ContextHolder);
     _enterContext(outside);
     const g = globalThis as Record<symbol, unknown>;
-    g[TICK] = () => super._tick();
+    const around = this.aroundTick;
+    g[TICK] = () => {
+      around?.(true);
+      try {
+        super._tick();
+      } finally {
+        around?.(false);
+      }
+    };
     try {
       tickScript.runInThisContext({ breakOnSigint: true });
     } catch (e) {
       if (!isInterrupted(e)) throw e;
+      around?.(false); // the ended tick's finally did not run
       this._recover(outside);
     } finally {
       delete g[TICK];
