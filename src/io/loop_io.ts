@@ -50,7 +50,12 @@ import {
   shutdownDefaultExecutor,
   type ThreadFunction,
 } from "./threads.js";
-import { _closeLoopResources, type DatagramTransport, type Transport } from "./transports.js";
+import {
+  _closeLoopResources,
+  type DatagramTransport,
+  type InetAddress,
+  type Transport,
+} from "./transports.js";
 
 /**
  * What a closing loop releases, in this order: a closed loop must not keep process signals
@@ -135,7 +140,7 @@ export abstract class IOEventLoop extends BaseEventLoop {
     host?: string | readonly string[] | null,
     port?: number | null,
     options?: CreateServerOptions,
-  ): Coroutine<Server> {
+  ): Coroutine<Server<InetAddress>> {
     return _createServer.call(this, protocolFactory, host, port, options);
   }
 
@@ -153,7 +158,7 @@ export abstract class IOEventLoop extends BaseEventLoop {
     protocolFactory: () => BaseProtocol,
     path: string,
     options?: CreateUnixServerOptions,
-  ): Coroutine<Server> {
+  ): Coroutine<Server<string>> {
     return _createUnixServer.call(this, protocolFactory, path, options);
   }
 

@@ -54,7 +54,12 @@ import {
 } from "./loop_net.js";
 import { Protocol } from "./protocols.js";
 import type { Server } from "./server.js";
-import { _checkBytes, type Transport, type TransportExtraInfo } from "./transports.js";
+import {
+  _checkBytes,
+  type InetAddress,
+  type Transport,
+  type TransportExtraInfo,
+} from "./transports.js";
 
 /** The default buffer limit of a StreamReader: 64 KiB, as asyncio's. */
 export const DEFAULT_LIMIT = 2 ** 16;
@@ -994,7 +999,7 @@ export function startServer(
   host: string | readonly string[] | null = null,
   port: number | null = null,
   options: StartServerOptions = {},
-): Coroutine<Server> {
+): Coroutine<Server<InetAddress>> {
   checkCallback(clientConnected, "startServer");
   _checkPort(port, "startServer");
   checkLimit(options.limit, "startServer");
@@ -1006,7 +1011,7 @@ function* startServerCo(
   host: string | readonly string[] | null,
   port: number | null,
   options: StartServerOptions,
-): Coroutine<Server> {
+): Coroutine<Server<InetAddress>> {
   const [limit, rest] = splitLimit(options);
   const loop = getRunningLoop();
   const factory = (): StreamReaderProtocol =>
@@ -1054,7 +1059,7 @@ export function startUnixServer(
   clientConnected: ClientConnectedCallback,
   path: string,
   options: StartUnixServerOptions = {},
-): Coroutine<Server> {
+): Coroutine<Server<string>> {
   checkCallback(clientConnected, "startUnixServer");
   checkLimit(options.limit, "startUnixServer");
   return startUnixServerCo(clientConnected, path, options);
@@ -1064,7 +1069,7 @@ function* startUnixServerCo(
   clientConnected: ClientConnectedCallback,
   path: string,
   options: StartUnixServerOptions,
-): Coroutine<Server> {
+): Coroutine<Server<string>> {
   const [limit, rest] = splitLimit(options);
   const loop = getRunningLoop();
   const factory = (): StreamReaderProtocol =>
