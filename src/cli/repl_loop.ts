@@ -63,6 +63,7 @@ export class ReplEventLoop extends NodeEventLoop {
    */
   aroundTick: ((inTick: boolean) => void) | null = null;
 
+  /** @internal Each tick runs where Ctrl-C can end it. */
   protected override _tick(): void {
     // The context outside any task, which an ended step leaves replaced by its task's.
     const outside = _enterContext(null as unknown as ContextHolder);
@@ -88,7 +89,7 @@ export class ReplEventLoop extends NodeEventLoop {
     }
   }
 
-  /** Puts back what the ended tick's `finally` blocks would have, then carries on. */
+  /** @internal Puts back what the ended tick's `finally` blocks would have, then carries on. */
   private _recover(outside: ContextHolder): void {
     const task = this._currentTask;
     this._currentTask = null;
