@@ -62,7 +62,7 @@ export function* main(): asyncio.Coroutine<void> {
   const chat = new ChatServer();
   const server = yield* asyncio.startServer((r, w) => chat.handle(r, w), "127.0.0.1", 0);
   const broadcaster = asyncio.createTask(chat.broadcast(), { name: "broadcaster" });
-  const [, port] = server.sockets[0]!.getsockname() as [string, number];
+  const [, port] = server.sockets[0]!.getsockname();
 
   const members: Member[] = [];
   for (const name of ["alice", "bob", "carol"]) members.push(yield* join(port, name));

@@ -1,7 +1,7 @@
 /**
  * The walkthrough's countasync: three `count()` coroutines under `gather`. Each one
  * suspends at `yield* asyncio.sleep(1)`, so the loop runs the others meanwhile:
- * One One One, Two Two Two, in about 2 seconds instead of 6.
+ * One One One, Two Two Two, in about 1 second instead of 3.
  */
 import * as asyncio from "../src/index.js";
 
@@ -19,7 +19,6 @@ function* count(): asyncio.Coroutine<void> {
   console.log("One");
   yield* asyncio.sleep(1);
   console.log("Two");
-  yield* asyncio.sleep(1);
 }
 
 /**
@@ -27,7 +26,7 @@ function* count(): asyncio.Coroutine<void> {
  *
  * @example
  * ```ts
- * await asyncio.run(main()); // One One One Two Two Two, ~2 s
+ * await asyncio.run(main()); // One One One Two Two Two, ~1 s
  * ```
  */
 export function* main(): asyncio.Coroutine<void> {

@@ -15,12 +15,12 @@ export function* main(): asyncio.Coroutine<void> {
   const task1 = asyncio.createTask(sayAfter(1, "hello"));
   const task2 = asyncio.createTask(sayAfter(2, "world"));
 
-  console.log(`started at ${loop.time() - start}s`);
+  console.log(`started at ${(loop.time() - start).toFixed(2)}s`);
   console.log(`task1 done: ${task1.done()}`);
 
   yield* task1;
   console.log(`task1 done: ${task1.done()}, task2 done: ${task2.done()}`);
   yield* task2;
 
-  console.log(`finished at ${loop.time() - start}s`);
+  console.log(`finished at ${(loop.time() - start).toFixed(2)}s`);
 }

@@ -45,7 +45,7 @@ export function* main(): asyncio.Coroutine<void> {
   console.log("server: listening on 127.0.0.1 (a free port)");
   // Leaving asyncWith closes the server and waits for its connections to end.
   yield* asyncio.asyncWith(server, function* (srv) {
-    const [, port] = srv.sockets[0]!.getsockname() as [string, number];
+    const [, port] = srv.sockets[0]!.getsockname();
     yield* client(port);
   });
   console.log("server: closed");

@@ -172,7 +172,7 @@ export {
   startServer,
   startUnixServer,
 } from "./io/streams.js";
-export type { SocketAddress, TransportExtraInfo } from "./io/transports.js";
+export type { InetAddress, SocketAddress, TransportExtraInfo } from "./io/transports.js";
 export { BaseTransport, DatagramTransport, Transport } from "./io/transports.js";
 export {
   Barrier,

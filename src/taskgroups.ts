@@ -296,8 +296,12 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
 
 /**
  * The short form of `asyncWith(new TaskGroup(), body)`: runs `body(tg)` with a fresh
- * {@link TaskGroup} and waits for every task it created. Evaluates to the body's result
- * (`undefined` if the group was ended by `tg.cancel()`).
+ * {@link TaskGroup} and waits for every task it created. Evaluates to the body's result.
+ *
+ * Its type says exactly when the result can be missing: a body that awaits can be cut
+ * short by `tg.cancel()` (the group then ends quietly and the result is `undefined`), so
+ * it gives `R | undefined`; a body that never awaits (it only starts tasks) always
+ * returns, so it gives `R`.
  *
  * Raises an {@link ExceptionGroup} of the failures if any child (or the body) failed;
  * cancelling the enclosing task cancels every child and propagates `CancelledError` once
@@ -305,14 +309,23 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
  *
  * @example
  * ```ts
- * function* main() {
- *   const [a, b] = (yield* asyncio.withTaskGroup(function* (tg) {
- *     return [tg.createTask(fetchUser(1)), tg.createTask(fetchUser(2))] as const;
- *   }))!;
- *   console.log(a.result(), b.result());
+ * function* fetchUser(id: number): asyncio.Coroutine<string> {
+ *   yield* asyncio.sleep(0.1);
+ *   return `user ${id}`;
  * }
+ * function* main() {
+ *   const [a, b] = yield* asyncio.withTaskGroup(function* (tg) {
+ *     return [tg.createTask(fetchUser(1)), tg.createTask(fetchUser(2))] as const;
+ *   });
+ *   console.log(a.result(), b.result()); // user 1 user 2
+ * }
+ * await asyncio.run(main());
  * ```
  */
+export function withTaskGroup<R>(
+  body: (tg: TaskGroup) => Generator<never, R, unknown>,
+): Coroutine<R>;
+export function withTaskGroup<R>(body: (tg: TaskGroup) => Coroutine<R>): Coroutine<R | undefined>;
 export function withTaskGroup<R>(body: (tg: TaskGroup) => Coroutine<R>): Coroutine<R | undefined> {
   return asyncWith(new TaskGroup(), body);
 }

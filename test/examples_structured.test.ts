@@ -26,12 +26,12 @@ describe("structured concurrency walkthrough examples", () => {
   it("create_task: two tasks overlap, 2 seconds in all", async () => {
     const { lines, elapsed } = await runExample("create_task");
     expect(lines).toEqual([
-      "started at 0s",
+      "started at 0.00s",
       "task1 done: false",
       "hello",
       "task1 done: true, task2 done: false",
       "world",
-      "finished at 2s",
+      "finished at 2.00s",
     ]);
     expect(elapsed).toBe(2);
   });

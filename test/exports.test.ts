@@ -205,6 +205,7 @@ describe("the public API", () => {
     ["src/testing/index.ts", 10],
     ["src/otel/index.ts", 1],
     ["src/redis/index.ts", 1],
+    ["src/eslint-plugin/index.ts", 1],
   ])(
     "documents every export of %s, types included, with a doc comment and an @example",
     (entry, atLeast) => {

@@ -149,7 +149,12 @@ describe("a deadlock (nothing can ever wake the loop)", () => {
         process.exitCode = 3;
       });
     `);
-    expect(r.stdout).toBe(
+    // Each stuck task is followed by where it waits: the program's own line.
+    const at = (fn: string, line: number) =>
+      new RegExp(`^ {6}at ${fn} \\(.*program\\.mts:${line}:\\d+\\)$`, "m");
+    expect(r.stdout).toMatch(at("main", 12));
+    expect(r.stdout).toMatch(at("waiter", 5));
+    expect(r.stdout.replace(/^ {6}at .*\n/gm, "")).toBe(
       "true true DeadlockError\n" +
         REPORT +
         "  <Task pending name='Task-1' coro=<coroutine> wait_for=<Task pending name='stuck-waiter' coro=<coroutine> wait_for=<Future pending>>>\n" +

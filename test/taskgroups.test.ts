@@ -1,5 +1,5 @@
 // biome-ignore-all lint/correctness/noUnsafeFinally: children that fail while being cancelled are test cases here
-import { describe, expect, it } from "vitest";
+import { describe, expect, expectTypeOf, it } from "vitest";
 import * as asyncio from "../src/index.js";
 import { caught, failAfter, runVirtual } from "./helpers.js";
 
@@ -516,5 +516,37 @@ describe("TaskGroup outside a task", () => {
     }
     const { result } = await runVirtual(main());
     expect(result?.[0]?.result()).toBe(21);
+  });
+});
+
+describe("withTaskGroup's result type", () => {
+  it("is R for a body that never awaits, R | undefined for one that can be cut short", async () => {
+    const { result } = await runVirtual(
+      (function* () {
+        const [a, b] = yield* asyncio.withTaskGroup(function* (tg) {
+          return [
+            tg.createTask(asyncio.sleep(1, "a")),
+            tg.createTask(asyncio.sleep(2, "b")),
+          ] as const;
+        });
+        expectTypeOf(a).toEqualTypeOf<asyncio.Task<string>>();
+        const maybe = yield* asyncio.withTaskGroup(function* (tg) {
+          yield* asyncio.sleep(1);
+          tg.cancel();
+          yield* asyncio.sleep(1);
+          return 5;
+        });
+        expectTypeOf(maybe).toEqualTypeOf<number | undefined>();
+        // A body that never awaits returns even when it cancels its own group.
+        const sure = yield* asyncio.withTaskGroup(function* (tg) {
+          tg.createTask(asyncio.sleep(10));
+          tg.cancel();
+          return "returned";
+        });
+        expectTypeOf(sure).toEqualTypeOf<string>();
+        return [a.result(), b.result(), maybe, sure];
+      })(),
+    );
+    expect(result).toEqual(["a", "b", undefined, "returned"]);
   });
 });

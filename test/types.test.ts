@@ -123,3 +123,35 @@ describe("type inference", () => {
     expect(result).toBe(50);
   });
 });
+
+describe("server addresses", () => {
+  it("a TCP server's sockets give [host, port]; a Unix server's give the path", () => {
+    type TcpServer = asyncio.AwaitedResult<ReturnType<typeof asyncio.startServer>>;
+    type UnixServer = asyncio.AwaitedResult<ReturnType<typeof asyncio.startUnixServer>>;
+    expectTypeOf<
+      ReturnType<TcpServer["sockets"][number]["getsockname"]>
+    >().toEqualTypeOf<asyncio.InetAddress>();
+    expectTypeOf<
+      ReturnType<UnixServer["sockets"][number]["getsockname"]>
+    >().toEqualTypeOf<string>();
+    type LoopTcp = asyncio.AwaitedResult<ReturnType<asyncio.BaseEventLoop["createServer"]>>;
+    expectTypeOf<
+      ReturnType<LoopTcp["sockets"][number]["getsockname"]>
+    >().toEqualTypeOf<asyncio.InetAddress>();
+  });
+
+  it("getsockname() of a listening TCP server is its [host, port]", async () => {
+    const { result } = await asyncio
+      .run(
+        (function* () {
+          const server = yield* asyncio.startServer(() => {}, "127.0.0.1", 0);
+          const [host, port] = server.sockets[0]!.getsockname();
+          server.close();
+          yield* server.waitClosed();
+          return [host, typeof port] as const;
+        })(),
+      )
+      .then((r) => ({ result: r }));
+    expect(result).toEqual(["127.0.0.1", "number"]);
+  });
+});

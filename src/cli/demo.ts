@@ -7,6 +7,9 @@
  * @module
  */
 
+import { existsSync } from "node:fs";
+import { isAbsolute, relative } from "node:path";
+import { fileURLToPath } from "node:url";
 import type { Example, ExampleModule } from "../../examples/index.js";
 import { DemoLanes } from "./lanes.js";
 import { ExitCode, reportFailure, runProgram, UsageError } from "./program.js";
@@ -42,6 +45,44 @@ Examples:
 interface Style {
   bold(s: string): string;
   dim(s: string): string;
+}
+
+/**
+ * Whether to colour the output: `FORCE_COLOR` (anything but "0" or "false") forces it,
+ * `NO_COLOR` (any non-empty value, no-color.org) turns it off, and otherwise only a
+ * terminal gets colours — never a pipe or a file.
+ *
+ * @example
+ * ```ts
+ * useColor({ FORCE_COLOR: "1" }, false); // true
+ * ```
+ */
+export function useColor(env: NodeJS.ProcessEnv, isTTY: boolean): boolean {
+  const force = env.FORCE_COLOR;
+  if (force !== undefined && force !== "0" && force.toLowerCase() !== "false") return true;
+  if (force === "0" || force?.toLowerCase() === "false") return false;
+  if (env.NO_COLOR !== undefined && env.NO_COLOR !== "") return false;
+  return isTTY;
+}
+
+/**
+ * Where to read an example: its TypeScript source in a checkout (`examples/NAME.ts`), else
+ * the compiled file the package ships; relative to the working directory when inside it.
+ *
+ * @example
+ * ```ts
+ * console.log(exampleSource("countasync")); // "examples/countasync.ts"
+ * ```
+ */
+export function exampleSource(name: string): string {
+  const candidates = [
+    new URL(`../../../examples/${name}.ts`, import.meta.url),
+    new URL(`../../examples/${name}.ts`, import.meta.url),
+    new URL(`../../examples/${name}.js`, import.meta.url),
+  ].map((u) => fileURLToPath(u));
+  const found = candidates.find((p) => existsSync(p)) ?? (candidates[2] as string);
+  const rel = relative(process.cwd(), found);
+  return rel.startsWith("..") || isAbsolute(rel) ? found : rel;
 }
 
 function style(enabled: boolean): Style {
@@ -118,7 +159,7 @@ export async function demo(argv: string[]): Promise<number> {
   }
   const chosen = rest.length === 0 ? all : all.filter((e) => rest.includes(e.name));
   const virtual = flags.has("virtual");
-  const color = process.stdout.isTTY === true && !process.env.NO_COLOR;
+  const color = useColor(process.env, process.stdout.isTTY === true);
   const st = style(color);
   const clock = virtual ? "virtual time: instant, same output" : "real time";
   process.stdout.write(
@@ -128,7 +169,8 @@ export async function demo(argv: string[]): Promise<number> {
   const lanes = new DemoLanes();
   for (const [i, example] of chosen.entries()) {
     process.stdout.write(
-      `\n${st.bold(`[${i + 1}/${chosen.length}] ${example.name}`)}: ${example.about}\n`,
+      `\n${st.bold(`[${i + 1}/${chosen.length}] ${example.name}`)}: ${example.about}\n` +
+        st.dim(`source: ${exampleSource(example.name)}\n`),
     );
     const mod = await example.load();
     let elapsed: number;

@@ -20,7 +20,8 @@ Python's asyncio for TypeScript: the walkthrough, a program runner, and the asyn
 
 Commands:
   demo [NAME...]       run the asyncio walkthrough's programs (--virtual: instantly)
-  run FILE [args...]   run a module's coroutine (default export or 'main') under asyncio.run()
+  run FILE [args...]   run a script as Node would, then its exported coroutine (default or
+                       'main') under asyncio.run()
   repl                 the asyncio REPL, where 'await' works at the top level (the default)
   ps PID               the pending tasks of a running Node process that uses asyncio-ts
   pstree PID           the same as an await tree (cycles flagged)

@@ -34,6 +34,7 @@ import { run } from "../io/runners.js";
 import { ensureFuture, isAwaitableLike } from "../tasks.js";
 import { ExitCode, UsageError } from "./program.js";
 import { AWAIT_HOOK, rewriteAwaits } from "./repl_await.js";
+import { ReplEventLoop } from "./repl_loop.js";
 import { answeredHelpOrVersion, packageVersion, parseArgs } from "./usage.js";
 
 /**
@@ -95,6 +96,14 @@ function present(err: unknown, run: InputRun): unknown {
     interrupt.stack = "KeyboardInterrupt: interrupted (Ctrl-C)";
     return interrupt;
   }
+  if (err instanceof ReferenceError && /^yield is not defined/.test(err.message)) {
+    // `yield* x` at the prompt parses as the variable `yield` times x.
+    const hint = new ReferenceError(
+      "yield is not defined: 'yield*' awaits only inside a function*; at the prompt, write 'await x' (it runs coroutines too)",
+    );
+    hint.stack = `ReferenceError: ${hint.message}`;
+    return hint;
+  }
   if (err instanceof Error && !(err instanceof SyntaxError) && !(err instanceof repl.Recoverable)) {
     try {
       err.stack = userStack(err);
@@ -140,10 +149,44 @@ interface ReplSession {
 type EvalCallback = (err: Error | null, result?: unknown) => void;
 type EvalFunction = (code: string, context: object, file: string, cb: EvalCallback) => void;
 
+/**
+ * The REPL's `asyncio.run()`: the REPL's loop is always running, so it refuses at once
+ * (one error, printed once) and says what to write instead, as Python's REPL refuses it.
+ */
+function replRun(): never {
+  throw new asyncio.RuntimeError(
+    "asyncio.run() cannot be called from a running event loop: at the prompt, write 'await main()' instead of 'asyncio.run(main())'",
+  );
+}
+
 function startRepl(loop: BaseEventLoop): ReplSession {
   const interactive = process.stdin.isTTY === true;
   const colors = interactive && process.stdout.isTTY === true && !process.env.NO_COLOR;
   let current: InputRun | null = null;
+
+  // Ctrl-C ended a step that never returned (a busy loop): the loop cancelled that task;
+  // the input that was running is interrupted too.
+  // Node's SIGINT watchdog may raise the signal it caught once more as it stops, for the
+  // process's own listeners: that echo of the Ctrl-C already handled must not quit the
+  // REPL. It arrives at the next poll of Node's loop, before the next check phase.
+  let echoOfInterrupt = false;
+  if (loop instanceof ReplEventLoop) {
+    loop.onInterrupt = (task) => {
+      echoOfInterrupt = true;
+      setImmediate(() => {
+        echoOfInterrupt = false;
+      });
+      const run = current;
+      if (run !== null) {
+        run.interrupt();
+        run.interrupted = true;
+      } else {
+        process.stderr.write(
+          `KeyboardInterrupt: ${task === null ? "a callback" : `task ${task.getName()}`} was interrupted\n`,
+        );
+      }
+    };
+  }
 
   // `await X` calls this: coroutines and Promises become Futures of the REPL's loop, which
   // native `await` can wait for (they are thenable) and Ctrl-C can cancel.
@@ -206,17 +249,28 @@ function startRepl(loop: BaseEventLoop): ReplSession {
     breakEvalOnSigint: true,
   });
   Object.defineProperty(server.context, "asyncio", {
-    value: asyncio,
+    value: { ...asyncio, run: replRun },
     configurable: true,
     writable: true,
   });
+
+  // While a tick runs, the terminal leaves raw mode, so that Ctrl-C is a SIGINT that
+  // reaches the loop even when a busy step keeps Node from reading keys; between ticks
+  // Node's readline reads it as a key, as it always did.
+  if (interactive && loop instanceof ReplEventLoop) {
+    const raw = server as { _setRawMode?(mode: boolean): void };
+    loop.aroundTick = (inTick) => raw._setRawMode?.(!inTick);
+  }
+  const finished = (run: InputRun): void => {
+    if (current === run) current = null;
+  };
 
   const nodeEval = server.eval as EvalFunction;
   const ourEval: EvalFunction = (code, context, file, cb) => {
     const run = new InputRun();
     current = run;
     nodeEval.call(server, rewriteAwaits(code), context, file, (err, result) => {
-      if (current === run) current = null;
+      finished(run);
       if (err === null) cb(null, result);
       else cb(present(err, run) as Error);
     });
@@ -229,7 +283,7 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   domain.emit = (event: string | symbol, ...args: unknown[]) => {
     if (event === "error" && current !== null) {
       const run = current;
-      current = null;
+      finished(run);
       args[0] = present(args[0], run);
     }
     return domainEmit(event, ...args);
@@ -252,6 +306,10 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   const closed = loop.createFuture<number>();
   let exitCode: number = ExitCode.ok;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (signal === "SIGINT" && echoOfInterrupt) {
+      echoOfInterrupt = false;
+      return;
+    }
     if (signal === "SIGINT" && current?.interrupt()) return;
     exitCode = signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
     server.close();
@@ -295,5 +353,9 @@ export async function replCommand(argv: string[]): Promise<number> {
   if (rest.length > 0) {
     throw new UsageError(`repl takes no arguments: received '${rest.join(" ")}'`);
   }
-  return run(replMain(), { debug: flags.has("debug"), handleSigint: false });
+  return run(replMain(), {
+    debug: flags.has("debug"),
+    handleSigint: false,
+    loopFactory: () => new ReplEventLoop(),
+  });
 }

@@ -29,7 +29,7 @@ import type { BaseProtocol, DatagramProtocol } from "../io/protocols.js";
 import type { Server } from "../io/server.js";
 import type { SignalName } from "../io/signals.js";
 import type { Executor, ThreadFunction } from "../io/threads.js";
-import type { DatagramTransport, Transport } from "../io/transports.js";
+import type { DatagramTransport, InetAddress, Transport } from "../io/transports.js";
 import { _currentVars, Context } from "./contextvars.js";
 import {
   type AwaitableLike,
@@ -926,7 +926,7 @@ export abstract class BaseEventLoop {
    * @example
    * ```ts
    * const server = yield* loop.createServer(() => new EchoProtocol(), "127.0.0.1", 0);
-   * const [, port] = server.sockets[0]!.getsockname() as [string, number];
+   * const [, port] = server.sockets[0]!.getsockname();
    * ```
    */
   createServer(
@@ -934,7 +934,7 @@ export abstract class BaseEventLoop {
     _host?: string | readonly string[] | null,
     _port?: number | null,
     _options?: CreateServerOptions,
-  ): Coroutine<Server> {
+  ): Coroutine<Server<InetAddress>> {
     throw this._noIO("createServer");
   }
 
@@ -967,7 +967,7 @@ export abstract class BaseEventLoop {
     _protocolFactory: () => BaseProtocol,
     _path: string,
     _options?: CreateUnixServerOptions,
-  ): Coroutine<Server> {
+  ): Coroutine<Server<string>> {
     throw this._noIO("createUnixServer");
   }
 

@@ -116,6 +116,47 @@ export function coroutineName(gen: object): string {
   return "coroutine";
 }
 
+/** @internal Where a suspended coroutine is: its function and its source position. */
+export interface CoroutineLocation {
+  /** The generator function's name, or "<anonymous>". */
+  name: string;
+  /** The source file (a path, or a URL when it is not a file). */
+  file: string;
+  /** 1-based line and column of the `yield` it is suspended at. */
+  line: number;
+  column: number;
+}
+
+/**
+ * @internal Finds where a suspended generator is. The core cannot ask the engine (that
+ * needs the runtime's debugger: see debug/locate.ts, which installs one on Node); it only
+ * holds the hook. Asked on error paths only: the bad-`yield` error and the deadlock report.
+ */
+let coroutineLocator: ((gen: object) => CoroutineLocation | null) | null = null;
+
+/** @internal Installs the runtime's coroutine locator (debug/locate.ts on Node). */
+export function _setCoroutineLocator(f: ((gen: object) => CoroutineLocation | null) | null): void {
+  coroutineLocator = f;
+}
+
+/**
+ * @internal Where suspended generator `gen` is, when the runtime can say; never throws.
+ * Costs a debugger round trip (about a millisecond once warm): error paths only.
+ */
+export function _locateCoroutine(gen: object): CoroutineLocation | null {
+  if (coroutineLocator === null) return null;
+  try {
+    return coroutineLocator(gen);
+  } catch {
+    return null;
+  }
+}
+
+/** @internal A location as a stack-trace line: `    at main (/app/main.ts:5:3)`. */
+export function _frameLine(loc: CoroutineLocation): string {
+  return `    at ${loc.name} (${loc.file}:${loc.line}:${loc.column})`;
+}
+
 /** Whether `x` can be awaited by the combinators. Arrays and strings are not awaitable. */
 export function isAwaitableLike(x: unknown): x is AwaitableLike<unknown> {
   if (typeof x !== "object" || x === null) return typeof x === "function" && "then" in x;

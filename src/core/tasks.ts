@@ -27,6 +27,8 @@ import {
   type Vars,
 } from "./contextvars.js";
 import {
+  _frameLine,
+  _locateCoroutine,
   COROUTINE_FUNCTION,
   type Coroutine,
   coroutineName,
@@ -241,6 +243,47 @@ function explainDeepChain(e: RangeError): RangeError {
   const stack = e.stack as string;
   explained.stack = `RangeError: ${explained.message}${stack.slice(stack.indexOf("\n"))}`;
   return explained;
+}
+
+/** What V8 says when `yield*` (or `for…of`) is given something that is not iterable. */
+const NOT_ITERABLE = / is not iterable/;
+const FROM_PROMISE_HINT =
+  " (in a coroutine, 'yield*' awaits asyncio-ts awaitables; if this is a Promise, await it with 'yield* asyncio.fromPromise(promise)')";
+
+/**
+ * A coroutine threw V8's "… is not iterable": most often `yield* promise`, where V8 names
+ * neither the Promise nor the cure. The message gains the hint, once (the error may cross
+ * several frames). Error path only: it runs in `_drive`'s catch.
+ */
+function explainNotIterable(e: TypeError): TypeError {
+  const old = e.message;
+  if (!NOT_ITERABLE.test(old) || old.endsWith(FROM_PROMISE_HINT)) return e;
+  try {
+    // V8 formats `stack` on first read, from the message of that moment: read it first.
+    const stack = e.stack;
+    e.message = old + FROM_PROMISE_HINT;
+    if (typeof stack === "string") e.stack = stack.replace(old, e.message);
+  } catch {
+    // a frozen error: it keeps V8's message
+  }
+  return e;
+}
+
+/**
+ * Makes an error about what a coroutine just yielded point at the coroutine's own `yield`
+ * rather than at the scheduler: its stack becomes the frame where the generator is
+ * suspended, when the runtime can locate it (debug/locate.ts on Node). Error path only.
+ */
+function pointAtYield(e: Error, gen: object): Error {
+  const at = _locateCoroutine(gen);
+  if (at !== null) {
+    try {
+      e.stack = `${e.name}: ${e.message}\n${_frameLine(at)}`;
+    } catch {
+      // a frozen error keeps the scheduler's stack
+    }
+  }
+  return e;
 }
 
 /** Appends a frame line to an error's stack as it crosses a trampolined frame. */
@@ -672,7 +715,12 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       try {
         r = mode === SEND ? gen.next(value) : gen.throw(value);
       } catch (thrown) {
-        const e = thrown instanceof RangeError ? explainDeepChain(thrown) : thrown;
+        const e =
+          thrown instanceof RangeError
+            ? explainDeepChain(thrown)
+            : thrown instanceof TypeError
+              ? explainNotIterable(thrown)
+              : thrown;
         const frames = this._frames;
         if (frames !== null && frames.length > 0) {
           annotate(e, gen);
@@ -719,10 +767,10 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       }
       if (_isFuture(y)) {
         const error = this._waitOn(y as Future<unknown>);
-        if (error !== null) this._throwInLater(error);
+        if (error !== null) this._throwInLater(pointAtYield(error, gen));
         return;
       }
-      this._throwInLater(badYield(this, y));
+      this._throwInLater(pointAtYield(badYield(this, y), gen));
       return;
     }
   }

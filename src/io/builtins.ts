@@ -21,6 +21,8 @@ interface LazyBuiltins {
   "node:dgram": typeof import("node:dgram");
   "node:dns": typeof import("node:dns");
   "node:fs": typeof import("node:fs");
+  "node:inspector": typeof import("node:inspector");
+  "node:module": typeof import("node:module");
   "node:net": typeof import("node:net");
   "node:tls": typeof import("node:tls");
   "node:worker_threads": typeof import("node:worker_threads");

@@ -18,7 +18,9 @@
 
 import { BaseEventLoop } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
+import { _setCoroutineLocator } from "../core/coroutines.js";
 import type { Future } from "../core/futures.js";
+import { locateCoroutine } from "../debug/locate.js";
 import { NodeEventLoop as PortableNodeEventLoop } from "../loops/node.js";
 import { VirtualEventLoop as PortableVirtualEventLoop } from "../loops/virtual.js";
 import {
@@ -61,7 +63,16 @@ import {
   shutdownDefaultExecutor,
   type ThreadFunction,
 } from "./threads.js";
-import { _closeLoopResources, type DatagramTransport, type Transport } from "./transports.js";
+import {
+  _closeLoopResources,
+  type DatagramTransport,
+  type InetAddress,
+  type Transport,
+} from "./transports.js";
+
+// Where node:inspector is (the main entry, not the portable one), the bad-yield error and
+// the deadlock report can name the user's line.
+_setCoroutineLocator(locateCoroutine);
 
 /**
  * What a closing loop releases, in this order: a closed loop must not keep process signals
@@ -145,7 +156,7 @@ export function withIO<C extends LoopClass>(Base: C): C {
       host?: string | readonly string[] | null,
       port?: number | null,
       options?: CreateServerOptions,
-    ): Coroutine<Server> {
+    ): Coroutine<Server<InetAddress>> {
       return _createServer.call(this, protocolFactory, host, port, options);
     }
 
@@ -163,7 +174,7 @@ export function withIO<C extends LoopClass>(Base: C): C {
       protocolFactory: () => BaseProtocol,
       path: string,
       options?: CreateUnixServerOptions,
-    ): Coroutine<Server> {
+    ): Coroutine<Server<string>> {
       return _createUnixServer.call(this, protocolFactory, path, options);
     }
 

@@ -25,6 +25,8 @@ import type { BaseProtocol, DatagramAddress, DatagramProtocol } from "./protocol
 import { type AcceptCallback, Server } from "./server.js";
 import {
   type DatagramTransport,
+  type InetAddress,
+  type SocketAddress,
   SocketTransport,
   type Transport,
   UdpTransport,
@@ -513,15 +515,15 @@ function makeNetServer(
 }
 
 /** Makes one Node server per listen address, waits until all listen, wraps them in a Server. */
-function* listenServers(
+function* listenServers<A extends SocketAddress>(
   loop: BaseEventLoop,
   listens: net.ListenOptions[],
   ssl: ServerSSL | undefined,
   handshakeTimeout: number,
   accept: AcceptCallback,
   startServing: boolean,
-): Coroutine<Server> {
-  let server: Server | null = null;
+): Coroutine<Server<A>> {
+  let server: Server<A> | null = null;
   const servers: net.Server[] = [];
   try {
     for (const opts of listens) {
@@ -543,7 +545,7 @@ function* listenServers(
     for (const s of servers) s.close();
     throw e;
   }
-  server = new Server(loop, servers, accept);
+  server = new Server<A>(loop, servers, accept);
   if (startServing) yield* server.startServing();
   return server;
 }
@@ -580,7 +582,7 @@ function* createServer(
   host: string | readonly string[] | null = null,
   port: number | null = null,
   options: CreateServerOptions = {},
-): Coroutine<Server> {
+): Coroutine<Server<InetAddress>> {
   checkFactory(protocolFactory, "createServer");
   checkPort(port, "createServer");
   const { ssl, family = 0, ipv6Only, startServing = true } = options;
@@ -611,7 +613,7 @@ function* createServer(
     if (ipv6Only !== undefined) o.ipv6Only = ipv6Only;
     return o;
   });
-  return yield* listenServers(
+  return yield* listenServers<InetAddress>(
     this,
     listens,
     ssl,
@@ -626,7 +628,7 @@ function* createUnixServer(
   protocolFactory: () => BaseProtocol,
   path: string,
   options: CreateUnixServerOptions = {},
-): Coroutine<Server> {
+): Coroutine<Server<string>> {
   checkFactory(protocolFactory, "createUnixServer");
   if (typeof path !== "string" || path === "") {
     throw new TypeError(
@@ -643,7 +645,7 @@ function* createUnixServer(
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== "ENOENT") throw _osError(e);
   }
-  const server = yield* listenServers(
+  const server = yield* listenServers<string>(
     this,
     [{ path, backlog, exclusive: true }],
     ssl,

@@ -27,15 +27,17 @@ import {
 } from "./transports.js";
 
 /**
- * One listening socket of a {@link Server}, as `server.sockets` lists them.
+ * One listening socket of a {@link Server}, as `server.sockets` lists them. `A` is the
+ * type of its address: `[host, port]` for a TCP server (`startServer`, `createServer`),
+ * the path for a Unix one (`startUnixServer`, `createUnixServer`).
  *
  * @example
  * ```ts
  * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0);
- * const [host, port] = server.sockets[0]!.getsockname() as [string, number];
+ * const [host, port] = server.sockets[0]!.getsockname(); // string, number
  * ```
  */
-export class ServerSocket {
+export class ServerSocket<A extends SocketAddress = SocketAddress> {
   /** The Node server that listens. */
   readonly server: net.Server;
   /** @internal */
@@ -43,11 +45,11 @@ export class ServerSocket {
     this.server = server;
   }
   /** The address it listens on: `[host, port]`, or the path of a Unix socket. */
-  getsockname(): SocketAddress {
+  getsockname(): A {
     const a = this.server.address();
-    if (a === null) return "";
-    if (typeof a === "string") return a;
-    return _sockAddress(a.address, a.port, undefined);
+    if (a === null) return "" as A;
+    if (typeof a === "string") return a as A;
+    return _sockAddress(a.address, a.port, undefined) as A;
   }
   /** `"IPv4"`, `"IPv6"` or `"unix"`. */
   get family(): string {
@@ -80,7 +82,7 @@ export type AcceptCallback = (sock: net.Socket, server: Server) => void;
  * }
  * ```
  */
-export class Server implements LoopResource {
+export class Server<A extends SocketAddress = SocketAddress> implements LoopResource {
   /** @internal */
   private _loop: BaseEventLoop;
   /** @internal */
@@ -166,9 +168,9 @@ export class Server implements LoopResource {
   }
 
   /** The listening sockets; empty once closed. */
-  get sockets(): ServerSocket[] {
+  get sockets(): ServerSocket<A>[] {
     if (this._servers === null) return [];
-    return this._servers.map((s) => new ServerSocket(s));
+    return this._servers.map((s) => new ServerSocket<A>(s));
   }
 
   /**
@@ -276,7 +278,7 @@ export class Server implements LoopResource {
   }
 
   /** `async with server:` — returns the server. */
-  *aenter(): Coroutine<Server> {
+  *aenter(): Coroutine<this> {
     return this;
   }
 

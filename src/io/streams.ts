@@ -58,6 +58,7 @@ import type { Server } from "./server.js";
 import {
   _checkBytes,
   _feedsFromOutside,
+  type InetAddress,
   type Transport,
   type TransportExtraInfo,
 } from "./transports.js";
@@ -1004,7 +1005,7 @@ export function startServer(
   host: string | readonly string[] | null = null,
   port: number | null = null,
   options: StartServerOptions = {},
-): Coroutine<Server> {
+): Coroutine<Server<InetAddress>> {
   checkCallback(clientConnected, "startServer");
   _checkPort(port, "startServer");
   checkLimit(options.limit, "startServer");
@@ -1016,7 +1017,7 @@ function* startServerCo(
   host: string | readonly string[] | null,
   port: number | null,
   options: StartServerOptions,
-): Coroutine<Server> {
+): Coroutine<Server<InetAddress>> {
   const [limit, rest] = splitLimit(options);
   const loop = getRunningLoop();
   const factory = (): StreamReaderProtocol =>
@@ -1064,7 +1065,7 @@ export function startUnixServer(
   clientConnected: ClientConnectedCallback,
   path: string,
   options: StartUnixServerOptions = {},
-): Coroutine<Server> {
+): Coroutine<Server<string>> {
   checkCallback(clientConnected, "startUnixServer");
   checkLimit(options.limit, "startUnixServer");
   return startUnixServerCo(clientConnected, path, options);
@@ -1074,7 +1075,7 @@ function* startUnixServerCo(
   clientConnected: ClientConnectedCallback,
   path: string,
   options: StartUnixServerOptions,
-): Coroutine<Server> {
+): Coroutine<Server<string>> {
   const [limit, rest] = splitLimit(options);
   const loop = getRunningLoop();
   const factory = (): StreamReaderProtocol =>

@@ -50,7 +50,19 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
  * else if (peer !== undefined) console.log("host", peer[0], "port", peer[1]);
  * ```
  */
-export type SocketAddress = readonly [host: string, port: number] | string;
+export type SocketAddress = InetAddress | string;
+
+/**
+ * The address of a TCP (or UDP) socket: `[host, port]`. What a TCP server's
+ * `server.sockets[i].getsockname()` gives.
+ *
+ * @example
+ * ```ts
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0);
+ * const [host, port]: asyncio.InetAddress = server.sockets[0]!.getsockname();
+ * ```
+ */
+export type InetAddress = readonly [host: string, port: number];
 
 /**
  * The keys `getExtraInfo()` knows, with their types (asyncio's names in camelCase).

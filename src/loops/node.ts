@@ -19,7 +19,9 @@
  */
 
 import { BaseEventLoop } from "../core/base_events.js";
+import { _frameLine, _locateCoroutine } from "../core/coroutines.js";
 import { DeadlockError, RuntimeError } from "../core/exceptions.js";
+import type { Task } from "../core/tasks.js";
 import { formatAllTasks } from "../debug/graph.js";
 
 /** The part of Node's `process` the loop uses; Deno and Bun have it too. */
@@ -34,6 +36,17 @@ function hostProcess(): HostProcess | undefined {
   return typeof p?.on === "function" && typeof p.removeListener === "function"
     ? (p as HostProcess)
     : undefined;
+}
+
+/**
+ * A stuck task for the deadlock report: its repr, then where each of its frames waits
+ * (innermost first) when the runtime can locate them (on Node, through the locator the I/O
+ * layer installs): the user's own lines.
+ */
+function stuckTask(t: Task<unknown>): string {
+  const gens: object[] = [t._top, ...[...(t._frames ?? [])].reverse()];
+  const where = gens.map(_locateCoroutine).filter((at) => at !== null);
+  return `\n  ${String(t)}${where.map((at) => `\n  ${_frameLine(at)}`).join("")}`;
 }
 
 /** Node's longest timer delay; longer ones are re-armed when they fire. */
@@ -96,7 +109,7 @@ export class NodeEventLoop extends BaseEventLoop {
       message: `Event loop deadlock: ${stuck}:\n${formatAllTasks({ loop: this })}`,
     });
     this._deadlock = new DeadlockError(
-      `Event loop deadlock: ${stuck}:${tasks.map((t) => `\n  ${String(t)}`).join("")}`,
+      `Event loop deadlock: ${stuck}:${tasks.map(stuckTask).join("")}`,
       // A cleanup stuck after a deadlock: in run() this error replaces the first one.
       this._lastDeadlock === null ? undefined : { cause: this._lastDeadlock },
     );

@@ -49,6 +49,7 @@ import {
   _trackResource,
   _untrackResource,
   DatagramTransport,
+  type InetAddress,
   type LoopResource,
   type SocketTransport,
   type Transport,
@@ -404,7 +405,7 @@ function listeningSocket(
 }
 
 /** A Server listening on a simulated host. */
-class SimServer extends Server {
+class SimServer extends Server<InetAddress> {
   constructor(
     loop: SimulatedLoop,
     readonly host: Host,
@@ -617,7 +618,7 @@ export class SimulatedLoop extends VirtualEventLoop {
     host?: string | readonly string[] | null,
     port?: number | null,
     options: CreateServerOptions = {},
-  ): Coroutine<Server> {
+  ): Coroutine<Server<InetAddress>> {
     return this._listen(protocolFactory, host ?? null, port ?? 0, options);
   }
 
@@ -627,7 +628,7 @@ export class SimulatedLoop extends VirtualEventLoop {
     host: string | readonly string[] | null,
     port: number,
     options: CreateServerOptions,
-  ): Coroutine<Server> {
+  ): Coroutine<Server<InetAddress>> {
     const here = this._here();
     for (const h of typeof host === "string" ? [host] : (host ?? [])) {
       if (this.network._lookup(h, here) !== here) {
