@@ -811,10 +811,16 @@ describe.skipIf(!curl)("with curl", () => {
 });
 
 describe("the public surface", () => {
-  it("exports exactly these names", () => {
+  it("exports exactly these names: the server's, beside the client's", () => {
     expect(Object.keys(http).sort()).toEqual([
       "Application",
       "BodyReader",
+      "ClientConnectionError",
+      "ClientError",
+      "ClientResponse",
+      "ClientResponseError",
+      "ClientSession",
+      "ClientTimeout",
       "EventSourceResponse",
       "HTTPBadRequest",
       "HTTPException",
@@ -827,9 +833,11 @@ describe("the public surface", () => {
       "HTTPServiceUnavailable",
       "HTTPUpgradeRequired",
       "Request",
+      "RequestContextManager",
       "Response",
       "Router",
       "StreamingResponse",
+      "TooManyRedirects",
       "WebServer",
       "del",
       "get",

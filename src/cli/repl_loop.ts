@@ -26,7 +26,7 @@ import type { Coroutine } from "../core/coroutines.js";
 import { RuntimeError } from "../core/exceptions.js";
 import { _endStep } from "../core/suspend.js";
 import type { Task } from "../core/tasks.js";
-import { NodeEventLoop } from "../loops/node.js";
+import { NodeEventLoop } from "../io/loop_io.js";
 
 /** Where the script that runs a tick finds it. */
 const TICK = Symbol.for("asyncio-ts.repl.tick");

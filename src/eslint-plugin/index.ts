@@ -34,7 +34,16 @@ import { noFloatingCoroutine } from "./rules/no-floating-coroutine.js";
 import { noYieldStarPromise } from "./rules/no-yield-star-promise.js";
 import { requireYieldStar } from "./rules/require-yield-star.js";
 
-/** The plugin's shape: ESLint's plugin object with its rules and its flat configs. */
+/**
+ * The plugin's shape: ESLint's plugin object with its rules and its flat configs.
+ *
+ * @example
+ * ```ts
+ * import asyncioTs, { type AsyncioTsPlugin } from "asyncio-ts/eslint-plugin";
+ * const plugin: AsyncioTsPlugin = asyncioTs;
+ * console.log(Object.keys(plugin.rules)); // the three rules
+ * ```
+ */
 export interface AsyncioTsPlugin extends ESLint.Plugin {
   meta: { name: string; version: string };
   rules: {

@@ -25,6 +25,7 @@ interface LazyBuiltins {
   "node:module": typeof import("node:module");
   "node:net": typeof import("node:net");
   "node:tls": typeof import("node:tls");
+  "node:url": typeof import("node:url");
   "node:worker_threads": typeof import("node:worker_threads");
 }
 
