@@ -193,6 +193,17 @@ describe.concurrent("the runtime suite on Deno, Bun (the main entry) and Chromiu
     RUN_TIMEOUT_MS,
   );
 
+  it.runIf(available("Deno", DENO === undefined ? "no deno executable" : undefined))(
+    "Deno: `deno check --all` type-checks the sources and examples (deno.json) with Deno's lib",
+    async () => {
+      expect(DENO, "deno executable").toBeDefined();
+      // Rejects, with Deno's diagnostics, on any type error; prints nothing else on stdout.
+      const stdout = await runProcess(DENO as string, ["check", "--all", "--quiet"], ROOT);
+      expect(stdout).toBe("");
+    },
+    RUN_TIMEOUT_MS,
+  );
+
   it.runIf(available("Bun", BUN === undefined ? "no bun executable" : undefined))(
     "Bun: the suites pass but for V8-only tests, the examples print as on Node",
     async () => {
