@@ -14,7 +14,6 @@
  * @module
  */
 
-import { fileURLToPath } from "node:url";
 import type { CoroutineLocation } from "../core/coroutines.js";
 import { builtin } from "../io/builtins.js";
 
@@ -113,7 +112,7 @@ function original(file: string, line0: number, column0: number): [string, number
 }
 
 function displayPath(url: string): string {
-  return url.startsWith("file://") ? fileURLToPath(url) : url;
+  return url.startsWith("file://") ? builtin("node:url").fileURLToPath(url) : url;
 }
 
 /** Where suspended generator `gen` is, or null (not suspended, no inspector, no script). */
