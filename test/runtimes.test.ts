@@ -7,83 +7,28 @@
  * A runtime that is not installed is skipped with a printed reason; with
  * ASYNCIO_TS_REQUIRE_ALL=1 (set by .ci/run) it fails instead. Deno and Bun come from the
  * devDependencies `deno` and `bun` (their platform binaries, from npm), Chromium from the
- * system (`apt-get install -y chromium`), driven by playwright-core.
+ * system (`apt-get install -y chromium`), driven by playwright-core (test/runtimes/tools.ts).
+ * test/runtime_checks.test.ts type-checks the sources with Deno and runs the browser
+ * example in Chromium.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRuntimeBundles, REPORT_MARKER, type RuntimeBundles } from "./runtimes/build.js";
 import type { RuntimeReport } from "./runtimes/suite.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const REQUIRE_ALL = process.env.ASYNCIO_TS_REQUIRE_ALL === "1";
-const RUN_TIMEOUT_MS = 180_000;
-
-/**
- * An executable: the platform package's binary (`extra`: there whether or not npm ran the
- * wrapper package's install script), the project's node_modules/.bin, else one on PATH.
- */
-function findExecutable(name: string, extra: string[] = []): string | undefined {
-  const candidates = [
-    ...extra,
-    join(ROOT, "node_modules/.bin", name),
-    ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, name)),
-  ];
-  return candidates.find((p) => p !== "" && existsSync(p));
-}
-
-const DENO = findExecutable("deno", [join(ROOT, "node_modules/@deno/linux-x64-glibc/deno")]);
-const BUN = findExecutable("bun", [join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun")]);
-const CHROMIUM = findExecutable(
-  "chromium",
-  process.env.CHROMIUM_PATH === undefined ? [] : [process.env.CHROMIUM_PATH],
-);
-let playwright: typeof import("playwright-core") | undefined;
-try {
-  playwright = await import("playwright-core");
-} catch {
-  playwright = undefined;
-}
-
-/**
- * Whether `runtime` can run here; prints why not. Under ASYNCIO_TS_REQUIRE_ALL=1 a missing
- * runtime is not skipped: its test runs and fails, saying what is missing.
- */
-function available(runtime: string, missing: string | undefined): boolean {
-  if (missing === undefined || REQUIRE_ALL) return true;
-  console.warn(
-    `runtimes: skipping the ${runtime} suite: ${missing}. Install it (npm install; ` +
-      "apt-get install -y chromium), or set ASYNCIO_TS_REQUIRE_ALL=1 to make this a failure.",
-  );
-  return false;
-}
-
-/** Runs `command`, resolving with its standard output (rejecting, with stderr, on failure). */
-function runProcess(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else {
-        reject(
-          new Error(
-            `${command} ${args.join(" ")} exited with ${code ?? signal}\n${stderr.slice(-4000)}`,
-          ),
-        );
-      }
-    });
-  });
-}
+import {
+  available,
+  BUN,
+  CHROMIUM,
+  CHROMIUM_FLAGS,
+  chromiumMissing,
+  DENO,
+  playwright,
+  ROOT,
+  RUN_TIMEOUT_MS,
+  runProcess,
+} from "./runtimes/tools.js";
 
 /** The report a runtime printed. */
 function parseReport(stdout: string): RuntimeReport {
@@ -193,17 +138,6 @@ describe.concurrent("the runtime suite on Deno, Bun (the main entry) and Chromiu
     RUN_TIMEOUT_MS,
   );
 
-  it.runIf(available("Deno", DENO === undefined ? "no deno executable" : undefined))(
-    "Deno: `deno check --all` type-checks the sources and examples (deno.json) with Deno's lib",
-    async () => {
-      expect(DENO, "deno executable").toBeDefined();
-      // Rejects, with Deno's diagnostics, on any type error; prints nothing else on stdout.
-      const stdout = await runProcess(DENO as string, ["check", "--all", "--quiet"], ROOT);
-      expect(stdout).toBe("");
-    },
-    RUN_TIMEOUT_MS,
-  );
-
   it.runIf(available("Bun", BUN === undefined ? "no bun executable" : undefined))(
     "Bun: the suites pass but for V8-only tests, the examples print as on Node",
     async () => {
@@ -216,14 +150,7 @@ describe.concurrent("the runtime suite on Deno, Bun (the main entry) and Chromiu
     RUN_TIMEOUT_MS,
   );
 
-  const missing =
-    CHROMIUM === undefined
-      ? "no chromium executable (set CHROMIUM_PATH, or apt-get install -y chromium)"
-      : playwright === undefined
-        ? "playwright-core is not installed"
-        : undefined;
-
-  it.runIf(available("Chromium", missing))(
+  it.runIf(available("Chromium", chromiumMissing))(
     "Chromium, in a page and in a Web Worker: the suites pass, the examples print as on Node",
     async () => {
       expect(CHROMIUM, "chromium executable").toBeDefined();
@@ -242,19 +169,6 @@ describe.concurrent("the runtime suite on Deno, Bun (the main entry) and Chromiu
     RUN_TIMEOUT_MS,
   );
 });
-
-/** The flags the suite starts Chromium with: no network of its own, no sandbox (root in CI). */
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--js-flags=--expose-gc",
-];
 
 const ORIGIN = "http://asyncio-ts.test";
 

@@ -6,11 +6,14 @@
  * @module
  */
 
-import type { TextDecoder as Decoder } from "node:util";
 import { describe } from "../core/coroutines.js";
 
-// The decoder is the global TextDecoder (Node, Deno, Bun and browsers have it): an import
-// of node:util for it would cost every importer of the main entry its linking.
+/**
+ * @internal
+ * The global TextDecoder (Node, Deno, Bun and browsers have it; an import of node:util for
+ * it would cost every importer of the main entry its linking), as the runtime's lib types it.
+ */
+export type Decoder = InstanceType<typeof TextDecoder>;
 
 /**
  * What to do with bytes that are not valid in the encoding, as Python's `errors=`:
