@@ -9,7 +9,6 @@
 import { describe } from "../core/coroutines.js";
 
 /**
- * @internal
  * The global TextDecoder (Node, Deno, Bun and browsers have it; an import of node:util for
  * it would cost every importer of the main entry its linking), as the runtime's lib types it.
  */
