@@ -10,7 +10,8 @@
 // empty Node process varies by tens of milliseconds), so the import is also measured on its
 // own, inside the process: `process.cpuUsage()` just before `import()` and when it settles
 // (the "import alone" rows, whose figure is the cost itself). The load average during the
-// measurement is reported beside the figures.
+// measurement is reported beside the figures. An ES module program is measured against an
+// empty ES module (both start Node's ESM loader).
 //
 //
 // Bundle size: what a browser program downloads, minified by esbuild and gzipped — the
@@ -72,6 +73,20 @@ export function startupCases() {
       cmd: process.execPath,
       args: ["-e", `${NODE_EXIT_HOOK}require(${JSON.stringify(cjs)})`],
       base: "node (empty)",
+    },
+    // The like-for-like case for an ES module program: both processes start Node's ESM
+    // loader (a CommonJS `-e` script starts it only at its first `import()`, and the
+    // difference above counts that start-up as the library's).
+    {
+      name: "node (empty ES module)",
+      cmd: process.execPath,
+      args: ["--input-type=module", "-e", NODE_EXIT_HOOK],
+    },
+    {
+      name: 'node: import "asyncio-ts" (an ES module)',
+      cmd: process.execPath,
+      args: ["--input-type=module", "-e", `import ${JSON.stringify(entry)};${NODE_EXIT_HOOK}`],
+      base: "node (empty ES module)",
     },
     {
       name: 'node: import("asyncio-ts"), the import alone',
