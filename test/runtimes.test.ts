@@ -11,8 +11,7 @@
  * test/runtime_checks.test.ts type-checks the sources with Deno and runs the browser
  * example in Chromium.
  */
-import { mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRuntimeBundles, REPORT_MARKER, type RuntimeBundles } from "./runtimes/build.js";
@@ -21,9 +20,9 @@ import {
   available,
   BUN,
   CHROMIUM,
-  CHROMIUM_FLAGS,
   chromiumMissing,
   DENO,
+  inChromium,
   playwright,
   ROOT,
   RUN_TIMEOUT_MS,
@@ -170,41 +169,24 @@ describe.concurrent("the runtime suite on Deno, Bun (the main entry) and Chromiu
   );
 });
 
-const ORIGIN = "http://asyncio-ts.test";
-
-/** Runs the bundle in a page and in a module Web Worker that page starts. */
+/**
+ * Runs the bundle in a page and in a module Web Worker that page starts, both loading it
+ * from a local static server (as a real page would; a worker started from a `blob:` URL
+ * could not resolve URLs relative to its module).
+ */
 async function runInChromium(
   pw: typeof import("playwright-core"),
   executablePath: string,
   bundle: string,
 ): Promise<{ page: RuntimeReport; worker: RuntimeReport }> {
-  const userDataDir = mkdtempSync(join(tmpdir(), "asyncio-ts-chromium-"));
-  const context = await pw.chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
-  const errors: string[] = [];
-  try {
-    await context.route(`${ORIGIN}/**`, (route) => {
-      const path = new URL(route.request().url()).pathname;
-      if (path === "/suite.mjs") {
-        return route.fulfill({ body: bundle, contentType: "text/javascript" });
-      }
-      if (path === "/") {
-        return route.fulfill({
-          body: '<!doctype html><title>asyncio-ts</title><script type="module" src="/suite.mjs"></script>',
-          contentType: "text/html",
-        });
-      }
-      return route.fulfill({ status: 404, body: "" });
-    });
-    const page = await context.newPage();
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text().slice(0, 2000));
-    });
-    await page.goto(`${ORIGIN}/`);
+  const files = {
+    "/": {
+      body: '<!doctype html><title>asyncio-ts</title><script type="module" src="/suite.mjs"></script>',
+      contentType: "text/html",
+    },
+    "/suite.mjs": { body: bundle, contentType: "text/javascript" },
+  };
+  return inChromium(pw, executablePath, files, async (page) => {
     await page.waitForFunction(
       () => (globalThis as { __asyncioReport?: unknown }).__asyncioReport !== undefined,
       null,
@@ -213,10 +195,7 @@ async function runInChromium(
     const pageReport = (await page.evaluate(
       () => (globalThis as { __asyncioReport?: unknown }).__asyncioReport,
     )) as RuntimeReport;
-    // The worker gets the bundle through a blob: URL, made by the page from its own fetch.
-    const workerReport = (await page.evaluate(async () => {
-      const text = await (await fetch("/suite.mjs")).text();
-      const url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+    const workerReport = (await page.evaluate(() => {
       // In the page, where `Worker` exists (Node's types do not declare it).
       const PageWorker = (
         globalThis as unknown as {
@@ -229,17 +208,12 @@ async function runInChromium(
           };
         }
       ).Worker;
-      const worker = new PageWorker(url, { type: "module" });
+      const worker = new PageWorker("/suite.mjs", { type: "module" });
       return new Promise<unknown>((resolve, reject) => {
         worker.onmessage = (e) => resolve(e.data);
         worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
       });
     })) as RuntimeReport;
     return { page: pageReport, worker: workerReport };
-  } catch (e) {
-    throw new Error(`Chromium run failed; console errors:\n${errors.join("\n")}`, { cause: e });
-  } finally {
-    await context.close();
-    rmSync(userDataDir, { recursive: true, force: true });
-  }
+  });
 }

@@ -9,9 +9,13 @@
  * @module
  */
 import { spawn } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
 import { delimiter, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import type { Page } from "playwright-core";
 
 /** The repository's root. */
 export const ROOT = fileURLToPath(new URL("../..", import.meta.url));
@@ -106,3 +110,48 @@ export const CHROMIUM_FLAGS = [
   "--disable-sync",
   "--js-flags=--expose-gc",
 ];
+
+/**
+ * Serves `files` (by path) from a local HTTP server, as a static server would, opens its
+ * root in Chromium and hands the page to `drive`. Workers the page starts load their
+ * scripts from the same server.
+ */
+export async function inChromium<T>(
+  pw: typeof import("playwright-core"),
+  executablePath: string,
+  files: Record<string, { body: string; contentType: string }>,
+  drive: (page: Page) => Promise<T>,
+): Promise<T> {
+  const server = createServer((req, res) => {
+    const file = files[new URL(req.url ?? "/", "http://localhost").pathname];
+    if (file === undefined) {
+      res.writeHead(404).end();
+      return;
+    }
+    res.writeHead(200, { "content-type": file.contentType }).end(file.body);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const { port } = server.address() as AddressInfo;
+  const userDataDir = mkdtempSync(join(tmpdir(), "asyncio-ts-chromium-"));
+  const context = await pw.chromium.launchPersistentContext(userDataDir, {
+    executablePath,
+    headless: true,
+    args: CHROMIUM_FLAGS,
+  });
+  const errors: string[] = [];
+  try {
+    const page = await context.newPage();
+    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
+    page.on("console", (m) => {
+      if (m.type() === "error") errors.push(m.text().slice(0, 2000));
+    });
+    await page.goto(`http://127.0.0.1:${port}/`);
+    return await drive(page);
+  } catch (e) {
+    throw new Error(`Chromium run failed; console errors:\n${errors.join("\n")}`, { cause: e });
+  } finally {
+    await context.close();
+    rmSync(userDataDir, { recursive: true, force: true });
+    await new Promise((resolve) => server.close(resolve));
+  }
+}
