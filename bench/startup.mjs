@@ -6,6 +6,13 @@
 // in Node, `getrusage` in CPython), which covers start-up, the import and teardown of
 // everything but the last few microseconds.
 //
+// The difference of two whole processes carries the noise of both (on a loaded machine an
+// empty Node process varies by tens of milliseconds), so the import is also measured on its
+// own, inside the process: `process.cpuUsage()` just before `import()` and when it settles
+// (the "import alone" rows, whose figure is the cost itself). The load average during the
+// measurement is reported beside the figures. An ES module program is measured against an
+// empty ES module (both start Node's ESM loader).
+//
 //
 // Bundle size: what a browser program downloads, minified by esbuild and gzipped — the
 // portable entry whole (what `import * as asyncio from "asyncio-ts"` gives a browser),
@@ -16,6 +23,7 @@
 //   dist/esm/index.js, the file `import "asyncio-ts"` resolves to on Node.
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
+import { cpus, loadavg } from "node:os";
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { gzipSync } from "node:zlib";
@@ -36,7 +44,19 @@ const PY_EXIT_HOOK =
   "    sys.stdout.write('\\n' + str((r.ru_utime + r.ru_stime) * 1000))\n" +
   "atexit.register(_cpu)\n";
 
-/** The cases: a name, how to run it, and the case it is measured against. */
+/** A Node program printing the CPU milliseconds that `expr` (a Promise) takes to settle. */
+function importAlone(expr) {
+  return (
+    "const t0=process.cpuUsage();" +
+    `${expr}.then(()=>{const u=process.cpuUsage(t0);` +
+    'process.stdout.write("\\n"+String((u.user+u.system)/1000))});'
+  );
+}
+
+/**
+ * The cases: a name, how to run it, and the case it is measured against (or `alone`: the
+ * figure is the import's own cost).
+ */
 export function startupCases() {
   const entry = pathToFileURL(path.join(root, "dist/esm/index.js")).href;
   const cjs = path.join(root, "dist/cjs/index.js");
@@ -53,6 +73,32 @@ export function startupCases() {
       cmd: process.execPath,
       args: ["-e", `${NODE_EXIT_HOOK}require(${JSON.stringify(cjs)})`],
       base: "node (empty)",
+    },
+    // The like-for-like case for an ES module program: both processes start Node's ESM
+    // loader (a CommonJS `-e` script starts it only at its first `import()`, and the
+    // difference above counts that start-up as the library's).
+    {
+      name: "node (empty ES module)",
+      cmd: process.execPath,
+      args: ["--input-type=module", "-e", NODE_EXIT_HOOK],
+    },
+    {
+      name: 'node: import "asyncio-ts" (an ES module)',
+      cmd: process.execPath,
+      args: ["--input-type=module", "-e", `import ${JSON.stringify(entry)};${NODE_EXIT_HOOK}`],
+      base: "node (empty ES module)",
+    },
+    {
+      name: 'node: import("asyncio-ts"), the import alone',
+      cmd: process.execPath,
+      args: ["-e", importAlone(`import(${JSON.stringify(entry)})`)],
+      alone: true,
+    },
+    {
+      name: 'node: require("asyncio-ts"), the require alone',
+      cmd: process.execPath,
+      args: ["-e", importAlone(`Promise.resolve(require(${JSON.stringify(cjs)}))`)],
+      alone: true,
     },
   ];
   if (existsSync(PYTHON)) {
@@ -91,13 +137,21 @@ export function measureStartup(runs = 31) {
     throw new Error("bench/startup.mjs: no dist/esm/index.js; run `npm run build` first");
   }
   const samples = new Map(cases.map((c) => [c.name, []]));
+  const load = [loadavg()[0]];
   for (let i = 0; i < runs; i++) for (const c of cases) samples.get(c.name).push(cpuMs(c));
+  load.push(loadavg()[0]);
   const medians = new Map(cases.map((c) => [c.name, median(samples.get(c.name))]));
   return cases.map((c) => ({
     name: c.name,
     cpuMs: medians.get(c.name),
-    overMs: c.base === undefined ? null : medians.get(c.name) - medians.get(c.base),
+    overMs:
+      c.alone === true
+        ? medians.get(c.name)
+        : c.base === undefined
+          ? null
+          : medians.get(c.name) - medians.get(c.base),
     runs,
+    load,
   }));
 }
 
@@ -106,6 +160,14 @@ export function formatStartup(rows) {
   for (const r of rows) {
     const over = r.overMs === null ? "" : `${r.overMs >= 0 ? "+" : ""}${r.overMs.toFixed(1)}`;
     lines.push(`| ${r.name} | ${r.cpuMs.toFixed(1)} | ${over} |`);
+  }
+  const load = rows[0]?.load;
+  if (load !== undefined) {
+    lines.push(
+      "",
+      `${rows[0].runs} fresh processes a case; load average ${load[0].toFixed(1)} at the start, ` +
+        `${load[1].toFixed(1)} at the end, on ${cpus().length} cores.`,
+    );
   }
   return lines.join("\n");
 }

@@ -35,7 +35,7 @@
 
 import type { BaseEventLoop } from "./core/base_events.js";
 import type { Awaitable, Coroutine, Suspend } from "./core/coroutines.js";
-import { describe } from "./core/coroutines.js";
+import { _inheritIteratorPrototype, describe } from "./core/coroutines.js";
 import { getRunningLoop } from "./core/events.js";
 import { BrokenBarrierError, isCancelledError, RuntimeError } from "./core/exceptions.js";
 import { CANCELLED, type Future, PENDING } from "./core/futures.js";
@@ -367,6 +367,11 @@ const WAITING = 1;
 const FINISHED = 2;
 type LockAcquireState = typeof NOT_STARTED | typeof WAITING | typeof FINISHED;
 
+// A Generator by its prototype chain (see `_inheritIteratorPrototype`, after the class);
+// this interface, merged with the class, says so to the type checker.
+// biome-ignore lint/correctness/noUnusedVariables: merged with the class below.
+interface LockAcquire<R> extends Coroutine<R> {}
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: see the interface above.
 class LockAcquire<R> implements Coroutine<R> {
   private _state: LockAcquireState = NOT_STARTED;
   private _fut: Future<boolean> | null = null;
@@ -437,6 +442,7 @@ class LockAcquire<R> implements Coroutine<R> {
     if (!lock._locked) lock._waiters.wakeHead();
   }
 }
+_inheritIteratorPrototype(LockAcquire);
 
 // ------------------------------------------------------------------ Event
 

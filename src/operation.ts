@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { Coroutine, Suspend } from "./core/coroutines.js";
+import { _inheritIteratorPrototype, type Coroutine, type Suspend } from "./core/coroutines.js";
 
 /** Not awaited yet: the first `next()` tries the fast path. */
 const NOT_STARTED = 0;
@@ -23,13 +23,24 @@ type ResumeMode = typeof SEND | typeof THROW | typeof RETURN;
 
 /**
  * @internal
+ * Merged with the class below: an Operation is a Generator (by its prototype chain).
+ */
+export interface Operation<T> extends Coroutine<T> {}
+
+/**
+ * @internal
  * A coroutine object without a generator behind it, for the operations that usually
  * complete at once (`acquire()`, `put()`, `get()`). Like a coroutine it is lazy: nothing
  * happens until it is awaited (or driven by a Task). Its first `next()` tries `_fast()`;
  * only when that cannot complete does it start the real generator `_slow()` and delegate to
  * it. On the fast path this costs one small object instead of a generator object, which
  * is what keeps a million queue items a second cheap.
+ *
+ * Its instances inherit from %IteratorPrototype%, as generator objects do, and the
+ * interface of the same name declares them a `Coroutine<T>`: whatever the lib declares of
+ * a Generator (the iterator helpers with `ESNext`) they have.
  */
+// biome-ignore lint/suspicious/noUnsafeDeclarationMerging: the class is a Generator by its prototype chain; the interface says so to the type checker.
 export abstract class Operation<T> implements Coroutine<T> {
   /** @internal */
   private _state: OperationState = NOT_STARTED;
@@ -101,3 +112,4 @@ export abstract class Operation<T> implements Coroutine<T> {
     this._gen = null;
   }
 }
+_inheritIteratorPrototype(Operation);

@@ -7,83 +7,27 @@
  * A runtime that is not installed is skipped with a printed reason; with
  * ASYNCIO_TS_REQUIRE_ALL=1 (set by .ci/run) it fails instead. Deno and Bun come from the
  * devDependencies `deno` and `bun` (their platform binaries, from npm), Chromium from the
- * system (`apt-get install -y chromium`), driven by playwright-core.
+ * system (`apt-get install -y chromium`), driven by playwright-core (test/runtimes/tools.ts).
+ * test/runtime_checks.test.ts type-checks the sources with Deno and runs the browser
+ * example in Chromium.
  */
-import { spawn } from "node:child_process";
-import { existsSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { delimiter, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { buildRuntimeBundles, REPORT_MARKER, type RuntimeBundles } from "./runtimes/build.js";
 import type { RuntimeReport } from "./runtimes/suite.js";
-
-const ROOT = fileURLToPath(new URL("..", import.meta.url));
-const REQUIRE_ALL = process.env.ASYNCIO_TS_REQUIRE_ALL === "1";
-const RUN_TIMEOUT_MS = 180_000;
-
-/**
- * An executable: the platform package's binary (`extra`: there whether or not npm ran the
- * wrapper package's install script), the project's node_modules/.bin, else one on PATH.
- */
-function findExecutable(name: string, extra: string[] = []): string | undefined {
-  const candidates = [
-    ...extra,
-    join(ROOT, "node_modules/.bin", name),
-    ...(process.env.PATH ?? "").split(delimiter).map((dir) => join(dir, name)),
-  ];
-  return candidates.find((p) => p !== "" && existsSync(p));
-}
-
-const DENO = findExecutable("deno", [join(ROOT, "node_modules/@deno/linux-x64-glibc/deno")]);
-const BUN = findExecutable("bun", [join(ROOT, "node_modules/@oven/bun-linux-x64/bin/bun")]);
-const CHROMIUM = findExecutable(
-  "chromium",
-  process.env.CHROMIUM_PATH === undefined ? [] : [process.env.CHROMIUM_PATH],
-);
-let playwright: typeof import("playwright-core") | undefined;
-try {
-  playwright = await import("playwright-core");
-} catch {
-  playwright = undefined;
-}
-
-/**
- * Whether `runtime` can run here; prints why not. Under ASYNCIO_TS_REQUIRE_ALL=1 a missing
- * runtime is not skipped: its test runs and fails, saying what is missing.
- */
-function available(runtime: string, missing: string | undefined): boolean {
-  if (missing === undefined || REQUIRE_ALL) return true;
-  console.warn(
-    `runtimes: skipping the ${runtime} suite: ${missing}. Install it (npm install; ` +
-      "apt-get install -y chromium), or set ASYNCIO_TS_REQUIRE_ALL=1 to make this a failure.",
-  );
-  return false;
-}
-
-/** Runs `command`, resolving with its standard output (rejecting, with stderr, on failure). */
-function runProcess(command: string, args: string[], cwd: string): Promise<string> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(command, args, { cwd, stdio: ["ignore", "pipe", "pipe"] });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
-    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
-    const timer = setTimeout(() => child.kill("SIGKILL"), RUN_TIMEOUT_MS);
-    child.on("error", reject);
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      if (code === 0) resolve(stdout);
-      else {
-        reject(
-          new Error(
-            `${command} ${args.join(" ")} exited with ${code ?? signal}\n${stderr.slice(-4000)}`,
-          ),
-        );
-      }
-    });
-  });
-}
+import {
+  available,
+  BUN,
+  CHROMIUM,
+  chromiumMissing,
+  DENO,
+  inChromium,
+  playwright,
+  ROOT,
+  RUN_TIMEOUT_MS,
+  runProcess,
+} from "./runtimes/tools.js";
 
 /** The report a runtime printed. */
 function parseReport(stdout: string): RuntimeReport {
@@ -205,14 +149,7 @@ describe.concurrent("the runtime suite on Deno, Bun (the main entry) and Chromiu
     RUN_TIMEOUT_MS,
   );
 
-  const missing =
-    CHROMIUM === undefined
-      ? "no chromium executable (set CHROMIUM_PATH, or apt-get install -y chromium)"
-      : playwright === undefined
-        ? "playwright-core is not installed"
-        : undefined;
-
-  it.runIf(available("Chromium", missing))(
+  it.runIf(available("Chromium", chromiumMissing))(
     "Chromium, in a page and in a Web Worker: the suites pass, the examples print as on Node",
     async () => {
       expect(CHROMIUM, "chromium executable").toBeDefined();
@@ -232,54 +169,24 @@ describe.concurrent("the runtime suite on Deno, Bun (the main entry) and Chromiu
   );
 });
 
-/** The flags the suite starts Chromium with: no network of its own, no sandbox (root in CI). */
-const CHROMIUM_FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-  "--js-flags=--expose-gc",
-];
-
-const ORIGIN = "http://asyncio-ts.test";
-
-/** Runs the bundle in a page and in a module Web Worker that page starts. */
+/**
+ * Runs the bundle in a page and in a module Web Worker that page starts, both loading it
+ * from a local static server (as a real page would; a worker started from a `blob:` URL
+ * could not resolve URLs relative to its module).
+ */
 async function runInChromium(
   pw: typeof import("playwright-core"),
   executablePath: string,
   bundle: string,
 ): Promise<{ page: RuntimeReport; worker: RuntimeReport }> {
-  const userDataDir = mkdtempSync(join(tmpdir(), "asyncio-ts-chromium-"));
-  const context = await pw.chromium.launchPersistentContext(userDataDir, {
-    executablePath,
-    headless: true,
-    args: CHROMIUM_FLAGS,
-  });
-  const errors: string[] = [];
-  try {
-    await context.route(`${ORIGIN}/**`, (route) => {
-      const path = new URL(route.request().url()).pathname;
-      if (path === "/suite.mjs") {
-        return route.fulfill({ body: bundle, contentType: "text/javascript" });
-      }
-      if (path === "/") {
-        return route.fulfill({
-          body: '<!doctype html><title>asyncio-ts</title><script type="module" src="/suite.mjs"></script>',
-          contentType: "text/html",
-        });
-      }
-      return route.fulfill({ status: 404, body: "" });
-    });
-    const page = await context.newPage();
-    page.on("pageerror", (e) => errors.push(`pageerror: ${e.message}`));
-    page.on("console", (m) => {
-      if (m.type() === "error") errors.push(m.text().slice(0, 2000));
-    });
-    await page.goto(`${ORIGIN}/`);
+  const files = {
+    "/": {
+      body: '<!doctype html><title>asyncio-ts</title><script type="module" src="/suite.mjs"></script>',
+      contentType: "text/html",
+    },
+    "/suite.mjs": { body: bundle, contentType: "text/javascript" },
+  };
+  return inChromium(pw, executablePath, files, async (page) => {
     await page.waitForFunction(
       () => (globalThis as { __asyncioReport?: unknown }).__asyncioReport !== undefined,
       null,
@@ -288,10 +195,7 @@ async function runInChromium(
     const pageReport = (await page.evaluate(
       () => (globalThis as { __asyncioReport?: unknown }).__asyncioReport,
     )) as RuntimeReport;
-    // The worker gets the bundle through a blob: URL, made by the page from its own fetch.
-    const workerReport = (await page.evaluate(async () => {
-      const text = await (await fetch("/suite.mjs")).text();
-      const url = URL.createObjectURL(new Blob([text], { type: "text/javascript" }));
+    const workerReport = (await page.evaluate(() => {
       // In the page, where `Worker` exists (Node's types do not declare it).
       const PageWorker = (
         globalThis as unknown as {
@@ -304,17 +208,12 @@ async function runInChromium(
           };
         }
       ).Worker;
-      const worker = new PageWorker(url, { type: "module" });
+      const worker = new PageWorker("/suite.mjs", { type: "module" });
       return new Promise<unknown>((resolve, reject) => {
         worker.onmessage = (e) => resolve(e.data);
         worker.onerror = (e) => reject(new Error(`worker: ${e.message}`));
       });
     })) as RuntimeReport;
     return { page: pageReport, worker: workerReport };
-  } catch (e) {
-    throw new Error(`Chromium run failed; console errors:\n${errors.join("\n")}`, { cause: e });
-  } finally {
-    await context.close();
-    rmSync(userDataDir, { recursive: true, force: true });
-  }
+  });
 }

@@ -105,6 +105,21 @@ export function iscoroutine(x: unknown): x is Coroutine {
   );
 }
 
+/**
+ * @internal
+ * Makes the instances of `cls`, a hand-written coroutine object (a class implementing
+ * `Coroutine`), inherit from %IteratorPrototype% as generator objects do: where the engine
+ * has the iterator helpers (`map`, `filter`, `take`, `toArray`, ...), they have them too,
+ * so the type they declare with the lib `ESNext` (Generator extends IteratorObject) is
+ * true. Done once, when the class is defined; instances pay nothing.
+ */
+export function _inheritIteratorPrototype(cls: { readonly prototype: object }): void {
+  Object.setPrototypeOf(
+    cls.prototype,
+    Object.getPrototypeOf(Object.getPrototypeOf([][Symbol.iterator]())) as object,
+  );
+}
+
 /** @internal Key under which a marked generator function's prototype keeps the function. */
 export const COROUTINE_FUNCTION = Symbol("asyncio-ts: coroutine function");
 

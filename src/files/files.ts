@@ -40,13 +40,18 @@
 import type { FileHandle } from "node:fs/promises";
 import { open } from "node:fs/promises";
 import { fileURLToPath } from "node:url";
-import type { TextDecoder } from "node:util";
 import { bridgePromise } from "../core/base_events.js";
 import type { Awaitable, Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import { getRunningLoop } from "../core/events.js";
 import { RuntimeError } from "../core/exceptions.js";
-import { checkErrors, type DecodeErrors, decodeText, makeDecoder } from "../io/decoding.js";
+import {
+  checkErrors,
+  type DecodeErrors,
+  type Decoder,
+  decodeText,
+  makeDecoder,
+} from "../io/decoding.js";
 
 /** How much one read from the disk asks for. */
 const CHUNK = 64 * 1024;
@@ -158,7 +163,7 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
   /** @internal */
   private readonly _encoding: BufferEncoding;
   /** @internal */
-  private readonly _decoder: TextDecoder | null;
+  private readonly _decoder: Decoder | null;
   /** @internal Bytes read from the disk and not yet taken by a read. */
   private _buf: Buffer = Buffer.alloc(0);
   /** @internal The file position just after `_buf` (where the next disk read starts). */

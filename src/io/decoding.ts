@@ -6,8 +6,13 @@
  * @module
  */
 
-import { TextDecoder } from "node:util";
 import { describe } from "../core/coroutines.js";
+
+/**
+ * The global TextDecoder (Node, Deno, Bun and browsers have it; an import of node:util for
+ * it would cost every importer of the main entry its linking), as the runtime's lib types it.
+ */
+export type Decoder = InstanceType<typeof TextDecoder>;
 
 /**
  * What to do with bytes that are not valid in the encoding, as Python's `errors=`:
@@ -61,7 +66,7 @@ export function checkErrors(value: unknown, where: string): DecodeErrors {
 }
 
 /** A decoder for `encoding` (a WHATWG label) that is fatal unless `errors` is "replace". */
-export function makeDecoder(encoding: string, errors: DecodeErrors): TextDecoder {
+export function makeDecoder(encoding: string, errors: DecodeErrors): Decoder {
   return new TextDecoder(encoding, { fatal: errors === "strict" });
 }
 
@@ -69,12 +74,7 @@ export function makeDecoder(encoding: string, errors: DecodeErrors): TextDecoder
  * Decodes `bytes`; a strict decoder's failure becomes a {@link UnicodeDecodeError} whose
  * offset is `base` plus the offending byte's index. `what` names the data in the message.
  */
-export function decodeText(
-  decoder: TextDecoder,
-  bytes: Uint8Array,
-  what: string,
-  base = 0,
-): string {
+export function decodeText(decoder: Decoder, bytes: Uint8Array, what: string, base = 0): string {
   try {
     return decoder.decode(bytes);
   } catch (e) {
@@ -131,7 +131,7 @@ export function invalidUtf8At(bytes: Uint8Array): number {
 }
 
 /** For other encodings: the index of the byte at which a streaming decode first fails. */
-function invalidAt(decoder: TextDecoder, bytes: Uint8Array): number {
+function invalidAt(decoder: Decoder, bytes: Uint8Array): number {
   const probe = new TextDecoder(decoder.encoding, { fatal: true });
   for (let i = 0; i < bytes.length; i++) {
     try {

@@ -6,7 +6,6 @@
  * @module
  */
 
-import { getSystemErrorMap } from "node:util";
 import {
   BrokenPipeError,
   ConnectionAbortedError,
@@ -15,6 +14,7 @@ import {
   OSError,
   TimeoutError,
 } from "../core/exceptions.js";
+import { builtin } from "./builtins.js";
 
 type OSErrorClass = new (
   message: string,
@@ -35,7 +35,7 @@ let systemErrors: Map<number, [string, string]> | null = null;
 
 /** libuv's description of an errno, as Python's strerror: "connection reset by peer" → "Connection reset by peer". */
 function strerror(errno: number): string | null {
-  systemErrors ??= getSystemErrorMap();
+  systemErrors ??= builtin("node:util").getSystemErrorMap();
   const text = systemErrors.get(errno)?.[1];
   return text === undefined ? null : text.charAt(0).toUpperCase() + text.slice(1);
 }

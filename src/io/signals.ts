@@ -18,11 +18,11 @@
  * @module
  */
 
-import { constants } from "node:os";
 import type { BaseEventLoop } from "../core/base_events.js";
 import { _currentVars, Context } from "../core/contextvars.js";
 import { describe, isGeneratorFunction } from "../core/coroutines.js";
 import { RuntimeError } from "../core/exceptions.js";
+import { builtin } from "./builtins.js";
 
 /**
  * A signal name Node knows, such as `"SIGINT"`, `"SIGTERM"` or `"SIGUSR2"`: `loop.addSignalHandler("SIGTERM", stop)`.
@@ -49,7 +49,7 @@ const UNCATCHABLE = new Set<string>(["SIGKILL", "SIGSTOP"]);
 
 /** The name and number of `sig`, or the error asyncio raises for it. */
 function resolveSignal(sig: unknown, method: string): { name: SignalName; signo: number } {
-  const table = constants.signals as Record<string, number>;
+  const table = builtin("node:os").constants.signals as Record<string, number>;
   let name: string | undefined;
   if (typeof sig === "string") {
     if (table[sig] !== undefined) name = sig;

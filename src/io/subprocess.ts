@@ -30,7 +30,6 @@
 
 import type { ChildProcess, StdioOptions } from "node:child_process";
 import type { Socket } from "node:net";
-import { constants } from "node:os";
 import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
@@ -262,7 +261,7 @@ export class Process {
    * ```
    */
   sendSignal(sig: NodeJS.Signals | number): void {
-    const table = constants.signals as Record<string, number>;
+    const table = builtin("node:os").constants.signals as Record<string, number>;
     const known =
       typeof sig === "string" ? table[sig] !== undefined : Number.isInteger(sig) && sig >= 0;
     if (!known)
@@ -548,7 +547,10 @@ function* startProcess(
   // Both promises are created at once, so no event can be missed.
   const exited = new Promise<number>((resolve) => {
     child.once("exit", (code, signal) => {
-      resolve(code ?? -((constants.signals as Record<string, number>)[signal ?? ""] ?? 0));
+      resolve(
+        code ??
+          -((builtin("node:os").constants.signals as Record<string, number>)[signal ?? ""] ?? 0),
+      );
     });
   });
   const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));

@@ -25,7 +25,6 @@
  * @module
  */
 
-import { availableParallelism } from "node:os";
 import type { Worker } from "node:worker_threads";
 import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
@@ -302,7 +301,7 @@ export class ThreadPoolExecutor implements Executor {
 
   constructor(maxWorkers?: number | null) {
     if (maxWorkers === undefined || maxWorkers === null) {
-      this.maxWorkers = Math.min(32, availableParallelism() + 4);
+      this.maxWorkers = Math.min(32, builtin("node:os").availableParallelism() + 4);
     } else {
       if (!Number.isInteger(maxWorkers) || maxWorkers <= 0) {
         throw new RangeError(

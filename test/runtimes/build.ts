@@ -19,6 +19,7 @@ import { build, type Plugin } from "esbuild";
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const SHIM = join(ROOT, "test/runtimes/vitest_shim.ts");
 const PORTABLE = join(ROOT, "src/portable.ts");
+const PORTABLE_IO_STUB = join(ROOT, "test/runtimes/portable_io_stub.ts");
 
 /** The marker of the report line a runtime prints. */
 export const REPORT_MARKER = "@@report ";
@@ -37,14 +38,27 @@ else if (where === "chromium-worker") g.postMessage(report);
 else console.log(${JSON.stringify(REPORT_MARKER)} + JSON.stringify(report));
 `;
 
-/** "vitest" is the shim; with `portable`, the library's main entry is the portable one. */
+/**
+ * "vitest" is the shim; with `portable`, the library's main entry is the portable one, and
+ * the testing harness's I/O imports are test/runtimes/portable_io_stub.ts.
+ */
 function aliases(portable: boolean): Plugin {
   return {
     name: "runtime-suite-aliases",
     setup(b) {
       b.onResolve({ filter: /^vitest$/ }, () => ({ path: SHIM }));
+      // The test files are imported for their side effect, registering their tests, which
+      // the package's `"sideEffects": false` would let esbuild drop.
+      b.onResolve({ filter: /\.test\.js$/ }, (args) => ({
+        path: join(args.resolveDir, args.path.replace(/\.js$/, ".ts")),
+        sideEffects: true,
+      }));
       if (portable) {
         b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({ path: PORTABLE }));
+        // The testing harness's imports of the I/O loops and resource tracking.
+        b.onResolve({ filter: /^\.\.\/io\/(loop_io|transports)\.js$/ }, (args) =>
+          /[\\/]src[\\/]testing[\\/]/.test(args.importer) ? { path: PORTABLE_IO_STUB } : undefined,
+        );
       }
     },
   };
