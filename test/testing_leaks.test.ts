@@ -86,10 +86,15 @@ describe("subprocesses left behind", () => {
     waited.kill();
     expect(yield* waited.wait()).toBe(-9);
 
-    const talked = yield* asyncio.createSubprocessExec(NODE, "-e", "process.stdin.pipe(process.stdout)", {
-      stdin: asyncio.PIPE,
-      stdout: asyncio.PIPE,
-    });
+    const talked = yield* asyncio.createSubprocessExec(
+      NODE,
+      "-e",
+      "process.stdin.pipe(process.stdout)",
+      {
+        stdin: asyncio.PIPE,
+        stdout: asyncio.PIPE,
+      },
+    );
     const [out] = yield* talked.communicate("echo");
     expect(out?.toString()).toBe("echo");
 
@@ -189,7 +194,11 @@ describe("threads left behind", () => {
     const e = await failure(function* () {
       const loop = asyncio.getRunningLoop();
       loop.runInExecutor(one, blockUntilOpened, gate);
-      loop.runInExecutor(one, (flag: SharedArrayBuffer) => Atomics.store(new Int32Array(flag), 0, 1), ran);
+      loop.runInExecutor(
+        one,
+        (flag: SharedArrayBuffer) => Atomics.store(new Int32Array(flag), 0, 1),
+        ran,
+      );
     });
     const problems = (e as LeakError).problems;
     expect(problems).toHaveLength(2);
