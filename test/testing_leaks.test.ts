@@ -68,6 +68,29 @@ describe("subprocesses left behind", () => {
     expect(alive(p.pid)).toBe(false);
   });
 
+  it("a child left running with its stdin a pipe is one problem: the pipe is part of it", async () => {
+    const e = await failure(function* () {
+      yield* asyncio.createSubprocessExec(NODE, ...FOREVER, {
+        stdin: asyncio.PIPE,
+        stdout: asyncio.PIPE,
+      });
+    });
+    expect((e as LeakError).problems).toEqual([
+      expect.stringMatching(/^subprocess still running: <Process \d+ running>/),
+    ]);
+  });
+
+  test("a child with pipes, killed and waited for, leaves nothing open: its stdin closes as it finishes", function* () {
+    const proc = yield* asyncio.createSubprocessExec(NODE, ...FOREVER, {
+      stdin: asyncio.PIPE,
+      stdout: asyncio.PIPE,
+    });
+    const stdin = proc.stdin as asyncio.StreamWriter;
+    proc.kill();
+    expect(yield* proc.wait()).toBe(-9);
+    expect(stdin.isClosing()).toBe(true);
+  });
+
   it("a child that exited but was never waited for fails the test", async () => {
     const e = await failure(function* () {
       const proc = yield* asyncio.createSubprocessShell("exit 3");

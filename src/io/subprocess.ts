@@ -131,6 +131,17 @@ export class ProcessLookupError extends OSError {
 const running = new WeakMap<BaseEventLoop, Set<Process>>();
 
 /**
+ * The stdin transports of children: parts of their Process, which the testing harness
+ * reports as a whole (a child left behind is one problem, not two).
+ */
+const stdinTransports = new WeakSet<object>();
+
+/** @internal Whether `r` is a child's stdin pipe (reported with its Process). */
+export function _isSubprocessPipe(r: object): boolean {
+  return stdinTransports.has(r);
+}
+
+/**
  * The children of each loop whose exit nobody has collected yet — by `wait()`,
  * `communicate()`, or reading a non-null `returncode` — whether or not they have exited
  * by now: the testing harness fails a test that leaves one. "Collected" rather than
@@ -206,8 +217,14 @@ export class Process {
       this._returncode = code;
       running.get(loop)?.delete(this);
     });
-    // asyncio's wait() returns once the child exited *and* its pipes are closed.
-    this._finished = Promise.all([exited, closed]).then(([code]) => code);
+    // asyncio's wait() returns once the child exited *and* its pipes are closed. Then,
+    // as asyncio's subprocess protocol closes its transport, stdin closes too: nobody can
+    // read it any more, and an open pipe would keep Node alive.
+    this._finished = Promise.all([exited, closed]).then(([code]) => {
+      const stdin = this.stdin;
+      if (stdin !== null && !stdin.transport.isClosing()) stdin.close();
+      return code;
+    });
   }
 
   /**
@@ -650,6 +667,7 @@ function* startProcess(
   if (child.stdin !== null) {
     const protocol = new StreamReaderProtocol(null, null, loop);
     const transport = new SocketTransport(loop, child.stdin as Socket, protocol);
+    stdinTransports.add(transport);
     writer = new StreamWriter(transport, protocol, null, loop);
   }
   return new Process(
