@@ -9,12 +9,18 @@ import {
   type Process,
   STDOUT,
 } from "../src/io/subprocess.js";
-import { runVirtual, runVirtualBare } from "./helpers.js";
+import { runTest } from "../src/testing/index.js";
+import { runVirtualBare } from "./helpers.js";
 
 const NODE = process.execPath;
 
+/**
+ * Runs `main` through asyncio-ts/testing's harness with every check on: a test that
+ * leaves a child not waited for, a task pending or a pipe open fails, naming it.
+ * (Children are real I/O, so the deadlock watchdog is off.)
+ */
 async function run<T>(main: asyncio.Coroutine<T>): Promise<T> {
-  return (await runVirtual(main)).result;
+  return (await runTest(() => main, { deadlockAfter: Number.POSITIVE_INFINITY })).result;
 }
 
 /** The pids of this process's children (zombies included). */
