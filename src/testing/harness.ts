@@ -1,8 +1,9 @@
 /**
  * Coroutine tests: a test body is a `function*`, run on a fresh loop (virtual time by
  * default), and the test fails when it leaves something behind — a task still pending, an
- * exception nobody retrieved, a callback that raised, a server or transport still open —
- * naming the task or resource and the line that created it.
+ * exception nobody retrieved, a callback that raised, a server or transport still open, a
+ * subprocess never waited for, a thread call still running — naming the task or resource
+ * and the line that created it.
  *
  * Works with any runner that takes a function returning a Promise (Vitest, `node:test`,
  * Jest, Mocha): `it("name", asyncioTest(function* () { … }))`.
@@ -234,7 +235,8 @@ export interface TestRun<T> {
 
 /**
  * The test left something behind: `problems` lists each pending task, unretrieved
- * exception, callback error or open resource, with where it was created.
+ * exception, callback error, open resource, subprocess not waited for and thread call
+ * still running, with where it was created.
  *
  * @example
  * ```ts
@@ -313,8 +315,9 @@ function resourceName(r: LoopResource): string {
  * otherwise), with its fixtures, and checks what it left behind. Resolves with the body's
  * result; rejects with the body's own error, a `TimeoutError` for a timeout, or a
  * {@link LeakError} naming each leftover task, unretrieved exception, callback error and
- * open resource, with where it was created. Leftover tasks are cancelled and leftover
- * resources closed before the loop closes, whatever the outcome.
+ * open resource, subprocess and thread call, with where it was created. Leftover tasks are
+ * cancelled, resources closed, subprocesses killed and thread calls stopped before the
+ * loop closes, whatever the outcome.
  *
  * @example
  * ```ts
