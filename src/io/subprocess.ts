@@ -229,7 +229,8 @@ export class Process {
 
   /**
    * The exit status: `null` while the child runs, its exit code once it exited, `-N` if
-   * signal N killed it (as Python's).
+   * signal N killed it (as Python's). Seeing it non-null collects the exit, as `wait()`
+   * does: asyncio-ts/testing fails a test whose children's exits were never collected.
    */
   get returncode(): number | null {
     if (this._returncode !== null) this._collected();
