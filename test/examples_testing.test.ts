@@ -1,12 +1,13 @@
 /**
  * The examples of asyncio-ts/testing, run as the documentation shows them, failing forms
  * included: the bank race found by explore() and fixed by a Lock, the leaked heartbeat
- * caught by the harness, the reconnecting client across a partition, the hour-long
- * timeout test.
+ * caught by the harness, the child a timeout left running, the reconnecting client across
+ * a partition, the hour-long timeout test.
  */
 import { spawnSync } from "node:child_process";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as bank from "../examples/testing/bank.js";
+import * as childTimeout from "../examples/testing/child_timeout.js";
 import * as hour from "../examples/testing/hour_timeout.js";
 import * as leak from "../examples/testing/leak.js";
 import * as reconnect from "../examples/testing/reconnect.js";
@@ -73,6 +74,29 @@ describe("examples/testing/leak", () => {
   it("the fixed session passes: 3 heartbeats in a minute", async () => {
     const { result } = await runTest(leak.sessionTest(leak.openSessionFixed));
     expect(result).toBe(3);
+  });
+});
+
+describe("examples/testing/child_timeout", () => {
+  it("the child left running by a timeout fails the test, named, with its command and line", async () => {
+    const e = await runTest(childTimeout.deadlineTest(childTimeout.runCommand)).then(
+      () => null,
+      (err: unknown) => err,
+    );
+    expect(e).toBeInstanceOf(LeakError);
+    expect((e as LeakError).problems).toEqual([
+      expect.stringMatching(
+        /^subprocess still running: <Process \d+ running> \S*node -e "setInterval\(\(\) => \{\}, 1000\)", started at .*examples\/testing\/child_timeout\.ts:\d+:\d+ \(killed/,
+      ),
+    ]);
+  });
+
+  it("the fixed runner kills the child at its deadline and passes", async () => {
+    const { result, elapsed } = await runTest(
+      childTimeout.deadlineTest(childTimeout.runCommandFixed),
+    );
+    expect(result).toBe("timed out");
+    expect(elapsed).toBe(30);
   });
 });
 

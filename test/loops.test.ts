@@ -128,6 +128,23 @@ describe("VirtualEventLoop", () => {
     expect((await runVirtual(main())).result).toEqual([true, 5]);
   });
 
+  it("a patience of 0 jumps the clock at once, past outside work that never answers", async () => {
+    const never = new Promise<string>(() => {});
+    const { result } = await asyncio.run(
+      (function* () {
+        const loop = asyncio.getRunningLoop();
+        try {
+          yield* asyncio.waitFor(asyncio.fromPromise(never), 5);
+          return { result: "answered" };
+        } catch (e) {
+          return { result: [e instanceof asyncio.TimeoutError, loop.time()] };
+        }
+      })(),
+      { loopFactory: () => new asyncio.VirtualEventLoop({ outsideWorkPatience: 0 }) },
+    );
+    expect(result).toEqual([true, 5]);
+  });
+
   it("outside work that answers within the patience still wins over a later timer", async () => {
     function* main() {
       const loop = asyncio.getRunningLoop();

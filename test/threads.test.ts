@@ -1,7 +1,16 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
 import { moduleFunction, ThreadPoolExecutor, toThread } from "../src/io/threads.js";
-import { runVirtual } from "./helpers.js";
+import { runTest, type TestRun } from "../src/testing/index.js";
+
+/**
+ * Runs `main` through asyncio-ts/testing's harness with every check on: a test that
+ * leaves a thread call running, a task pending or an exception unretrieved fails,
+ * naming it. (Threads are outside work, so the deadlock watchdog is off.)
+ */
+function runChecked<T>(main: asyncio.Coroutine<T>): Promise<TestRun<T>> {
+  return runTest(() => main, { deadlockAfter: Number.POSITIVE_INFINITY });
+}
 
 // One small pool for most tests: worker threads are costly on a shared 2-core machine.
 const pool = new ThreadPoolExecutor(2);
@@ -9,7 +18,7 @@ afterAll(() => pool.shutdown());
 
 describe("toThread", () => {
   it("runs a self-contained function in a worker and returns its result", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         const sum = yield* toThread(
@@ -29,7 +38,7 @@ describe("toThread", () => {
   });
 
   it("raises RuntimeError once the default executor was shut down", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         yield* loop.shutdownDefaultExecutor();
@@ -81,7 +90,7 @@ describe("loop.shutdownDefaultExecutor", () => {
 
 describe("loop.runInExecutor", () => {
   it("carries errors back with their class, stack and properties", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         try {
@@ -106,7 +115,7 @@ describe("loop.runInExecutor", () => {
 
   it("reports a closed-over variable as the worker's ReferenceError", async () => {
     const outside = 41;
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         try {
           yield* asyncio.getRunningLoop().runInExecutor(pool, () => outside + 1);
@@ -124,7 +133,7 @@ describe("loop.runInExecutor", () => {
       "inc",
     );
     const platform = moduleFunction<() => string>("node:os", "platform");
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         const a = yield* loop.runInExecutor(pool, inc, 41);
@@ -145,7 +154,7 @@ describe("loop.runInExecutor", () => {
   });
 
   it("reuses at most maxWorkers workers", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         const ids = yield* asyncio.gather(
@@ -164,7 +173,7 @@ describe("loop.runInExecutor", () => {
     const one = new ThreadPoolExecutor(1);
     const gate = new SharedArrayBuffer(8);
     const flags = new Int32Array(gate);
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         // The only worker blocks until the main thread opens the gate.
@@ -213,7 +222,7 @@ describe("loop.runInExecutor", () => {
   });
 
   it("fails the call of a worker that exits, and replaces the worker", async () => {
-    const { result } = await runVirtual(
+    const { result } = await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         let error: unknown;
@@ -237,7 +246,7 @@ describe("loop.runInExecutor", () => {
         return 1;
       },
     };
-    await runVirtual(
+    await runChecked(
       (function* () {
         const loop = asyncio.getRunningLoop();
         expect(() => loop.runInExecutor(pool, obj.method)).toThrow(TypeError);

@@ -40,7 +40,7 @@ import { builtin } from "./builtins.js";
 import { _osError } from "./oserror.js";
 import { BaseProtocol } from "./protocols.js";
 import { DEFAULT_LIMIT, StreamReader, StreamReaderProtocol, StreamWriter } from "./streams.js";
-import { SocketTransport, Transport } from "./transports.js";
+import { _announceResource, SocketTransport, Transport } from "./transports.js";
 
 /**
  * Make a pipe to the child (asyncio's `subprocess.PIPE`).
@@ -130,6 +130,27 @@ export class ProcessLookupError extends OSError {
 const running = new WeakMap<BaseEventLoop, Set<Process>>();
 
 /**
+ * The stdin transports of children: parts of their Process, which the testing harness
+ * reports as a whole (a child left behind is one problem, not two).
+ */
+const stdinTransports = new WeakSet<object>();
+
+/** @internal Whether `r` is a child's stdin pipe (reported with its Process). */
+export function _isSubprocessPipe(r: object): boolean {
+  return stdinTransports.has(r);
+}
+
+/**
+ * The children of each loop whose exit nobody has collected yet — by `wait()`,
+ * `communicate()`, or reading a non-null `returncode` — whether or not they have exited
+ * by now: the testing harness fails a test that leaves one. "Collected" rather than
+ * "exited" because whether a child has exited by the end of a test depends on the OS's
+ * timing, and what the test did with it does not (Python's `Popen` draws the same line:
+ * it warns about a child whose `returncode` was never set by `poll()` or `wait()`).
+ */
+const uncollected = new WeakMap<BaseEventLoop, Set<Process>>();
+
+/**
  * A running (or finished) child process, as asyncio's `Process`.
  *
  * @example
@@ -158,6 +179,8 @@ export class Process {
   private readonly _finished: Promise<number>;
   /** @internal Resolves with the return code when the child exits. */
   readonly _exited: Promise<number>;
+  /** @internal The command line, for messages: `node -e "…"`. */
+  readonly _command: string;
 
   /** @internal made by createSubprocessExec / createSubprocessShell */
   constructor(
@@ -166,8 +189,10 @@ export class Process {
     pipes: { stdin: StreamWriter | null; stdout: StreamReader | null; stderr: StreamReader | null },
     exited: Promise<number>,
     closed: Promise<void>,
+    command: string,
   ) {
     this._loop = loop;
+    this._command = command;
     this._child = child;
     this.pid = child.pid as number;
     this.stdin = pipes.stdin;
@@ -179,20 +204,35 @@ export class Process {
       running.set(loop, set);
     }
     set.add(this);
+    let notCollected = uncollected.get(loop);
+    if (notCollected === undefined) {
+      notCollected = new Set();
+      uncollected.set(loop, notCollected);
+    }
+    notCollected.add(this);
+    _announceResource(loop, this);
     this._exited = exited;
     exited.then((code) => {
       this._returncode = code;
       running.get(loop)?.delete(this);
     });
-    // asyncio's wait() returns once the child exited *and* its pipes are closed.
-    this._finished = Promise.all([exited, closed]).then(([code]) => code);
+    // asyncio's wait() returns once the child exited *and* its pipes are closed. Then,
+    // as asyncio's subprocess protocol closes its transport, stdin closes too: nobody can
+    // read it any more, and an open pipe would keep Node alive.
+    this._finished = Promise.all([exited, closed]).then(([code]) => {
+      const stdin = this.stdin;
+      if (stdin !== null && !stdin.transport.isClosing()) stdin.close();
+      return code;
+    });
   }
 
   /**
    * The exit status: `null` while the child runs, its exit code once it exited, `-N` if
-   * signal N killed it (as Python's).
+   * signal N killed it (as Python's). Seeing it non-null collects the exit, as `wait()`
+   * does: asyncio-ts/testing fails a test whose children's exits were never collected.
    */
   get returncode(): number | null {
+    if (this._returncode !== null) this._collected();
     return this._returncode;
   }
 
@@ -211,8 +251,9 @@ export class Process {
    */
   *wait(): Coroutine<number> {
     // As asyncio: once the exit is known, no waiting (not even for the pipes).
-    if (this._returncode !== null) return this._returncode;
-    return yield* bridgePromise(this._finished, this._loop);
+    if (this._returncode === null) yield* bridgePromise(this._finished, this._loop);
+    this._collected();
+    return this._returncode as unknown as number;
   }
 
   /**
@@ -339,6 +380,29 @@ export class Process {
     }
   }
 
+  /** @internal Whether the child is still running (without collecting its exit). */
+  get _running(): boolean {
+    return this._returncode === null;
+  }
+
+  /** @internal Its exit has been seen by its owner. */
+  private _collected(): void {
+    uncollected.get(this._loop)?.delete(this);
+  }
+
+  /**
+   * @internal Kills the child if it still runs and closes our ends of its pipes (the
+   * testing harness, for a child a test left behind); resolves with its exit status
+   * once it exited. Its exit then counts as collected.
+   */
+  _killAndReap(): Promise<number> {
+    this._killAtClose();
+    // Exited, but a grandchild may still hold a pipe open (`sleep 60 &`): ours close too.
+    for (const s of [this._child.stdin, this._child.stdout, this._child.stderr]) s?.destroy();
+    this._collected();
+    return this._exited;
+  }
+
   /** @internal Kills the child because its loop is closing. */
   _killAtClose(): void {
     if (this._returncode !== null) return;
@@ -439,6 +503,14 @@ function isBrokenPipe(e: unknown): boolean {
 function* readAll(reader: StreamReader | null): Coroutine<Buffer | null> {
   if (reader === null) return null;
   return yield* reader.read();
+}
+
+/**
+ * @internal The children started on `loop` whose exit nobody collected (see
+ * `uncollected`), in starting order.
+ */
+export function _uncollectedSubprocesses(loop: BaseEventLoop): Process[] {
+  return [...(uncollected.get(loop) ?? [])];
 }
 
 /** @internal Called when a loop closes: its children still running are killed and reported. */
@@ -598,6 +670,7 @@ function* startProcess(
   if (child.stdin !== null) {
     const protocol = new StreamReaderProtocol(null, null, loop);
     const transport = new SocketTransport(loop, child.stdin as Socket, protocol);
+    stdinTransports.add(transport);
     writer = new StreamWriter(transport, protocol, null, loop);
   }
   return new Process(
@@ -606,7 +679,15 @@ function* startProcess(
     { stdin: writer, stdout: stdoutReader, stderr: stderrReader },
     exited,
     closed,
+    commandLine(file, args),
   );
+}
+
+/** `program args…` as a shell would show it, shortened for messages. */
+function commandLine(program: string, args: readonly string[]): string {
+  const quote = (a: string): string => (/^[\w@%+=:,./-]+$/.test(a) ? a : JSON.stringify(a));
+  const line = [program, ...args].map(quote).join(" ");
+  return line.length > 80 ? `${line.slice(0, 77)}...` : line;
 }
 
 function checkArg(value: unknown, name: string, method: string): string {

@@ -34,6 +34,7 @@ import { CancelledError, RuntimeError, TimeoutError } from "../core/exceptions.j
 import type { Future } from "../core/futures.js";
 import { _noteWait } from "../core/observer.js";
 import { builtin } from "./builtins.js";
+import { _announceResource } from "./transports.js";
 
 const MODULE_FUNCTION = Symbol("asyncio-ts: module function");
 
@@ -261,6 +262,8 @@ export interface ShutdownOptions {
 interface PoolWorker {
   worker: Worker;
   item: WorkItem<unknown> | null;
+  /** Why the pool terminated this worker while it ran a call, if it did. */
+  stopped: string | null;
 }
 
 let nextJobId = 1;
@@ -369,6 +372,19 @@ export class ThreadPoolExecutor implements Executor {
     while (this._exits.size > 0) await Promise.all([...this._exits]);
   }
 
+  /**
+   * @internal Stops one call: withdrawn if queued; if running, its worker is terminated
+   * (the call fails with a RuntimeError saying `why`) and replaced on demand. The other
+   * calls and workers are untouched.
+   */
+  _stopCall(item: WorkItem<unknown>, why: string): void {
+    if (item.cancel()) return;
+    const pw = this._workers.find((w) => w.item === item);
+    if (pw === undefined) return;
+    pw.stopped = why;
+    void pw.worker.terminate();
+  }
+
   /** @internal */
   _dequeue(item: WorkItem<unknown>): void {
     const i = this._queue.indexOf(item);
@@ -395,7 +411,7 @@ export class ThreadPoolExecutor implements Executor {
   /** @internal */
   private _spawn(): PoolWorker {
     const worker = new (builtin("node:worker_threads").Worker)(WORKER_SOURCE, { eval: true });
-    const pw: PoolWorker = { worker, item: null };
+    const pw: PoolWorker = { worker, item: null, stopped: null };
     this._workers.push(pw);
     worker.on("message", (reply: Reply) => {
       const item = pw.item;
@@ -422,9 +438,10 @@ export class ThreadPoolExecutor implements Executor {
           item.reject(
             failure ??
               new RuntimeError(
-                this._terminating
-                  ? "the executor was terminated while the call was running"
-                  : `the worker thread exited with code ${code} during the call`,
+                pw.stopped ??
+                  (this._terminating
+                    ? "the executor was terminated while the call was running"
+                    : `the worker thread exited with code ${code} during the call`),
               ),
           );
         }
@@ -508,7 +525,88 @@ export function runInExecutor<A extends unknown[], R>(
   fut.addDoneCallback((f) => {
     if (f.cancelled()) item.cancel();
   });
+  trackCall(loop, new _ThreadCall(describeThreadFunction(fn), ex, item, fut));
   return fut;
+}
+
+/**
+ * @internal A call started through a loop (`runInExecutor`, `toThread`) whose function
+ * has not returned yet: what the testing harness reports when a test leaves one running.
+ * Only calls a worker is running or about to run are here; idle workers are not calls.
+ */
+export class _ThreadCall {
+  constructor(
+    /** The function, for messages: its name, or the start of its source. */
+    readonly fn: string,
+    readonly executor: Executor,
+    /** @internal */
+    readonly _item: { readonly promise: Promise<unknown>; cancel(): boolean },
+    /** @internal */
+    readonly _future: Future<unknown>,
+  ) {}
+
+  /** Whether a worker has the call ("running") or it waits for one ("queued"). */
+  get state(): "queued" | "running" {
+    return this._item instanceof WorkItem && this._item.state === "queued" ? "queued" : "running";
+  }
+
+  /**
+   * Stops the call as far as its executor allows: the awaiting Future is cancelled (a
+   * queued call is withdrawn); a running call of a {@link ThreadPoolExecutor} has its
+   * worker terminated. Resolves once the call has ended, or at once if nothing can stop
+   * it (another kind of executor).
+   */
+  stop(why: string): Promise<void> {
+    this._future.cancel();
+    const item = this._item;
+    if (item instanceof WorkItem && this.executor instanceof ThreadPoolExecutor) {
+      this.executor._stopCall(item as WorkItem<unknown>, why);
+      return item.promise.then(
+        () => {},
+        () => {},
+      );
+    }
+    return Promise.resolve();
+  }
+
+  toString(): string {
+    return `<thread call ${this.fn} ${this.state} in ${describeExecutor(this.executor)}>`;
+  }
+}
+
+const unfinishedCalls = new WeakMap<BaseEventLoop, Set<_ThreadCall>>();
+
+function trackCall(loop: BaseEventLoop, call: _ThreadCall): void {
+  let set = unfinishedCalls.get(loop);
+  if (set === undefined) {
+    set = new Set();
+    unfinishedCalls.set(loop, set);
+  }
+  set.add(call);
+  const forget = (): void => {
+    unfinishedCalls.get(loop)?.delete(call);
+  };
+  // Settled by the worker, or withdrawn before it started: either way no code runs for it.
+  call._item.promise.then(forget, forget);
+  _announceResource(loop, call);
+}
+
+/** @internal The calls started on `loop` whose function has not returned, oldest first. */
+export function _unfinishedThreadCalls(loop: BaseEventLoop): _ThreadCall[] {
+  return [...(unfinishedCalls.get(loop) ?? [])];
+}
+
+function describeThreadFunction(fn: unknown): string {
+  if (isModuleFunction(fn)) return `${fn.exportName}() from ${fn.module}`;
+  if (typeof fn !== "function") return String(fn);
+  if (fn.name !== "") return `${fn.name}()`;
+  const source = Function.prototype.toString.call(fn).replace(/\s+/g, " ");
+  return source.length > 40 ? `${source.slice(0, 37)}...` : source;
+}
+
+function describeExecutor(ex: Executor): string {
+  if (ex instanceof ThreadPoolExecutor) return `ThreadPoolExecutor(maxWorkers=${ex.maxWorkers})`;
+  return ex.constructor?.name ?? "an executor";
 }
 
 /** @internal `loop.shutdownDefaultExecutor()`. */

@@ -112,7 +112,7 @@ const resources = new WeakMap<BaseEventLoop, Set<LoopResource>>();
  * loop is passed to the watcher when it opens, so a test can name where a leaked one was
  * made. Unwatched loops pay one WeakMap miss per opened resource.
  */
-const watchers = new WeakMap<BaseEventLoop, (r: LoopResource) => void>();
+const watchers = new WeakMap<BaseEventLoop, (r: object) => void>();
 
 /** @internal */
 export function _trackResource(loop: BaseEventLoop, r: LoopResource): void {
@@ -130,13 +130,23 @@ export function _openResources(loop: BaseEventLoop): LoopResource[] {
   return [...(resources.get(loop) ?? [])];
 }
 
-/** @internal Calls `watcher` with each resource opened on `loop` from now on; null stops. */
-export function _watchResources(
-  loop: BaseEventLoop,
-  watcher: ((r: LoopResource) => void) | null,
-): void {
+/**
+ * @internal Calls `watcher` with each resource opened on `loop` from now on — the tracked
+ * ones (servers, transports) and those announced by {@link _announceResource}
+ * (subprocesses, thread calls); null stops.
+ */
+export function _watchResources(loop: BaseEventLoop, watcher: ((r: object) => void) | null): void {
   if (watcher === null) watchers.delete(loop);
   else watchers.set(loop, watcher);
+}
+
+/**
+ * @internal Tells `loop`'s watcher (if any) that `r` was just opened, without tracking it
+ * here: subprocesses and thread calls keep their own registries (subprocess.ts,
+ * threads.ts), because what "left open" means differs for them.
+ */
+export function _announceResource(loop: BaseEventLoop, r: object): void {
+  watchers.get(loop)?.(r);
 }
 
 /** @internal */

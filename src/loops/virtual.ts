@@ -237,8 +237,12 @@ export class VirtualEventLoop extends BaseEventLoop {
     // wait that long, idle, before any jump; a timer already due (advance()) runs now.
     const waitMs =
       this._externalPending === 0 ? this._autojumpMs : Math.max(this._patienceMs, this._autojumpMs);
-    if (waitMs === 0 || when <= this._now) this._requestImmediate();
-    else if (this._patienceTimer === null && Number.isFinite(waitMs)) {
+    if (waitMs === 0 || when <= this._now) {
+      // A patience of 0 jumps at once, outside work or not (the idle check alone would
+      // wait for the outside work for ever: there is no patience timer to give up on it).
+      if (waitMs === 0 && this._externalPending > 0) this._jumpAnyway = true;
+      this._requestImmediate();
+    } else if (this._patienceTimer === null && Number.isFinite(waitMs)) {
       this._patienceTimer = setTimeout(this._onPatienceExhausted, waitMs);
     }
   }

@@ -1,8 +1,9 @@
 /**
  * Coroutine tests: a test body is a `function*`, run on a fresh loop (virtual time by
  * default), and the test fails when it leaves something behind — a task still pending, an
- * exception nobody retrieved, a callback that raised, a server or transport still open —
- * naming the task or resource and the line that created it.
+ * exception nobody retrieved, a callback that raised, a server or transport still open, a
+ * subprocess never waited for, a thread call still running — naming the task or resource
+ * and the line that created it.
  *
  * Works with any runner that takes a function returning a Promise (Vitest, `node:test`,
  * Jest, Mocha): `it("name", asyncioTest(function* () { … }))`.
@@ -11,7 +12,7 @@
  */
 
 import { asyncWith } from "../contextlib.js";
-import type { BaseEventLoop } from "../core/base_events.js";
+import { type BaseEventLoop, bridgePromise } from "../core/base_events.js";
 import type { Coroutine } from "../core/coroutines.js";
 import { describe } from "../core/coroutines.js";
 import { CancelledError, DeadlockError, TimeoutError } from "../core/exceptions.js";
@@ -20,6 +21,8 @@ import type { ExceptionContext } from "../core/handles.js";
 import { Task } from "../core/tasks.js";
 // Tests get the loops with I/O; the checks below accept any virtual loop (the portable one too).
 import { VirtualEventLoop as IOVirtualEventLoop, NodeEventLoop } from "../io/loop_io.js";
+import { _isSubprocessPipe, _uncollectedSubprocesses } from "../io/subprocess.js";
+import { _unfinishedThreadCalls, ThreadPoolExecutor } from "../io/threads.js";
 import { _openResources, _watchResources, type LoopResource } from "../io/transports.js";
 import { VirtualEventLoop, type VirtualEventLoopOptions } from "../loops/virtual.js";
 import { run } from "../runners.js";
@@ -178,7 +181,11 @@ export interface TestOptions<F extends Fixtures = Fixtures> {
   allowReports?: boolean | ((context: ExceptionContext) => boolean);
   /** Do not fail when tasks are still pending at the end (they are cancelled). */
   allowPending?: boolean;
-  /** Do not fail when servers or transports are still open at the end (they are closed). */
+  /**
+   * Do not fail when resources are left at the end: servers and transports still open
+   * (they are closed), subprocesses not waited for (those still running are killed),
+   * thread calls still running (stopped where the executor allows).
+   */
   allowOpenResources?: boolean;
   /**
    * Record where each task and resource is created, to name it in a failure; true by
@@ -228,7 +235,8 @@ export interface TestRun<T> {
 
 /**
  * The test left something behind: `problems` lists each pending task, unretrieved
- * exception, callback error or open resource, with where it was created.
+ * exception, callback error, open resource, subprocess not waited for and thread call
+ * still running, with where it was created.
  *
  * @example
  * ```ts
@@ -265,6 +273,8 @@ function isLibraryFrame(line: string): boolean {
   );
 }
 
+const UNKNOWN_PLACE = "an unknown place";
+
 /** The first stack frame of `site` outside the library, as "file:line:column". */
 function creationSite(site: Error): string {
   const lines = (site.stack ?? "").split("\n").slice(1);
@@ -273,7 +283,7 @@ function creationSite(site: Error): string {
     const m = /\(?((?:file:\/\/)?[^\s()]+:\d+:\d+)\)?\s*$/.exec(line.trim());
     if (m?.[1] !== undefined) return m[1].replace(/^file:\/\//, "");
   }
-  return "an unknown place";
+  return UNKNOWN_PLACE;
 }
 
 function makeLoop(options: TestOptions<Fixtures>): BaseEventLoop {
@@ -305,8 +315,9 @@ function resourceName(r: LoopResource): string {
  * otherwise), with its fixtures, and checks what it left behind. Resolves with the body's
  * result; rejects with the body's own error, a `TimeoutError` for a timeout, or a
  * {@link LeakError} naming each leftover task, unretrieved exception, callback error and
- * open resource, with where it was created. Leftover tasks are cancelled and leftover
- * resources closed before the loop closes, whatever the outcome.
+ * open resource, subprocess and thread call, with where it was created. Leftover tasks are
+ * cancelled, resources closed, subprocesses killed and thread calls stopped before the
+ * loop closes, whatever the outcome.
  *
  * @example
  * ```ts
@@ -339,6 +350,8 @@ export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture
   const reports: ExceptionContext[] = [];
   const sites = new WeakMap<object, Error>();
   const taskSitesByName = new Map<string, Error>();
+  /** The task that was running when each resource was opened. */
+  const openers = new WeakMap<object, Task<unknown>>();
   const record = options.recordSites ?? true;
   const problems: string[] = [];
   let loop: BaseEventLoop | null = null;
@@ -471,15 +484,29 @@ export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture
     }
     for (const r of _openResources(l)) {
       // A resource told to close is on its way out (as after asyncio's close() without
-      // wait_closed()): only one nobody closed is a leak.
+      // wait_closed()): only one nobody closed is a leak. A child's stdin is reported
+      // with the child (below), and closes by itself once the child has finished.
       const closing = (r as { isClosing?: () => boolean }).isClosing?.() === true;
-      if (!options.allowOpenResources && !closing) {
-        problems.push(`resource still open: ${resourceName(r)}, created at ${siteOf(r)}`);
+      if (!options.allowOpenResources && !closing && !_isSubprocessPipe(r)) {
+        problems.push(`resource still open: ${resourceName(r)}, ${where(r, "created")}`);
       }
       r._closeAtLoopClose();
     }
+    yield* releaseProcessesAndThreads(l, options.allowOpenResources === true, problems, where);
     if (!outcome.ok) throw outcome.error;
     return outcome.value;
+  }
+
+  /**
+   * "created at file:line:col" for `o` — or, when no frame of the test's own code was on
+   * the stack as it was opened (a task of the library's own, such as
+   * `createTask(asyncio.toThread(f))`, opened it), "created by Task-2 (created at …)".
+   */
+  function where(o: object, verb: string): string {
+    const own = siteOf(o);
+    const by = openers.get(o);
+    if (own !== UNKNOWN_PLACE || by === undefined) return `${verb} at ${own}`;
+    return `${verb} by ${by.getName()} (created at ${siteOf(by)})`;
   }
 
   function siteOf(o: object | string): string {
@@ -516,7 +543,13 @@ export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture
           }
           return t;
         });
-      if (record) _watchResources(l, (r) => sites.set(r, new Error("opened here")));
+      if (record) {
+        _watchResources(l, (r) => {
+          sites.set(r, new Error("opened here"));
+          const by = l._currentTask;
+          if (by !== null) openers.set(r, by);
+        });
+      }
       hooks.setup?.(l);
       return l;
     },
@@ -538,6 +571,44 @@ export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture
     reports: accepted,
     loop: loop as unknown as BaseEventLoop,
   };
+}
+
+/**
+ * The end-of-test check of subprocesses and threads. A subprocess is left behind when its
+ * exit was never collected (wait(), communicate(), a non-null returncode): one still
+ * running is killed and reaped here, so that it cannot outlive the test or keep Node
+ * alive. A thread call is left behind while its function still runs (or waits in the
+ * queue): its awaiting Future is cancelled and, on a ThreadPoolExecutor, its worker
+ * terminated — run()'s shutdown would otherwise wait for it. Idle pooled workers are not
+ * left behind: they run nothing of the test's, and run() shuts the default executor down.
+ */
+function* releaseProcessesAndThreads(
+  loop: BaseEventLoop,
+  allow: boolean,
+  problems: string[],
+  where: (o: object, verb: string) => string,
+): Coroutine<void> {
+  const ending: Promise<unknown>[] = [];
+  for (const proc of _uncollectedSubprocesses(loop)) {
+    if (!allow) {
+      problems.push(
+        proc._running
+          ? `subprocess still running: ${String(proc)} ${proc._command}, ${where(proc, "started")} (killed: a test must wait() for the children it starts)`
+          : `subprocess never waited for: ${String(proc)} ${proc._command}, ${where(proc, "started")} (collect its exit with wait() or communicate())`,
+      );
+    }
+    ending.push(proc._killAndReap());
+  }
+  for (const call of _unfinishedThreadCalls(loop)) {
+    const stoppable = call.executor instanceof ThreadPoolExecutor;
+    if (!allow) {
+      problems.push(
+        `${call.state === "queued" ? "thread call still queued" : "thread still running"}: ${String(call)}, ${where(call, "started")}${stoppable ? (call.state === "queued" ? " (withdrawn)" : " (its worker was terminated)") : ""}`,
+      );
+    }
+    ending.push(call.stop("the test that started the call ended while it ran"));
+  }
+  if (ending.length > 0) yield* bridgePromise(Promise.all(ending), loop);
 }
 
 function pendingOthers(loop: BaseEventLoop, me: Task<unknown>): Task<unknown>[] {

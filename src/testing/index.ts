@@ -2,7 +2,8 @@
  * `asyncio-ts/testing`: deterministic tests of concurrent code.
  *
  * - {@link asyncioTest} / {@link withAsyncio} / {@link runTest}: coroutine test bodies on
- *   the virtual-time loop, failing on leaked tasks, lost exceptions and open resources;
+ *   the virtual-time loop, failing on leaked tasks, lost exceptions and open resources
+ *   (sockets, servers, child processes not waited for, thread calls still running);
  *   {@link fixture} for setup and teardown.
  * - {@link waitAllTasksBlocked}, {@link Sequencer}, {@link advance}: Trio's tools.
  * - {@link streamPair}, {@link transportPair}: in-memory connections with fault injection.
