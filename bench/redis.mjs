@@ -37,13 +37,18 @@ const now = () => performance.timeOrigin + performance.now();
 async function producer(impl, url, n, name) {
   // Libraries load (and clients connect) before the clock starts: start-up is not the workload.
   let start = now();
+  let startCpu = process.cpuUsage();
+  const mark = () => {
+    start = now();
+    startCpu = process.cpuUsage();
+  };
   if (impl === "asyncio_ts") {
     const { asyncio, RedisQueue } = await import(BUNDLE);
     await asyncio.run(
       (function* () {
         const q = new RedisQueue(name, { url });
         yield* q.connect();
-        start = now();
+        mark();
         let next = 0;
         function* putter() {
           while (next < n) {
@@ -61,7 +66,7 @@ async function producer(impl, url, n, name) {
     const { createClient } = await import("@redis/client");
     const c = createClient({ url, RESP: 2, commandOptions: { timeout: 0 } });
     await c.connect();
-    start = now();
+    mark();
     let next = 0;
     const putter = async () => {
       while (next < n) {
@@ -85,7 +90,7 @@ async function producer(impl, url, n, name) {
     const port = Number(new URL(url).port);
     const q = new Queue(name, { connection: { host: "127.0.0.1", port } });
     await q.waitUntilReady();
-    start = now();
+    mark();
     let next = 0;
     const adder = async () => {
       while (next < n) {
@@ -105,15 +110,22 @@ async function producer(impl, url, n, name) {
     }
     await q.close();
   }
-  console.log(JSON.stringify({ wall: (now() - start) / 1000 }));
+  const cpu = process.cpuUsage(startCpu);
+  console.log(JSON.stringify({ wall: (now() - start) / 1000, cpu: (cpu.user + cpu.system) / 1000 }));
 }
 
 async function consumer(impl, url, name) {
   const lat = [];
+  let startCpu = process.cpuUsage();
+  const ready = () => {
+    startCpu = process.cpuUsage();
+    console.log("ready");
+  };
   const report = () => {
-    process.stdout.write(
-      `${JSON.stringify({ count: lat.length, lat: lat.map((x) => Math.round(x * 100) / 100) })}\n`,
-    );
+    const cpu = process.cpuUsage(startCpu);
+    const line = { count: lat.length, cpu: (cpu.user + cpu.system) / 1000 };
+    line.lat = lat.map((x) => Math.round(x * 100) / 100);
+    process.stdout.write(`${JSON.stringify(line)}\n`);
   };
   if (impl === "asyncio_ts") {
     const { asyncio, RedisQueue } = await import(BUNDLE);
@@ -121,7 +133,7 @@ async function consumer(impl, url, name) {
       (function* () {
         const q = new RedisQueue(name, { url });
         yield* q.connect();
-        console.log("ready");
+        ready();
         function* worker() {
           for (;;) {
             let item;
@@ -147,7 +159,7 @@ async function consumer(impl, url, name) {
     const c = createClient({ url, RESP: 2, commandOptions: { timeout: 0 } });
     await c.connect();
     const me = `c${process.pid}`;
-    console.log("ready");
+    ready();
     let stop = false;
     process.on("SIGTERM", () => {
       stop = true;
@@ -195,7 +207,7 @@ async function consumer(impl, url, name) {
     },
   );
   await w.waitUntilReady();
-  console.log("ready");
+  ready();
   await new Promise((resolve) => process.once("SIGTERM", resolve));
   await w.close();
   report();
@@ -282,29 +294,44 @@ function percentile(sorted, q) {
     : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+/** Seconds of CPU redis-server has used so far (user + system, its main thread and helpers). */
+async function redisCpu(admin) {
+  const info = String(await admin.sendCommand(["INFO", "cpu"]));
+  let total = 0;
+  for (const key of ["used_cpu_user", "used_cpu_sys"]) {
+    const m = new RegExp(`^${key}:([0-9.]+)`, "m").exec(info);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
+
 async function runOnce(impl, url, n, round) {
   const name = `bench-${impl}-${round}`;
+  const { createClient } = await import("@redis/client");
+  const admin = createClient({ url, RESP: 2 });
+  await admin.connect();
   if (impl === "raw_stream") {
-    const { createClient } = await import("@redis/client");
-    const c = createClient({ url, RESP: 2 });
-    await c.connect();
-    await c.sendCommand(["XGROUP", "CREATE", name, "g", "0", "MKSTREAM"]);
-    await c.close();
+    await admin.sendCommand(["XGROUP", "CREATE", name, "g", "0", "MKSTREAM"]);
   }
   const consumers = Array.from({ length: CONSUMERS }, () => child(["--consumer", impl, url, name]));
   await Promise.all(consumers.map((c) => c.ready));
+  const cpuBefore = await redisCpu(admin);
   const prod = child(["--producer", impl, url, String(n), name]);
   const code = await prod.exited;
   if (code !== 0) throw new Error(`${impl}: producer exited ${code}`);
-  const { wall } = JSON.parse(prod.lines.at(-1));
+  const redisMs = (1000 * ((await redisCpu(admin)) - cpuBefore)) / (n / 1000);
+  await admin.close();
+  const { wall, cpu: producerCpu } = JSON.parse(prod.lines.at(-1));
   if (impl !== "asyncio_ts") for (const c of consumers) c.p.kill("SIGTERM");
   const lat = [];
   let count = 0;
+  let consumerCpu = 0;
   for (const c of consumers) {
     const exit = await c.exited;
     if (exit !== 0) throw new Error(`${impl}: a consumer exited ${exit}`);
     const r = JSON.parse(c.lines.at(-1));
     count += r.count;
+    consumerCpu += r.cpu;
     for (const x of r.lat) lat.push(x);
   }
   if (count !== n) throw new Error(`${impl}: consumed ${count} items, expected ${n}`);
@@ -315,6 +342,12 @@ async function runOnce(impl, url, n, round) {
     rate: n / wall,
     p50: percentile(lat, 0.5),
     p99: percentile(lat, 0.99),
+    // CPU milliseconds per 1000 items: on a small machine their sum bounds the throughput.
+    cpuPerK: {
+      producer: producerCpu / (n / 1000),
+      consumers: consumerCpu / (n / 1000),
+      redis: redisMs,
+    },
     perConsumer: consumers.map((c) => JSON.parse(c.lines.at(-1)).count),
   };
 }
@@ -361,6 +394,7 @@ async function main() {
     for (let round = 0; round < reps; round++) {
       for (const impl of only) {
         const r = await runOnce(impl, redis.url, n, round);
+        r.round = round;
         console.error(
           `  ${impl} round ${round + 1}: ${Math.round(r.rate)} items/s, p99 ${r.p99.toFixed(1)} ms`,
         );
@@ -378,16 +412,39 @@ async function main() {
   console.log(
     `\nDistributed workload: ${n} items, 1 producer process → ${CONSUMERS} consumer processes, one redis-server (median of ${reps})\n`,
   );
+  // The ratio to the floor, round by round (each round runs every implementation back to
+  // back, so a change of machine load hits both sides): its median is the robust figure.
+  const roundRatio = (impl) => {
+    const rs = [];
+    for (let round = 0; round < reps; round++) {
+      const mine = runs.find((r) => r.impl === impl && r.round === round);
+      const base = runs.find((r) => r.impl === "raw_stream" && r.round === round);
+      if (mine && base) rs.push(mine.rate / base.rate);
+    }
+    rs.sort((a, b) => a - b);
+    return rs.length === 0 ? NaN : rs[Math.floor(rs.length / 2)];
+  };
   console.log(
-    "| implementation | items/s | wall s | p50 put→get ms | p99 put→get ms | vs raw floor |",
+    "| implementation | items/s | wall s | p50 put→get ms | p99 put→get ms | vs raw floor (median of rounds) |",
   );
   console.log("|---|---:|---:|---:|---:|---:|");
   for (const m of medians) {
-    const ratio = floor ? `${((100 * m.rate) / floor.rate).toFixed(0)}%` : "–";
+    const ratio = floor ? `${(100 * roundRatio(m.impl)).toFixed(0)}%` : "–";
     console.log(
       `| ${m.impl} | ${Math.round(m.rate)} | ${m.wall.toFixed(2)} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${ratio} |`,
     );
   }
+  console.log("\nCPU ms per 1000 items (median run; 2 cores bound the sum):\n");
+  console.log("| implementation | producer | 4 consumers | redis-server | total |");
+  console.log("|---|---:|---:|---:|---:|");
+  for (const m of medians) {
+    const c = m.cpuPerK;
+    const total = c.producer + c.consumers + c.redis;
+    console.log(
+      `| ${m.impl} | ${c.producer.toFixed(0)} | ${c.consumers.toFixed(0)} | ${c.redis.toFixed(0)} | ${total.toFixed(0)} |`,
+    );
+  }
+  console.log(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   mkdirSync(path.join(here, "results"), { recursive: true });
   writeFileSync(
     path.join(here, "results", "redis.json"),

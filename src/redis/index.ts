@@ -1029,7 +1029,7 @@ export class RedisQueue<T = unknown> {
     yield* this._ensureOpen("join()");
     for (;;) {
       const done = this._done;
-      const { unfinished } = yield* fromPromise(this._stateOf());
+      const { unfinished } = yield* fromPromise(this._stateOf(true));
       if (unfinished <= 0) return;
       yield* this._waitFor(done);
     }
@@ -1038,8 +1038,12 @@ export class RedisQueue<T = unknown> {
   // ---------------------------------------------------------------- state
 
   /** @internal */
-  private async _stateOf(): Promise<{ unfinished: number; pending: number; shutdown: boolean }> {
-    const r = (await this._retrying(() => this._script(scripts.STATE, []))) as number[];
+  private async _stateOf(
+    join = false,
+  ): Promise<{ unfinished: number; pending: number; shutdown: boolean }> {
+    const r = (await this._retrying(() =>
+      this._script(scripts.STATE, [join ? "1" : "0"]),
+    )) as number[];
     return { unfinished: Number(r[0]), pending: Number(r[1]), shutdown: Number(r[2]) === 1 };
   }
 
