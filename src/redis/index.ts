@@ -50,6 +50,8 @@ import {
   currentTask,
   Event,
   fromPromise,
+  type Future,
+  getRunningLoop,
   InvalidStateError,
   Queue,
   QueueEmpty,
@@ -60,6 +62,7 @@ import {
   TimeoutError,
   waitFor,
 } from "../index.js";
+import { bridgePromise } from "../core/base_events.js";
 import * as scripts from "./scripts.js";
 
 // ---------------------------------------------------------------- options
@@ -152,9 +155,11 @@ interface Connection {
   readonly isReady: boolean;
 }
 
+/** An item read from Redis: `data` until it is deserialized into `value` (one object each). */
 interface Entry<T> {
   id: string;
-  value: T;
+  data: string;
+  value: T | undefined;
   deliveries: number;
 }
 
@@ -314,7 +319,7 @@ export class RedisQueue<T = unknown> {
   /** @internal */
   private _lastClaim = 0;
   /** @internal Read from Redis, not yet deserialized into the buffer. */
-  private readonly _arrived: [string, string, number][] = [];
+  private _arrived: Entry<T>[] = [];
   /** @internal Reads in flight (settled promises), which close() waits for. */
   private readonly _reads = new Set<Promise<void>>();
 
@@ -327,8 +332,7 @@ export class RedisQueue<T = unknown> {
 
   // Batches of one loop turn, sent as one script call.
   /** @internal */
-  private _puts: { payload: string; resolve: (r: number) => void; reject: (e: unknown) => void }[] =
-    [];
+  private _puts: { payload: string; stored: Future<number> }[] = [];
   /** @internal */
   private _putsScheduled = false;
   /** @internal */
@@ -609,7 +613,7 @@ export class RedisQueue<T = unknown> {
    */
   *put(item: T): Coroutine<void> {
     const payload = this._serializer.serialize(item);
-    yield* this._ensureOpen("put()");
+    if (this._state !== State.OPEN) yield* this._ensureOpen("put()");
     for (;;) {
       if (this._shutdownSeen) throw new QueueShutDown("put(): the queue is shut down");
       const space = this._space;
@@ -647,17 +651,16 @@ export class RedisQueue<T = unknown> {
 
   /** @internal 1 stored, 0 full, -1 shut down; puts of one loop turn go in one script call. */
   private *_submitPut(payload: string): Coroutine<number> {
-    let entry!: (typeof this._puts)[number];
-    const stored = new Promise<number>((resolve, reject) => {
-      entry = { payload, resolve, reject };
-    });
+    // A Future of its own per put (not one shared by the batch: cancelling a task cancels
+    // what it waits on).
+    const entry = { payload, stored: getRunningLoop().createFuture<number>() };
     this._puts.push(entry);
     if (!this._putsScheduled) {
       this._putsScheduled = true;
       queueMicrotask(() => this._flushPuts());
     }
     try {
-      return yield* fromPromise(stored);
+      return yield* entry.stored;
     } catch (e) {
       // Not sent yet: it is not stored.
       const i = this._puts.indexOf(entry);
@@ -672,18 +675,24 @@ export class RedisQueue<T = unknown> {
     const batch = this._puts;
     this._puts = [];
     if (batch.length === 0) return;
-    const args = [String(this._maxsize), ...batch.map((p) => p.payload)];
-    this._retrying(() => this._script(scripts.PUT, args)).then(
-      (reply) => {
-        const stored = Number(reply);
-        batch.forEach((p, i) => {
-          p.resolve(stored === -1 ? -1 : i < stored ? 1 : 0);
-        });
-      },
-      (e: unknown) => {
-        for (const p of batch) p.reject(e);
-      },
+    const args = [String(this._maxsize)];
+    for (const p of batch) args.push(p.payload);
+    // One bridge from the client's promise to the loop per batch; its putters' Futures
+    // settle from there (a put cancelled meanwhile has its Future done already).
+    const reply = bridgePromise(
+      this._retrying(() => this._script(scripts.PUT, args)),
+      (batch[0] as (typeof batch)[number]).stored.getLoop(),
     );
+    reply.addDoneCallback(() => {
+      if (reply.cancelled()) return;
+      const error = reply.exception();
+      const stored = error === null ? Number(reply.result()) : 0;
+      batch.forEach((p, i) => {
+        if (p.stored.done()) return;
+        if (error !== null) p.stored.setException(error);
+        else p.stored.setResult(stored === -1 ? -1 : i < stored ? 1 : 0);
+      });
+    });
   }
 
   /** @internal Waits until `ev` is set, or POLL_SECONDS passed (a notification may have been lost). */
@@ -717,7 +726,7 @@ export class RedisQueue<T = unknown> {
    * ```
    */
   *get(): Coroutine<T> {
-    yield* this._ensureOpen("get()");
+    if (this._state !== State.OPEN) yield* this._ensureOpen("get()");
     for (;;) {
       if (this._pumpError !== null) this._resetAfterError();
       this._takeArrived();
@@ -776,7 +785,7 @@ export class RedisQueue<T = unknown> {
       if (mine === undefined) this._byTask.set(task, [entry.id]);
       else mine.push(entry.id);
     }
-    return entry.value;
+    return entry.value as T;
   }
 
   /** @internal Drops the record of an item handed out here. */
@@ -868,7 +877,10 @@ export class RedisQueue<T = unknown> {
 
   /** @internal */
   private _takeArrived(): void {
-    if (this._arrived.length > 0) this._accept(this._arrived.splice(0));
+    if (this._arrived.length === 0) return;
+    const entries = this._arrived;
+    this._arrived = [];
+    this._accept(entries);
   }
 
   /** @internal */
@@ -884,7 +896,12 @@ export class RedisQueue<T = unknown> {
     )) as unknown[];
     let count = 0;
     for (let i = 1; i + 2 < reply.length; i += 3) {
-      this._arrived.push([String(reply[i]), String(reply[i + 1]), Number(reply[i + 2])]);
+      this._arrived.push({
+        id: String(reply[i]),
+        data: String(reply[i + 1]),
+        value: undefined,
+        deliveries: Number(reply[i + 2]),
+      });
       count++;
     }
     return { count, shutdown: Number(reply[0]) === 1 };
@@ -916,7 +933,10 @@ export class RedisQueue<T = unknown> {
     }
     if (!Array.isArray(reply)) return 0;
     const stream = reply[0] as [string, [string, string[]][]];
-    for (const [id, fields] of stream[1]) this._arrived.push([id, String(fields[1]), 1]);
+    const arrived = this._arrived;
+    for (const [id, fields] of stream[1]) {
+      arrived.push({ id, data: String(fields[1]), value: undefined, deliveries: 1 });
+    }
     const count = stream[1].length;
     // Putters wait for room only when the queue is bounded (every process has one maxsize).
     if (count > 0 && this._maxsize > 0) this._script(scripts.SPACE, []).catch(() => {});
@@ -924,11 +944,11 @@ export class RedisQueue<T = unknown> {
   }
 
   /** @internal Deserializes into the buffer; what does not deserialize goes to the dead letters. */
-  private _accept(entries: [string, string, number][]): void {
-    for (const [id, data, deliveries] of entries) {
-      let value: T;
+  private _accept(entries: Entry<T>[]): void {
+    for (const entry of entries) {
+      const { id, data, deliveries } = entry;
       try {
-        value = this._serializer.deserialize(data);
+        entry.value = this._serializer.deserialize(data);
       } catch (e) {
         const reason = `cannot deserialize: ${e instanceof Error ? e.message : String(e)}`;
         this._track(
@@ -938,7 +958,7 @@ export class RedisQueue<T = unknown> {
         );
         continue;
       }
-      this._buffer.putNowait({ id, value, deliveries });
+      this._buffer.putNowait(entry);
     }
   }
 
@@ -977,15 +997,15 @@ export class RedisQueue<T = unknown> {
   private _takeInFlight(): string | undefined {
     const task = currentTask();
     const mine = task === null ? undefined : this._byTask.get(task);
-    let id: string | undefined;
     if (mine !== undefined && mine.length > 0) {
-      id = mine[mine.length - 1];
-    } else {
-      const first = this._inFlight.keys().next();
-      id = first.done === true ? undefined : first.value;
+      const id = mine.pop() as string;
+      this._inFlight.delete(id);
+      return id;
     }
-    if (id !== undefined) this._forget(id);
-    return id;
+    const first = this._inFlight.keys().next();
+    if (first.done === true) return undefined;
+    this._forget(first.value);
+    return first.value;
   }
 
   /** @internal */
@@ -1198,8 +1218,8 @@ export class RedisQueue<T = unknown> {
       }
       while (this._reads.size > 0) yield* fromPromise(Promise.all([...this._reads]));
       const release: string[] = [];
-      for (const [id, , deliveries] of this._arrived.splice(0))
-        release.push(id, String(deliveries));
+      for (const entry of this._arrived) release.push(entry.id, String(entry.deliveries));
+      this._arrived = [];
       while (this._buffer.qsize() > 0) {
         const entry = this._buffer.getNowait();
         release.push(entry.id, String(entry.deliveries));
