@@ -339,6 +339,8 @@ export class RedisQueue<T = unknown> {
   private _acks: string[] = [];
   /** @internal */
   private _acksScheduled = false;
+  /** @internal Set while the reader is about to read again: acknowledgements wait for it. */
+  private _acksWithRead = false;
   /** @internal */
   private readonly _ackFlushes = new Set<Promise<void>>();
   /** @internal */
@@ -824,7 +826,13 @@ export class RedisQueue<T = unknown> {
         const want = this._getWaiters - this._buffer.qsize();
         if (want <= 0 || this._state !== State.OPEN) return;
         const n = Math.min(want, this._batch);
-        if (check || this._shutdownSeen || Date.now() - this._lastClaim >= this._visibilityMs / 4) {
+        const claim =
+          check || this._shutdownSeen || Date.now() - this._lastClaim >= this._visibilityMs / 4;
+        if (claim || this._blocking === null || !this._shas.has(scripts.ACK)) {
+          this._acksWithRead = false;
+          this._flushAcks();
+        }
+        if (claim) {
           check = false;
           this._lastClaim = Date.now();
           const { count, shutdown } = yield* fromPromise(this._read(n, true));
@@ -844,13 +852,21 @@ export class RedisQueue<T = unknown> {
         const got = yield* fromPromise(this._blockingRead(n));
         this._takeArrived();
         if (got === 0) check = true;
-        else yield* sleep(0);
+        else {
+          // The getters just served finish their items in this turn: their
+          // acknowledgements travel with the next read (one write, one reply for both).
+          this._acksWithRead = true;
+          yield* sleep(0);
+        }
       }
     } catch (e) {
       if (e instanceof CancelledError) throw e;
       if (this._state !== State.OPEN) return;
       this._pumpError = e;
       this._buffer.shutdown();
+    } finally {
+      this._acksWithRead = false;
+      this._flushAcks();
     }
   }
 
@@ -920,6 +936,8 @@ export class RedisQueue<T = unknown> {
     const blockMs = Math.max(10, Math.min(Math.floor(this._visibilityMs / 4), 1000));
     const args = ["XREADGROUP", "GROUP", "consumers", this.consumer, "COUNT", String(n)];
     args.push("BLOCK", String(blockMs), "STREAMS", this._keys[0], ">");
+    this._acksWithRead = false;
+    this._sendAcksBefore(blocking);
     let reply: unknown;
     try {
       reply = await this._retrying(() => blocking.sendCommand(args));
@@ -987,7 +1005,7 @@ export class RedisQueue<T = unknown> {
     const id = this._takeInFlight();
     if (id === undefined) throw new RangeError("taskDone() called too many times");
     this._acks.push(id);
-    if (!this._acksScheduled) {
+    if (!this._acksScheduled && !this._acksWithRead) {
       this._acksScheduled = true;
       queueMicrotask(() => this._flushAcks());
     }
@@ -1006,6 +1024,26 @@ export class RedisQueue<T = unknown> {
     if (first.done === true) return undefined;
     this._forget(first.value);
     return first.value;
+  }
+
+  /**
+   * Sends the acknowledgements waiting on `conn` (the blocking connection, just before its
+   * read: Redis runs both from one write). Should that fail, they go again the usual way.
+   * @internal
+   */
+  private _sendAcksBefore(conn: Connection): void {
+    const sha = this._shas.get(scripts.ACK);
+    const ids = this._acks;
+    if (ids.length === 0 || sha === undefined) return this._flushAcks();
+    this._acks = [];
+    const k = this._keys;
+    const sent = conn.sendCommand(["EVALSHA", sha, "3", k[0], k[1], k[2], this._channel, ...ids]);
+    this._track(
+      sent.then(
+        () => {},
+        () => this._retrying(() => this._script(scripts.ACK, ids)).then(() => {}),
+      ),
+    );
   }
 
   /** @internal */
