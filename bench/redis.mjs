@@ -111,7 +111,9 @@ async function producer(impl, url, n, name) {
     await q.close();
   }
   const cpu = process.cpuUsage(startCpu);
-  console.log(JSON.stringify({ wall: (now() - start) / 1000, cpu: (cpu.user + cpu.system) / 1000 }));
+  console.log(
+    JSON.stringify({ wall: (now() - start) / 1000, cpu: (cpu.user + cpu.system) / 1000 }),
+  );
 }
 
 async function consumer(impl, url, name) {
@@ -388,6 +390,7 @@ async function main() {
     return;
   }
   bundle();
+  const loadAtStart = os.loadavg();
   const redis = await startRedis();
   const runs = [];
   try {
@@ -444,11 +447,14 @@ async function main() {
       `| ${m.impl} | ${c.producer.toFixed(0)} | ${c.consumers.toFixed(0)} | ${c.redis.toFixed(0)} | ${total.toFixed(0)} |`,
     );
   }
-  console.log(`\nload average at the end: ${os.loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  const load = (l) => l.map((x) => x.toFixed(2)).join(" ");
+  console.log(
+    `\nload average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end`,
+  );
   mkdirSync(path.join(here, "results"), { recursive: true });
   writeFileSync(
     path.join(here, "results", "redis.json"),
-    `${JSON.stringify({ n, reps, consumers: CONSUMERS, runs, medians }, null, 2)}\n`,
+    `${JSON.stringify({ n, reps, consumers: CONSUMERS, load: [loadAtStart, os.loadavg()], runs, medians }, null, 2)}\n`,
   );
   rmSync(fileURLToPath(BUNDLE), { force: true });
 }

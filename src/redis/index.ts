@@ -42,6 +42,7 @@
 
 import { hostname } from "node:os";
 import type * as RedisClient from "@redis/client";
+import { bridgePromise } from "../core/base_events.js";
 import {
   CancelledError,
   ConnectionError,
@@ -49,8 +50,8 @@ import {
   createTask,
   currentTask,
   Event,
-  fromPromise,
   type Future,
+  fromPromise,
   getRunningLoop,
   InvalidStateError,
   Queue,
@@ -62,7 +63,6 @@ import {
   TimeoutError,
   waitFor,
 } from "../index.js";
-import { bridgePromise } from "../core/base_events.js";
 import * as scripts from "./scripts.js";
 
 // ---------------------------------------------------------------- options
@@ -1034,7 +1034,10 @@ export class RedisQueue<T = unknown> {
   private _sendAcksBefore(conn: Connection): void {
     const sha = this._shas.get(scripts.ACK);
     const ids = this._acks;
-    if (ids.length === 0 || sha === undefined) return this._flushAcks();
+    if (ids.length === 0 || sha === undefined) {
+      this._flushAcks();
+      return;
+    }
     this._acks = [];
     const k = this._keys;
     const sent = conn.sendCommand(["EVALSHA", sha, "3", k[0], k[1], k[2], this._channel, ...ids]);
