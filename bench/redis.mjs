@@ -13,15 +13,19 @@
 // item carries its put time), and the ratio to the floor. Each implementation runs REPS
 // times, interleaved; the median by wall time is kept.
 //
-// Usage: node bench/redis.mjs [--n N] [--reps R] [--only impl,impl]
+// Usage: node bench/redis.mjs [--n N] [--reps R] [--only impl,impl] [--no-docs]
+//        node bench/redis.mjs --from bench/results/redis.json   (the tables of a saved run)
+//        (a run of every implementation, without --no-docs, rewrites the distributed
+//        section of docs/benchmarks.md)
 //        npm run bench -- --redis [--n N] [--reps R]
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { spliceDistributed } from "./distributed_section.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -383,6 +387,9 @@ async function main() {
   const n = Number(flag("n", "100000"));
   const reps = Number(flag("reps", "3"));
   const only = flag("only", IMPLS.join(",")).split(",");
+  const from = flag("from", "");
+  if (from !== "")
+    return report(JSON.parse(readFileSync(from, "utf8")), !argv.includes("--no-docs"));
   if (spawnSync("sh", ["-c", "command -v redis-server"]).status !== 0) {
     console.log(
       "bench/redis.mjs: skipped: redis-server is not installed (apt-get install redis-server)",
@@ -407,56 +414,100 @@ async function main() {
   } finally {
     await redis.stop();
   }
+  const data = { n, reps, consumers: CONSUMERS, load: [loadAtStart, os.loadavg()], runs };
+  mkdirSync(path.join(here, "results"), { recursive: true });
+  writeFileSync(path.join(here, "results", "redis.json"), `${JSON.stringify(data, null, 2)}\n`);
+  rmSync(fileURLToPath(BUNDLE), { force: true });
+  report(data, !argv.includes("--no-docs"));
+}
+
+/** Prints the tables of a run (and with `writeDocs`, puts them in docs/benchmarks.md). */
+function report(data, writeDocs) {
+  const { n, reps, runs } = data;
+  const only = IMPLS.filter((impl) => runs.some((r) => r.impl === impl));
+  const [loadAtStart, loadAtEnd] = data.load;
   const medians = only.map((impl) => {
     const mine = runs.filter((r) => r.impl === impl).sort((a, b) => a.wall - b.wall);
     return mine[Math.floor(mine.length / 2)];
   });
   const floor = medians.find((m) => m.impl === "raw_stream");
-  console.log(
-    `\nDistributed workload: ${n} items, 1 producer process → ${CONSUMERS} consumer processes, one redis-server (median of ${reps})\n`,
-  );
   // The ratio to the floor, round by round (each round runs every implementation back to
   // back, so a change of machine load hits both sides): its median is the robust figure.
-  const roundRatio = (impl) => {
+  const roundRatios = (impl) => {
     const rs = [];
     for (let round = 0; round < reps; round++) {
       const mine = runs.find((r) => r.impl === impl && r.round === round);
       const base = runs.find((r) => r.impl === "raw_stream" && r.round === round);
       if (mine && base) rs.push(mine.rate / base.rate);
     }
-    rs.sort((a, b) => a - b);
-    return rs.length === 0 ? NaN : rs[Math.floor(rs.length / 2)];
+    return rs;
   };
-  console.log(
-    "| implementation | items/s | wall s | p50 put→get ms | p99 put→get ms | vs raw floor (median of rounds) |",
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
+  };
+  const pct = (x) => `${(100 * x).toFixed(0)}%`;
+  const NAMES = {
+    asyncio_ts: "RedisQueue (asyncio-ts/redis)",
+    raw_stream: "raw pipelined stream commands (floor)",
+    bullmq: "BullMQ",
+  };
+  const load = (l) => l.map((x) => x.toFixed(2)).join(", ");
+  const version = (pkg) => {
+    try {
+      const file = path.join(root, "node_modules", pkg, "package.json");
+      return JSON.parse(readFileSync(file, "utf8")).version;
+    } catch {
+      return "?";
+    }
+  };
+  const redisVersion = /v=([0-9.]+)/.exec(
+    spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout ?? "",
+  )?.[1];
+  const md = [];
+  md.push("## Distributed: a queue across processes on Redis");
+  md.push("");
+  md.push(
+    `\`npm run bench -- --redis\` (bench/redis.mjs; opt-in, it starts its own \`redis-server\`): ${n.toLocaleString("en-US")} items from 1 producer process (${CONCURRENCY} tasks putting) to ${CONSUMERS} consumer processes (${CONCURRENCY} tasks each: \`get\`, \`taskDone\`) through one \`redis-server\` (AOF on, \`appendfsync everysec\`). The floor is the same client library sending bare, pipelined stream commands (XADD, XREADGROUP COUNT ${CONCURRENCY}, XACK + XDEL), with no counters, backpressure, \`join\` or shutdown. Each of ${reps} rounds runs every implementation back to back; the row is the median run by wall time, and the ratio is the median of the rounds' ratios to the floor (a change of machine load hits both sides of a round alike). Latency is from \`put\` to \`get\` (the item carries its put time).`,
   );
-  console.log("|---|---:|---:|---:|---:|---:|");
+  md.push("");
+  md.push(
+    "| implementation | items/s | wall s | p50 put→get ms | p99 put→get ms | vs floor, median of rounds (each round) |",
+  );
+  md.push("|---|---:|---:|---:|---:|---:|");
   for (const m of medians) {
-    const ratio = floor ? `${(100 * roundRatio(m.impl)).toFixed(0)}%` : "–";
-    console.log(
-      `| ${m.impl} | ${Math.round(m.rate)} | ${m.wall.toFixed(2)} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${ratio} |`,
+    const rs = roundRatios(m.impl);
+    const ratio = floor ? `${pct(median(rs))} (${rs.map(pct).join(", ")})` : "–";
+    md.push(
+      `| ${NAMES[m.impl] ?? m.impl} | ${Math.round(m.rate).toLocaleString("en-US")} | ${m.wall.toFixed(2)} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${ratio} |`,
     );
   }
-  console.log("\nCPU ms per 1000 items (median run; 2 cores bound the sum):\n");
-  console.log("| implementation | producer | 4 consumers | redis-server | total |");
-  console.log("|---|---:|---:|---:|---:|");
+  md.push("");
+  md.push(
+    `CPU milliseconds per 1,000 items in the median run (user + system; the machine has ${os.cpus().length} cores, shared with whatever else runs):`,
+  );
+  md.push("");
+  md.push(`| implementation | producer | ${CONSUMERS} consumers | redis-server | total |`);
+  md.push("|---|---:|---:|---:|---:|");
   for (const m of medians) {
     const c = m.cpuPerK;
     const total = c.producer + c.consumers + c.redis;
-    console.log(
-      `| ${m.impl} | ${c.producer.toFixed(0)} | ${c.consumers.toFixed(0)} | ${c.redis.toFixed(0)} | ${total.toFixed(0)} |`,
+    md.push(
+      `| ${NAMES[m.impl] ?? m.impl} | ${c.producer.toFixed(1)} | ${c.consumers.toFixed(1)} | ${c.redis.toFixed(1)} | ${total.toFixed(1)} |`,
     );
   }
-  const load = (l) => l.map((x) => x.toFixed(2)).join(" ");
-  console.log(
-    `\nload average (1, 5, 15 min): ${load(loadAtStart)} at the start, ${load(os.loadavg())} at the end`,
+  md.push("");
+  md.push(
+    `node ${process.versions.node}, redis-server ${redisVersion ?? "?"}, @redis/client ${version("@redis/client")}, BullMQ ${version("bullmq")} (ioredis ${version("ioredis")}); load average (1, 5, 15 min) ${load(loadAtStart)} at the start, ${load(loadAtEnd)} at the end. docs/distributed.md explains the numbers.`,
   );
-  mkdirSync(path.join(here, "results"), { recursive: true });
-  writeFileSync(
-    path.join(here, "results", "redis.json"),
-    `${JSON.stringify({ n, reps, consumers: CONSUMERS, load: [loadAtStart, os.loadavg()], runs, medians }, null, 2)}\n`,
-  );
-  rmSync(fileURLToPath(BUNDLE), { force: true });
+  const section = md.join("\n");
+  console.log(`\n${section}`);
+  // A run of every implementation updates the page; a filtered one only prints.
+  if (writeDocs && IMPLS.every((impl) => only.includes(impl))) {
+    const page = path.join(root, "docs", "benchmarks.md");
+    writeFileSync(page, spliceDistributed(readFileSync(page, "utf8"), section));
+    console.log("\nwrote the distributed section of docs/benchmarks.md");
+  }
 }
 
 await main();

@@ -24,7 +24,7 @@
  * Design (docs/distributed.md has the whole story):
  * - one Redis stream per queue, read through one consumer group: each item goes to one
  *   consumer; an item stays in the group's pending list until `taskDone()` acknowledges
- *   (and deletes) it, so an item whose consumer died is claimed by another consumer once it
+ *   it, so an item whose consumer died is claimed by another consumer once it
  *   has been idle for the visibility timeout — at-least-once delivery;
  * - every step that touches more than one key is a Lua script (scripts.ts), atomic on the
  *   server; `maxsize`, `qsize()`, `join()` and `shutdown()` read and write the same counters
@@ -226,7 +226,7 @@ function isServerError(e: unknown): e is Error {
  *
  * Delivery is **at-least-once**: an item a consumer took and did not finish (`taskDone()`)
  * within `visibilityTimeout` seconds — its process was killed, its machine lost — is
- * delivered to another consumer; a finished item is acknowledged and deleted, and never
+ * delivered to another consumer; a finished item is acknowledged, and never
  * delivered again. An item delivered more than `maxDeliveries` times, or whose payload does
  * not deserialize, goes to the dead-letter stream ({@link deadLetters}) with the reason.
  *
@@ -983,7 +983,7 @@ export class RedisQueue<T = unknown> {
   // ---------------------------------------------------------------- done
 
   /**
-   * Marks an item this process took as finished: it is acknowledged (and deleted) in Redis,
+   * Marks an item this process took as finished: it is acknowledged in Redis,
    * in the background, batched with the others of this loop turn; `close()` waits until
    * those are stored. Synchronous, as asyncio's.
    *
