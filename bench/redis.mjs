@@ -13,15 +13,19 @@
 // item carries its put time), and the ratio to the floor. Each implementation runs REPS
 // times, interleaved; the median by wall time is kept.
 //
-// Usage: node bench/redis.mjs [--n N] [--reps R] [--only impl,impl]
+// Usage: node bench/redis.mjs [--n N] [--reps R] [--only impl,impl] [--no-docs]
+//        node bench/redis.mjs --from bench/results/redis.json   (the tables of a saved run)
+//        (a run of every implementation, without --no-docs, rewrites the distributed
+//        section of docs/benchmarks.md)
 //        npm run bench -- --redis [--n N] [--reps R]
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath, pathToFileURL } from "node:url";
+import { spliceDistributed } from "./distributed_section.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const root = path.dirname(here);
@@ -37,13 +41,18 @@ const now = () => performance.timeOrigin + performance.now();
 async function producer(impl, url, n, name) {
   // Libraries load (and clients connect) before the clock starts: start-up is not the workload.
   let start = now();
+  let startCpu = process.cpuUsage();
+  const mark = () => {
+    start = now();
+    startCpu = process.cpuUsage();
+  };
   if (impl === "asyncio_ts") {
     const { asyncio, RedisQueue } = await import(BUNDLE);
     await asyncio.run(
       (function* () {
         const q = new RedisQueue(name, { url });
         yield* q.connect();
-        start = now();
+        mark();
         let next = 0;
         function* putter() {
           while (next < n) {
@@ -61,7 +70,7 @@ async function producer(impl, url, n, name) {
     const { createClient } = await import("@redis/client");
     const c = createClient({ url, RESP: 2, commandOptions: { timeout: 0 } });
     await c.connect();
-    start = now();
+    mark();
     let next = 0;
     const putter = async () => {
       while (next < n) {
@@ -85,7 +94,7 @@ async function producer(impl, url, n, name) {
     const port = Number(new URL(url).port);
     const q = new Queue(name, { connection: { host: "127.0.0.1", port } });
     await q.waitUntilReady();
-    start = now();
+    mark();
     let next = 0;
     const adder = async () => {
       while (next < n) {
@@ -105,15 +114,24 @@ async function producer(impl, url, n, name) {
     }
     await q.close();
   }
-  console.log(JSON.stringify({ wall: (now() - start) / 1000 }));
+  const cpu = process.cpuUsage(startCpu);
+  console.log(
+    JSON.stringify({ wall: (now() - start) / 1000, cpu: (cpu.user + cpu.system) / 1000 }),
+  );
 }
 
 async function consumer(impl, url, name) {
   const lat = [];
+  let startCpu = process.cpuUsage();
+  const ready = () => {
+    startCpu = process.cpuUsage();
+    console.log("ready");
+  };
   const report = () => {
-    process.stdout.write(
-      `${JSON.stringify({ count: lat.length, lat: lat.map((x) => Math.round(x * 100) / 100) })}\n`,
-    );
+    const cpu = process.cpuUsage(startCpu);
+    const line = { count: lat.length, cpu: (cpu.user + cpu.system) / 1000 };
+    line.lat = lat.map((x) => Math.round(x * 100) / 100);
+    process.stdout.write(`${JSON.stringify(line)}\n`);
   };
   if (impl === "asyncio_ts") {
     const { asyncio, RedisQueue } = await import(BUNDLE);
@@ -121,7 +139,7 @@ async function consumer(impl, url, name) {
       (function* () {
         const q = new RedisQueue(name, { url });
         yield* q.connect();
-        console.log("ready");
+        ready();
         function* worker() {
           for (;;) {
             let item;
@@ -147,7 +165,7 @@ async function consumer(impl, url, name) {
     const c = createClient({ url, RESP: 2, commandOptions: { timeout: 0 } });
     await c.connect();
     const me = `c${process.pid}`;
-    console.log("ready");
+    ready();
     let stop = false;
     process.on("SIGTERM", () => {
       stop = true;
@@ -195,7 +213,7 @@ async function consumer(impl, url, name) {
     },
   );
   await w.waitUntilReady();
-  console.log("ready");
+  ready();
   await new Promise((resolve) => process.once("SIGTERM", resolve));
   await w.close();
   report();
@@ -282,29 +300,44 @@ function percentile(sorted, q) {
     : sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 }
 
+/** Seconds of CPU redis-server has used so far (user + system, its main thread and helpers). */
+async function redisCpu(admin) {
+  const info = String(await admin.sendCommand(["INFO", "cpu"]));
+  let total = 0;
+  for (const key of ["used_cpu_user", "used_cpu_sys"]) {
+    const m = new RegExp(`^${key}:([0-9.]+)`, "m").exec(info);
+    if (m) total += Number(m[1]);
+  }
+  return total;
+}
+
 async function runOnce(impl, url, n, round) {
   const name = `bench-${impl}-${round}`;
+  const { createClient } = await import("@redis/client");
+  const admin = createClient({ url, RESP: 2 });
+  await admin.connect();
   if (impl === "raw_stream") {
-    const { createClient } = await import("@redis/client");
-    const c = createClient({ url, RESP: 2 });
-    await c.connect();
-    await c.sendCommand(["XGROUP", "CREATE", name, "g", "0", "MKSTREAM"]);
-    await c.close();
+    await admin.sendCommand(["XGROUP", "CREATE", name, "g", "0", "MKSTREAM"]);
   }
   const consumers = Array.from({ length: CONSUMERS }, () => child(["--consumer", impl, url, name]));
   await Promise.all(consumers.map((c) => c.ready));
+  const cpuBefore = await redisCpu(admin);
   const prod = child(["--producer", impl, url, String(n), name]);
   const code = await prod.exited;
   if (code !== 0) throw new Error(`${impl}: producer exited ${code}`);
-  const { wall } = JSON.parse(prod.lines.at(-1));
+  const redisMs = (1000 * ((await redisCpu(admin)) - cpuBefore)) / (n / 1000);
+  await admin.close();
+  const { wall, cpu: producerCpu } = JSON.parse(prod.lines.at(-1));
   if (impl !== "asyncio_ts") for (const c of consumers) c.p.kill("SIGTERM");
   const lat = [];
   let count = 0;
+  let consumerCpu = 0;
   for (const c of consumers) {
     const exit = await c.exited;
     if (exit !== 0) throw new Error(`${impl}: a consumer exited ${exit}`);
     const r = JSON.parse(c.lines.at(-1));
     count += r.count;
+    consumerCpu += r.cpu;
     for (const x of r.lat) lat.push(x);
   }
   if (count !== n) throw new Error(`${impl}: consumed ${count} items, expected ${n}`);
@@ -315,6 +348,12 @@ async function runOnce(impl, url, n, round) {
     rate: n / wall,
     p50: percentile(lat, 0.5),
     p99: percentile(lat, 0.99),
+    // CPU milliseconds per 1000 items: on a small machine their sum bounds the throughput.
+    cpuPerK: {
+      producer: producerCpu / (n / 1000),
+      consumers: consumerCpu / (n / 1000),
+      redis: redisMs,
+    },
     perConsumer: consumers.map((c) => JSON.parse(c.lines.at(-1)).count),
   };
 }
@@ -348,6 +387,9 @@ async function main() {
   const n = Number(flag("n", "100000"));
   const reps = Number(flag("reps", "3"));
   const only = flag("only", IMPLS.join(",")).split(",");
+  const from = flag("from", "");
+  if (from !== "")
+    return report(JSON.parse(readFileSync(from, "utf8")), !argv.includes("--no-docs"));
   if (spawnSync("sh", ["-c", "command -v redis-server"]).status !== 0) {
     console.log(
       "bench/redis.mjs: skipped: redis-server is not installed (apt-get install redis-server)",
@@ -355,12 +397,14 @@ async function main() {
     return;
   }
   bundle();
+  const loadAtStart = os.loadavg();
   const redis = await startRedis();
   const runs = [];
   try {
     for (let round = 0; round < reps; round++) {
       for (const impl of only) {
         const r = await runOnce(impl, redis.url, n, round);
+        r.round = round;
         console.error(
           `  ${impl} round ${round + 1}: ${Math.round(r.rate)} items/s, p99 ${r.p99.toFixed(1)} ms`,
         );
@@ -370,30 +414,100 @@ async function main() {
   } finally {
     await redis.stop();
   }
+  const data = { n, reps, consumers: CONSUMERS, load: [loadAtStart, os.loadavg()], runs };
+  mkdirSync(path.join(here, "results"), { recursive: true });
+  writeFileSync(path.join(here, "results", "redis.json"), `${JSON.stringify(data, null, 2)}\n`);
+  rmSync(fileURLToPath(BUNDLE), { force: true });
+  report(data, !argv.includes("--no-docs"));
+}
+
+/** Prints the tables of a run (and with `writeDocs`, puts them in docs/benchmarks.md). */
+function report(data, writeDocs) {
+  const { n, reps, runs } = data;
+  const only = IMPLS.filter((impl) => runs.some((r) => r.impl === impl));
+  const [loadAtStart, loadAtEnd] = data.load;
   const medians = only.map((impl) => {
     const mine = runs.filter((r) => r.impl === impl).sort((a, b) => a.wall - b.wall);
     return mine[Math.floor(mine.length / 2)];
   });
   const floor = medians.find((m) => m.impl === "raw_stream");
-  console.log(
-    `\nDistributed workload: ${n} items, 1 producer process → ${CONSUMERS} consumer processes, one redis-server (median of ${reps})\n`,
+  // The ratio to the floor, round by round (each round runs every implementation back to
+  // back, so a change of machine load hits both sides): its median is the robust figure.
+  const roundRatios = (impl) => {
+    const rs = [];
+    for (let round = 0; round < reps; round++) {
+      const mine = runs.find((r) => r.impl === impl && r.round === round);
+      const base = runs.find((r) => r.impl === "raw_stream" && r.round === round);
+      if (mine && base) rs.push(mine.rate / base.rate);
+    }
+    return rs;
+  };
+  const median = (xs) => {
+    const s = [...xs].sort((a, b) => a - b);
+    return s.length === 0 ? NaN : s[Math.floor(s.length / 2)];
+  };
+  const pct = (x) => `${(100 * x).toFixed(0)}%`;
+  const NAMES = {
+    asyncio_ts: "RedisQueue (asyncio-ts/redis)",
+    raw_stream: "raw pipelined stream commands (floor)",
+    bullmq: "BullMQ",
+  };
+  const load = (l) => l.map((x) => x.toFixed(2)).join(", ");
+  const version = (pkg) => {
+    try {
+      const file = path.join(root, "node_modules", pkg, "package.json");
+      return JSON.parse(readFileSync(file, "utf8")).version;
+    } catch {
+      return "?";
+    }
+  };
+  const redisVersion = /v=([0-9.]+)/.exec(
+    spawnSync("redis-server", ["--version"], { encoding: "utf8" }).stdout ?? "",
+  )?.[1];
+  const md = [];
+  md.push("## Distributed: a queue across processes on Redis");
+  md.push("");
+  md.push(
+    `\`npm run bench -- --redis\` (bench/redis.mjs; opt-in, it starts its own \`redis-server\`): ${n.toLocaleString("en-US")} items from 1 producer process (${CONCURRENCY} tasks putting) to ${CONSUMERS} consumer processes (${CONCURRENCY} tasks each: \`get\`, \`taskDone\`) through one \`redis-server\` (AOF on, \`appendfsync everysec\`). The floor is the same client library sending bare, pipelined stream commands (XADD, XREADGROUP COUNT ${CONCURRENCY}, XACK + XDEL), with no counters, backpressure, \`join\` or shutdown. Each of ${reps} rounds runs every implementation back to back; the row is the median run by wall time, and the ratio is the median of the rounds' ratios to the floor (a change of machine load hits both sides of a round alike). Latency is from \`put\` to \`get\` (the item carries its put time).`,
   );
-  console.log(
-    "| implementation | items/s | wall s | p50 put→get ms | p99 put→get ms | vs raw floor |",
+  md.push("");
+  md.push(
+    "| implementation | items/s | wall s | p50 put→get ms | p99 put→get ms | vs floor, median of rounds (each round) |",
   );
-  console.log("|---|---:|---:|---:|---:|---:|");
+  md.push("|---|---:|---:|---:|---:|---:|");
   for (const m of medians) {
-    const ratio = floor ? `${((100 * m.rate) / floor.rate).toFixed(0)}%` : "–";
-    console.log(
-      `| ${m.impl} | ${Math.round(m.rate)} | ${m.wall.toFixed(2)} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${ratio} |`,
+    const rs = roundRatios(m.impl);
+    const ratio = floor ? `${pct(median(rs))} (${rs.map(pct).join(", ")})` : "–";
+    md.push(
+      `| ${NAMES[m.impl] ?? m.impl} | ${Math.round(m.rate).toLocaleString("en-US")} | ${m.wall.toFixed(2)} | ${m.p50.toFixed(1)} | ${m.p99.toFixed(1)} | ${ratio} |`,
     );
   }
-  mkdirSync(path.join(here, "results"), { recursive: true });
-  writeFileSync(
-    path.join(here, "results", "redis.json"),
-    `${JSON.stringify({ n, reps, consumers: CONSUMERS, runs, medians }, null, 2)}\n`,
+  md.push("");
+  md.push(
+    `CPU milliseconds per 1,000 items in the median run (user + system; the machine has ${os.cpus().length} cores, shared with whatever else runs):`,
   );
-  rmSync(fileURLToPath(BUNDLE), { force: true });
+  md.push("");
+  md.push(`| implementation | producer | ${CONSUMERS} consumers | redis-server | total |`);
+  md.push("|---|---:|---:|---:|---:|");
+  for (const m of medians) {
+    const c = m.cpuPerK;
+    const total = c.producer + c.consumers + c.redis;
+    md.push(
+      `| ${NAMES[m.impl] ?? m.impl} | ${c.producer.toFixed(1)} | ${c.consumers.toFixed(1)} | ${c.redis.toFixed(1)} | ${total.toFixed(1)} |`,
+    );
+  }
+  md.push("");
+  md.push(
+    `node ${process.versions.node}, redis-server ${redisVersion ?? "?"}, @redis/client ${version("@redis/client")}, BullMQ ${version("bullmq")} (ioredis ${version("ioredis")}); load average (1, 5, 15 min) ${load(loadAtStart)} at the start, ${load(loadAtEnd)} at the end. docs/distributed.md explains the numbers.`,
+  );
+  const section = md.join("\n");
+  console.log(`\n${section}`);
+  // A run of every implementation updates the page; a filtered one only prints.
+  if (writeDocs && IMPLS.every((impl) => only.includes(impl))) {
+    const page = path.join(root, "docs", "benchmarks.md");
+    writeFileSync(page, spliceDistributed(readFileSync(page, "utf8"), section));
+    console.log("\nwrote the distributed section of docs/benchmarks.md");
+  }
 }
 
 await main();

@@ -10,11 +10,12 @@
 //                           [--docs | --no-docs] [--from results.json] [--profile W3]
 // See bench/README.md.
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { renderChart } from "./chart.mjs";
+import { extractDistributed, spliceDistributed } from "./distributed_section.mjs";
 import { formatBundles, formatStartup } from "./startup.mjs";
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -931,7 +932,9 @@ function writeOutputs(data) {
   if (WRITE_DOCS) {
     const docs = path.join(root, "docs");
     mkdirSync(docs, { recursive: true });
-    writeFileSync(path.join(docs, "benchmarks.md"), docsMarkdown(data, targets));
+    const page = path.join(docs, "benchmarks.md");
+    const kept = existsSync(page) ? extractDistributed(readFileSync(page, "utf8")) : "";
+    writeFileSync(page, spliceDistributed(docsMarkdown(data, targets), kept));
     writeFileSync(
       path.join(docs, "benchmarks.svg"),
       renderChart(data, { workloads: WORKLOADS, impls: IMPLS, fmtRate }),

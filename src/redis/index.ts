@@ -24,7 +24,7 @@
  * Design (docs/distributed.md has the whole story):
  * - one Redis stream per queue, read through one consumer group: each item goes to one
  *   consumer; an item stays in the group's pending list until `taskDone()` acknowledges
- *   (and deletes) it, so an item whose consumer died is claimed by another consumer once it
+ *   it, so an item whose consumer died is claimed by another consumer once it
  *   has been idle for the visibility timeout — at-least-once delivery;
  * - every step that touches more than one key is a Lua script (scripts.ts), atomic on the
  *   server; `maxsize`, `qsize()`, `join()` and `shutdown()` read and write the same counters
@@ -42,6 +42,7 @@
 
 import { hostname } from "node:os";
 import type * as RedisClient from "@redis/client";
+import { bridgePromise } from "../core/base_events.js";
 import {
   CancelledError,
   ConnectionError,
@@ -49,7 +50,9 @@ import {
   createTask,
   currentTask,
   Event,
+  type Future,
   fromPromise,
+  getRunningLoop,
   InvalidStateError,
   Queue,
   QueueEmpty,
@@ -152,9 +155,11 @@ interface Connection {
   readonly isReady: boolean;
 }
 
+/** An item read from Redis: `data` until it is deserialized into `value` (one object each). */
 interface Entry<T> {
   id: string;
-  value: T;
+  data: string;
+  value: T | undefined;
   deliveries: number;
 }
 
@@ -221,7 +226,7 @@ function isServerError(e: unknown): e is Error {
  *
  * Delivery is **at-least-once**: an item a consumer took and did not finish (`taskDone()`)
  * within `visibilityTimeout` seconds — its process was killed, its machine lost — is
- * delivered to another consumer; a finished item is acknowledged and deleted, and never
+ * delivered to another consumer; a finished item is acknowledged, and never
  * delivered again. An item delivered more than `maxDeliveries` times, or whose payload does
  * not deserialize, goes to the dead-letter stream ({@link deadLetters}) with the reason.
  *
@@ -314,7 +319,7 @@ export class RedisQueue<T = unknown> {
   /** @internal */
   private _lastClaim = 0;
   /** @internal Read from Redis, not yet deserialized into the buffer. */
-  private readonly _arrived: [string, string, number][] = [];
+  private _arrived: Entry<T>[] = [];
   /** @internal Reads in flight (settled promises), which close() waits for. */
   private readonly _reads = new Set<Promise<void>>();
 
@@ -327,14 +332,15 @@ export class RedisQueue<T = unknown> {
 
   // Batches of one loop turn, sent as one script call.
   /** @internal */
-  private _puts: { payload: string; resolve: (r: number) => void; reject: (e: unknown) => void }[] =
-    [];
+  private _puts: { payload: string; stored: Future<number> }[] = [];
   /** @internal */
   private _putsScheduled = false;
   /** @internal */
   private _acks: string[] = [];
   /** @internal */
   private _acksScheduled = false;
+  /** @internal Set while the reader is about to read again: acknowledgements wait for it. */
+  private _acksWithRead = false;
   /** @internal */
   private readonly _ackFlushes = new Set<Promise<void>>();
   /** @internal */
@@ -609,7 +615,7 @@ export class RedisQueue<T = unknown> {
    */
   *put(item: T): Coroutine<void> {
     const payload = this._serializer.serialize(item);
-    yield* this._ensureOpen("put()");
+    if (this._state !== State.OPEN) yield* this._ensureOpen("put()");
     for (;;) {
       if (this._shutdownSeen) throw new QueueShutDown("put(): the queue is shut down");
       const space = this._space;
@@ -647,17 +653,16 @@ export class RedisQueue<T = unknown> {
 
   /** @internal 1 stored, 0 full, -1 shut down; puts of one loop turn go in one script call. */
   private *_submitPut(payload: string): Coroutine<number> {
-    let entry!: (typeof this._puts)[number];
-    const stored = new Promise<number>((resolve, reject) => {
-      entry = { payload, resolve, reject };
-    });
+    // A Future of its own per put (not one shared by the batch: cancelling a task cancels
+    // what it waits on).
+    const entry = { payload, stored: getRunningLoop().createFuture<number>() };
     this._puts.push(entry);
     if (!this._putsScheduled) {
       this._putsScheduled = true;
       queueMicrotask(() => this._flushPuts());
     }
     try {
-      return yield* fromPromise(stored);
+      return yield* entry.stored;
     } catch (e) {
       // Not sent yet: it is not stored.
       const i = this._puts.indexOf(entry);
@@ -672,18 +677,24 @@ export class RedisQueue<T = unknown> {
     const batch = this._puts;
     this._puts = [];
     if (batch.length === 0) return;
-    const args = [String(this._maxsize), ...batch.map((p) => p.payload)];
-    this._retrying(() => this._script(scripts.PUT, args)).then(
-      (reply) => {
-        const stored = Number(reply);
-        batch.forEach((p, i) => {
-          p.resolve(stored === -1 ? -1 : i < stored ? 1 : 0);
-        });
-      },
-      (e: unknown) => {
-        for (const p of batch) p.reject(e);
-      },
+    const args = [String(this._maxsize)];
+    for (const p of batch) args.push(p.payload);
+    // One bridge from the client's promise to the loop per batch; its putters' Futures
+    // settle from there (a put cancelled meanwhile has its Future done already).
+    const reply = bridgePromise(
+      this._retrying(() => this._script(scripts.PUT, args)),
+      (batch[0] as (typeof batch)[number]).stored.getLoop(),
     );
+    reply.addDoneCallback(() => {
+      if (reply.cancelled()) return;
+      const error = reply.exception();
+      const stored = error === null ? Number(reply.result()) : 0;
+      batch.forEach((p, i) => {
+        if (p.stored.done()) return;
+        if (error !== null) p.stored.setException(error);
+        else p.stored.setResult(stored === -1 ? -1 : i < stored ? 1 : 0);
+      });
+    });
   }
 
   /** @internal Waits until `ev` is set, or POLL_SECONDS passed (a notification may have been lost). */
@@ -717,7 +728,7 @@ export class RedisQueue<T = unknown> {
    * ```
    */
   *get(): Coroutine<T> {
-    yield* this._ensureOpen("get()");
+    if (this._state !== State.OPEN) yield* this._ensureOpen("get()");
     for (;;) {
       if (this._pumpError !== null) this._resetAfterError();
       this._takeArrived();
@@ -776,7 +787,7 @@ export class RedisQueue<T = unknown> {
       if (mine === undefined) this._byTask.set(task, [entry.id]);
       else mine.push(entry.id);
     }
-    return entry.value;
+    return entry.value as T;
   }
 
   /** @internal Drops the record of an item handed out here. */
@@ -815,7 +826,13 @@ export class RedisQueue<T = unknown> {
         const want = this._getWaiters - this._buffer.qsize();
         if (want <= 0 || this._state !== State.OPEN) return;
         const n = Math.min(want, this._batch);
-        if (check || this._shutdownSeen || Date.now() - this._lastClaim >= this._visibilityMs / 4) {
+        const claim =
+          check || this._shutdownSeen || Date.now() - this._lastClaim >= this._visibilityMs / 4;
+        if (claim || this._blocking === null || !this._shas.has(scripts.ACK)) {
+          this._acksWithRead = false;
+          this._flushAcks();
+        }
+        if (claim) {
           check = false;
           this._lastClaim = Date.now();
           const { count, shutdown } = yield* fromPromise(this._read(n, true));
@@ -835,13 +852,21 @@ export class RedisQueue<T = unknown> {
         const got = yield* fromPromise(this._blockingRead(n));
         this._takeArrived();
         if (got === 0) check = true;
-        else yield* sleep(0);
+        else {
+          // The getters just served finish their items in this turn: their
+          // acknowledgements travel with the next read (one write, one reply for both).
+          this._acksWithRead = true;
+          yield* sleep(0);
+        }
       }
     } catch (e) {
       if (e instanceof CancelledError) throw e;
       if (this._state !== State.OPEN) return;
       this._pumpError = e;
       this._buffer.shutdown();
+    } finally {
+      this._acksWithRead = false;
+      this._flushAcks();
     }
   }
 
@@ -868,7 +893,10 @@ export class RedisQueue<T = unknown> {
 
   /** @internal */
   private _takeArrived(): void {
-    if (this._arrived.length > 0) this._accept(this._arrived.splice(0));
+    if (this._arrived.length === 0) return;
+    const entries = this._arrived;
+    this._arrived = [];
+    this._accept(entries);
   }
 
   /** @internal */
@@ -884,7 +912,12 @@ export class RedisQueue<T = unknown> {
     )) as unknown[];
     let count = 0;
     for (let i = 1; i + 2 < reply.length; i += 3) {
-      this._arrived.push([String(reply[i]), String(reply[i + 1]), Number(reply[i + 2])]);
+      this._arrived.push({
+        id: String(reply[i]),
+        data: String(reply[i + 1]),
+        value: undefined,
+        deliveries: Number(reply[i + 2]),
+      });
       count++;
     }
     return { count, shutdown: Number(reply[0]) === 1 };
@@ -903,6 +936,8 @@ export class RedisQueue<T = unknown> {
     const blockMs = Math.max(10, Math.min(Math.floor(this._visibilityMs / 4), 1000));
     const args = ["XREADGROUP", "GROUP", "consumers", this.consumer, "COUNT", String(n)];
     args.push("BLOCK", String(blockMs), "STREAMS", this._keys[0], ">");
+    this._acksWithRead = false;
+    this._sendAcksBefore(blocking);
     let reply: unknown;
     try {
       reply = await this._retrying(() => blocking.sendCommand(args));
@@ -916,7 +951,10 @@ export class RedisQueue<T = unknown> {
     }
     if (!Array.isArray(reply)) return 0;
     const stream = reply[0] as [string, [string, string[]][]];
-    for (const [id, fields] of stream[1]) this._arrived.push([id, String(fields[1]), 1]);
+    const arrived = this._arrived;
+    for (const [id, fields] of stream[1]) {
+      arrived.push({ id, data: String(fields[1]), value: undefined, deliveries: 1 });
+    }
     const count = stream[1].length;
     // Putters wait for room only when the queue is bounded (every process has one maxsize).
     if (count > 0 && this._maxsize > 0) this._script(scripts.SPACE, []).catch(() => {});
@@ -924,11 +962,11 @@ export class RedisQueue<T = unknown> {
   }
 
   /** @internal Deserializes into the buffer; what does not deserialize goes to the dead letters. */
-  private _accept(entries: [string, string, number][]): void {
-    for (const [id, data, deliveries] of entries) {
-      let value: T;
+  private _accept(entries: Entry<T>[]): void {
+    for (const entry of entries) {
+      const { id, data, deliveries } = entry;
       try {
-        value = this._serializer.deserialize(data);
+        entry.value = this._serializer.deserialize(data);
       } catch (e) {
         const reason = `cannot deserialize: ${e instanceof Error ? e.message : String(e)}`;
         this._track(
@@ -938,14 +976,14 @@ export class RedisQueue<T = unknown> {
         );
         continue;
       }
-      this._buffer.putNowait({ id, value, deliveries });
+      this._buffer.putNowait(entry);
     }
   }
 
   // ---------------------------------------------------------------- done
 
   /**
-   * Marks an item this process took as finished: it is acknowledged (and deleted) in Redis,
+   * Marks an item this process took as finished: it is acknowledged in Redis,
    * in the background, batched with the others of this loop turn; `close()` waits until
    * those are stored. Synchronous, as asyncio's.
    *
@@ -967,7 +1005,7 @@ export class RedisQueue<T = unknown> {
     const id = this._takeInFlight();
     if (id === undefined) throw new RangeError("taskDone() called too many times");
     this._acks.push(id);
-    if (!this._acksScheduled) {
+    if (!this._acksScheduled && !this._acksWithRead) {
       this._acksScheduled = true;
       queueMicrotask(() => this._flushAcks());
     }
@@ -977,15 +1015,38 @@ export class RedisQueue<T = unknown> {
   private _takeInFlight(): string | undefined {
     const task = currentTask();
     const mine = task === null ? undefined : this._byTask.get(task);
-    let id: string | undefined;
     if (mine !== undefined && mine.length > 0) {
-      id = mine[mine.length - 1];
-    } else {
-      const first = this._inFlight.keys().next();
-      id = first.done === true ? undefined : first.value;
+      const id = mine.pop() as string;
+      this._inFlight.delete(id);
+      return id;
     }
-    if (id !== undefined) this._forget(id);
-    return id;
+    const first = this._inFlight.keys().next();
+    if (first.done === true) return undefined;
+    this._forget(first.value);
+    return first.value;
+  }
+
+  /**
+   * Sends the acknowledgements waiting on `conn` (the blocking connection, just before its
+   * read: Redis runs both from one write). Should that fail, they go again the usual way.
+   * @internal
+   */
+  private _sendAcksBefore(conn: Connection): void {
+    const sha = this._shas.get(scripts.ACK);
+    const ids = this._acks;
+    if (ids.length === 0 || sha === undefined) {
+      this._flushAcks();
+      return;
+    }
+    this._acks = [];
+    const k = this._keys;
+    const sent = conn.sendCommand(["EVALSHA", sha, "3", k[0], k[1], k[2], this._channel, ...ids]);
+    this._track(
+      sent.then(
+        () => {},
+        () => this._retrying(() => this._script(scripts.ACK, ids)).then(() => {}),
+      ),
+    );
   }
 
   /** @internal */
@@ -1029,7 +1090,7 @@ export class RedisQueue<T = unknown> {
     yield* this._ensureOpen("join()");
     for (;;) {
       const done = this._done;
-      const { unfinished } = yield* fromPromise(this._stateOf());
+      const { unfinished } = yield* fromPromise(this._stateOf(true));
       if (unfinished <= 0) return;
       yield* this._waitFor(done);
     }
@@ -1038,8 +1099,12 @@ export class RedisQueue<T = unknown> {
   // ---------------------------------------------------------------- state
 
   /** @internal */
-  private async _stateOf(): Promise<{ unfinished: number; pending: number; shutdown: boolean }> {
-    const r = (await this._retrying(() => this._script(scripts.STATE, []))) as number[];
+  private async _stateOf(
+    join = false,
+  ): Promise<{ unfinished: number; pending: number; shutdown: boolean }> {
+    const r = (await this._retrying(() =>
+      this._script(scripts.STATE, [join ? "1" : "0"]),
+    )) as number[];
     return { unfinished: Number(r[0]), pending: Number(r[1]), shutdown: Number(r[2]) === 1 };
   }
 
@@ -1194,8 +1259,8 @@ export class RedisQueue<T = unknown> {
       }
       while (this._reads.size > 0) yield* fromPromise(Promise.all([...this._reads]));
       const release: string[] = [];
-      for (const [id, , deliveries] of this._arrived.splice(0))
-        release.push(id, String(deliveries));
+      for (const entry of this._arrived) release.push(entry.id, String(entry.deliveries));
+      this._arrived = [];
       while (this._buffer.qsize() > 0) {
         const entry = this._buffer.getNowait();
         release.push(entry.id, String(entry.deliveries));

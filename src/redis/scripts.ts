@@ -5,32 +5,63 @@
  *
  * Keys, all in one hash slot (`{name}`), so the queue also works on Redis Cluster:
  * - KEYS[1] `asyncio-ts:{name}:items` — the stream of items, read by the consumer group
- *   `consumers`; an entry lives from `put()` until `taskDone()` (or dead-lettering).
+ *   `consumers`; an entry is unfinished from `put()` until `taskDone()` acknowledges it
+ *   (or it is dead-lettered). Acknowledged entries are not deleted one by one (XDEL costs
+ *   more than XADD and XACK together): the stream is trimmed, in whole blocks, up to the
+ *   oldest entry still pending or undelivered.
  * - KEYS[2] `asyncio-ts:{name}:meta` — a hash: `unfinished` (items put and not yet done,
- *   what `join()` waits on), `shutdown` (set once, by `shutdown()`) and `putwait` (set
- *   while a putter waits for room: only then do reads announce `space`).
+ *   what `join()` waits on), `shutdown` (set once, by `shutdown()`), `putwait` (set
+ *   while a putter waits for room: only then do reads announce `space`) and `joinwait`
+ *   (set while a `join()` waits: only then is `done` announced).
  * - KEYS[3] `asyncio-ts:{name}:dead` — the dead-letter stream.
  * - ARGV[1] is always the pub/sub channel `asyncio-ts:{name}:events`, on which the scripts
  *   announce `space` (items were taken: waiting putters may retry), `done` (nothing is
  *   unfinished: `join()` returns) and `shutdown`.
  *
- * Invariant: `unfinished` = entries in the stream = undelivered entries + entries in the
- * group's pending list (delivered, not yet acknowledged). So the number of items waiting to
- * be delivered — `qsize()` — is `unfinished - pending`, read atomically.
+ * Invariant: `unfinished` = undelivered entries + entries in the group's pending list
+ * (delivered, not yet acknowledged). So the number of items waiting to be delivered —
+ * `qsize()` — is `unfinished - pending`, read atomically.
  *
  * @internal
  * @module
  */
 
+/**
+ * Shared Lua: `finished(n)` counts n items done — announcing `done` when none is left and a
+ * `join()` waits — and trims the acknowledged entries off the stream's head.
+ */
+const FINISHED = `
+local function trim()
+  local upto = redis.call('XPENDING', KEYS[1], 'consumers')[2]
+  if not upto then
+    -- Nothing pending: every delivered entry is acknowledged.
+    for _, g in ipairs(redis.call('XINFO', 'GROUPS', KEYS[1])) do
+      for j = 1, #g - 1, 2 do
+        if g[j] == 'name' and g[j + 1] ~= 'consumers' then break end
+        if g[j] == 'last-delivered-id' then upto = g[j + 1] end
+      end
+    end
+  end
+  if upto then redis.call('XTRIM', KEYS[1], 'MINID', '~', upto) end
+end
+local function finished(n)
+  if n <= 0 then return end
+  local left = redis.call('HINCRBY', KEYS[2], 'unfinished', -n)
+  if left <= 0 and redis.call('HDEL', KEYS[2], 'joinwait') == 1 then
+    redis.call('PUBLISH', ARGV[1], 'done')
+  end
+  trim()
+end
+`;
+
 /** Shared Lua: moves entry `id` (payload `data`) to the dead-letter stream. */
-const DEAD_LETTER = `
+const DEAD_LETTER = `${FINISHED}
 local function dead_letter(id, data, reason, deliveries)
   redis.call('XADD', KEYS[3], '*', 'id', id, 'data', data, 'reason', reason,
     'deliveries', tostring(deliveries))
   if redis.call('XACK', KEYS[1], 'consumers', id) == 1 then
     redis.call('XDEL', KEYS[1], id)
-    local left = redis.call('HINCRBY', KEYS[2], 'unfinished', -1)
-    if left <= 0 then redis.call('PUBLISH', ARGV[1], 'done') end
+    finished(1)
   end
 end
 `;
@@ -115,19 +146,16 @@ if redis.call('HDEL', KEYS[2], 'putwait') == 1 then redis.call('PUBLISH', ARGV[1
 return 1
 `;
 
-/** ack: ARGV = channel, id… → how many were acknowledged here (not already by another). */
-export const ACK = `
+/**
+ * ack: ARGV = channel, id… → how many were acknowledged here (not already by another, nor
+ * dead-lettered). One XACK per thousand ids (Lua's unpack() has a stack limit).
+ */
+export const ACK = `${FINISHED}
 local n = 0
-for i = 2, #ARGV do
-  if redis.call('XACK', KEYS[1], 'consumers', ARGV[i]) == 1 then
-    redis.call('XDEL', KEYS[1], ARGV[i])
-    n = n + 1
-  end
+for i = 2, #ARGV, 1000 do
+  n = n + redis.call('XACK', KEYS[1], 'consumers', unpack(ARGV, i, math.min(i + 999, #ARGV)))
 end
-if n > 0 then
-  local left = redis.call('HINCRBY', KEYS[2], 'unfinished', -n)
-  if left <= 0 then redis.call('PUBLISH', ARGV[1], 'done') end
-end
+finished(n)
 return n
 `;
 
@@ -160,7 +188,7 @@ return 1
  * shutdown: ARGV = channel, immediate ('1'/'0') → items dropped. An immediate shutdown
  * drops every undelivered item (each counts as done, as asyncio's does).
  */
-export const SHUTDOWN = `
+export const SHUTDOWN = `${FINISHED}
 redis.call('HSET', KEYS[2], 'shutdown', '1')
 local dropped = 0
 if ARGV[2] == '1' then
@@ -168,23 +196,23 @@ if ARGV[2] == '1' then
   if r then
     for _, e in ipairs(r[1][2]) do
       redis.call('XACK', KEYS[1], 'consumers', e[1])
-      redis.call('XDEL', KEYS[1], e[1])
       dropped = dropped + 1
     end
   end
   redis.call('XGROUP', 'DELCONSUMER', KEYS[1], 'consumers', 'asyncio-ts:shutdown')
-  if dropped > 0 then
-    local left = redis.call('HINCRBY', KEYS[2], 'unfinished', -dropped)
-    if left <= 0 then redis.call('PUBLISH', ARGV[1], 'done') end
-  end
+  finished(dropped)
 end
 redis.call('PUBLISH', ARGV[1], 'shutdown')
 return dropped
 `;
 
-/** state: → { unfinished, pending (delivered, unacknowledged), shutdown (0/1) }. */
+/**
+ * state: ARGV = channel, join ('1': a `join()` will wait if items are unfinished, so `done`
+ * must be announced) → { unfinished, pending (delivered, unacknowledged), shutdown (0/1) }.
+ */
 export const STATE = `
 local unfinished = tonumber(redis.call('HGET', KEYS[2], 'unfinished') or '0')
 local pending = redis.call('XPENDING', KEYS[1], 'consumers')[1]
+if ARGV[2] == '1' and unfinished > 0 then redis.call('HSET', KEYS[2], 'joinwait', '1') end
 return { unfinished, pending, redis.call('HEXISTS', KEYS[2], 'shutdown') }
 `;
