@@ -1,0 +1,105 @@
+/**
+ * The documentation's examples compile and run, as `deno test --doc` checks Deno's: every
+ * TypeScript block of README.md and docs/*.md, and every `@example` of the doc comments of
+ * the package's exports, is type-checked in one program against the sources; every block
+ * not marked `fragment: <reason>` or `type-error: <reason>` is then run, on the virtual-time
+ * loop. The conventions are in docs/contributing.md; the extraction in test/doc_examples/.
+ */
+import { mkdirSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { afterAll, describe, expect, it, vi } from "vitest";
+import { ENTRIES, TS_LANGS, type WrappedBlock } from "./doc_examples/blocks.js";
+import { CONTEXT_FILE, CONTEXT_SPECIFIER, collect, typeCheck } from "./doc_examples/check.js";
+import { pendingRuns, run } from "./doc_examples/runtime.js";
+import { takeRecordedTests } from "./doc_examples/vitest.js";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const collected = collect(root);
+const diagnostics = typeCheck(root, collected);
+const indexed = collected.wrapped.map((w, i) => ({ w, i, where: w.block.where }));
+
+describe("the marks on documentation blocks", () => {
+  it("give a reason for every fragment and type-error, and use no unknown attribute", () => {
+    const bad = collected.blocks
+      .filter((b) => b.markError !== undefined)
+      .map((b) => `${b.where}: ${b.markError}`);
+    expect(bad).toEqual([]);
+  });
+
+  it("find the blocks of every page and of the doc comments of every entry", () => {
+    const files = new Set(collected.wrapped.map((w) => w.block.file));
+    expect(files).toContain("README.md");
+    expect(files).toContain("docs/guide.md");
+    for (const file of Object.values(ENTRIES)) {
+      const dir = file.replace(/\/index\.ts$/, "/");
+      expect([...files].some((f) => f === file || f.startsWith(dir)), file).toBe(true);
+    }
+    const ts = collected.blocks.filter((b) => TS_LANGS.has(b.lang));
+    expect(collected.wrapped.length).toBe(ts.length);
+  });
+});
+
+describe("documentation blocks type-check", () => {
+  it.each(indexed)("$where", ({ w, i }) => {
+    const errors = (diagnostics[i] ?? []).map((d) => `line ${d.line}: ${d.message}`);
+    if (w.block.mode === "type-error") {
+      expect(errors.length, `${w.block.where} is marked type-error but compiles`).toBeGreaterThan(0);
+    } else {
+      expect(errors, `the block compiled as:\n${w.text}`).toEqual([]);
+    }
+  });
+});
+
+const outDir = join(root, "test-artifacts", `doc-examples-${process.pid}`);
+mkdirSync(outDir, { recursive: true });
+afterAll(() => {
+  rmSync(outDir, { recursive: true, force: true });
+});
+
+/** The block's module as it runs: `asyncio-ts` is the virtual-time one of runtime.ts. */
+function runnableText(w: WrappedBlock): string {
+  const target = (specifier: string): string => {
+    if (specifier === "asyncio-ts") return join(root, "test/doc_examples/runtime.ts");
+    if (specifier === CONTEXT_SPECIFIER) return join(root, CONTEXT_FILE);
+    if (specifier === "vitest") return join(root, "test/doc_examples/vitest.ts");
+    const file = ENTRIES[specifier];
+    return file === undefined ? specifier : join(root, file);
+  };
+  return w.text.replace(
+    /(\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)"(asyncio-ts[^"]*|vitest)"/g,
+    (_, lead: string, specifier: string) => `${lead}${JSON.stringify(target(specifier))}`,
+  );
+}
+
+const runnable = indexed.filter(({ w }) => w.block.mode === "run");
+
+describe("documentation blocks run", () => {
+  it.each(runnable)(
+    "$where",
+    async ({ w, i }) => {
+      const file = join(outDir, `block${i}.mts`);
+      writeFileSync(file, runnableText(w));
+      const output: string[] = [];
+      const capture = (...args: unknown[]): void => {
+        output.push(args.map(String).join(" "));
+      };
+      vi.spyOn(console, "log").mockImplementation(capture);
+      vi.spyOn(console, "error").mockImplementation(capture);
+      vi.spyOn(console, "warn").mockImplementation(capture);
+      try {
+        const module = (await import(pathToFileURL(file).href)) as {
+          __example?: () => Generator;
+          __main?: () => Generator;
+        };
+        if (module.__example !== undefined) await run(module.__example() as never);
+        if (module.__main !== undefined) await run(module.__main() as never);
+        await Promise.all(pendingRuns());
+        for (const { body } of takeRecordedTests()) await body();
+      } finally {
+        vi.restoreAllMocks();
+      }
+    },
+    10_000,
+  );
+});
