@@ -8,7 +8,7 @@
 import { mkdirSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { afterAll, describe, expect, it, vi } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ENTRIES, TS_LANGS, type WrappedBlock } from "./doc_examples/blocks.js";
 import { CONTEXT_FILE, CONTEXT_SPECIFIER, collect, typeCheck } from "./doc_examples/check.js";
 import { pendingRuns, run } from "./doc_examples/runtime.js";
@@ -51,9 +51,15 @@ describe("documentation blocks type-check", () => {
   });
 });
 
+// Examples write files (`notes.txt`, `run.html`): they run in a directory of their own.
 const outDir = join(root, "test-artifacts", `doc-examples-${process.pid}`);
 mkdirSync(outDir, { recursive: true });
+const cwd = process.cwd();
+beforeAll(() => {
+  process.chdir(outDir);
+});
 afterAll(() => {
+  process.chdir(cwd);
   rmSync(outDir, { recursive: true, force: true });
 });
 

@@ -247,17 +247,25 @@ function tagBlocks(root: string, tag: ts.JSDocTag, name: string, entry: string):
  * runs inside a coroutine, where the loop is running); with only its type otherwise, which
  * type-checks but cannot run, so such a block must be a fragment.
  */
-export const RECEIVERS: Readonly<Record<string, { type: string; init?: string }>> = {
+export const RECEIVERS: Readonly<
+  Record<string, { type: string; init?: string; uses?: readonly string[] }>
+> = {
   loop: { type: "asyncio.BaseEventLoop", init: "asyncio.getRunningLoop()" },
   queue: { type: "asyncio.Queue<number>", init: "new asyncio.Queue<number>()" },
   lock: { type: "asyncio.Lock", init: "new asyncio.Lock()" },
   cond: { type: "asyncio.Condition", init: "new asyncio.Condition()" },
   sem: { type: "asyncio.Semaphore", init: "new asyncio.Semaphore(2)" },
   event: { type: "asyncio.Event", init: "new asyncio.Event()" },
-  task: { type: "asyncio.Task<string>", init: "asyncio.createTask(work())" },
+  task: { type: "asyncio.Task<string>", init: "asyncio.createTask(work())", uses: ["work"] },
   tasks: {
     type: "asyncio.Task<string>[]",
     init: "[asyncio.createTask(work()), asyncio.createTask(work())]",
+    uses: ["work"],
+  },
+  test: {
+    type: "ReturnType<typeof withAsyncio>",
+    init: "withAsyncio(it)",
+    uses: ["withAsyncio", "it"],
   },
   fut: { type: "asyncio.Future<number>", init: "asyncio.getRunningLoop().createFuture<number>()" },
   timeline: { type: "asyncio.Timeline", init: "new asyncio.Timeline()" },
@@ -320,6 +328,30 @@ function topLevelNames(source: ts.SourceFile): Set<string> {
       names.add(st.name.text);
     }
   }
+  return names;
+}
+
+/** Names declared anywhere in the code: variables, parameters, functions, classes. */
+function declaredAnywhere(source: ts.SourceFile): Set<string> {
+  const names = new Set<string>();
+  const bind = (name: ts.BindingName): void => {
+    if (ts.isIdentifier(name)) names.add(name.text);
+    else for (const el of name.elements) if (!ts.isOmittedExpression(el)) bind(el.name);
+  };
+  const walk = (node: ts.Node): void => {
+    if (ts.isVariableDeclaration(node) || ts.isParameter(node) || ts.isBindingElement(node)) {
+      bind(node.name);
+    } else if (
+      (ts.isFunctionDeclaration(node) ||
+        ts.isFunctionExpression(node) ||
+        ts.isClassDeclaration(node)) &&
+      node.name !== undefined
+    ) {
+      names.add(node.name.text);
+    }
+    ts.forEachChild(node, walk);
+  };
+  walk(source);
   return names;
 }
 
@@ -398,11 +430,12 @@ export function wrapBlock(
   const declared = topLevelNames(source);
   const used = mentioned(source);
   const header: string[] = [];
-  const receivers = Object.keys(RECEIVERS).filter((n) => used.has(n) && !declared.has(n));
+  const anywhere = declaredAnywhere(source);
+  const receivers = Object.keys(RECEIVERS).filter((n) => used.has(n) && !anywhere.has(n));
   const runs = block.mode === "run";
   const needsLoop = runs && receivers.some((n) => RECEIVERS[n]?.init !== undefined);
   const awaits = /(^|[^\w.])await\s/m.test(code);
-  if (runs && receivers.some((n) => n === "task" || n === "tasks")) used.add("work");
+  for (const name of receivers) for (const n of RECEIVERS[name]?.uses ?? []) used.add(n);
   const taken = new Set([...declared, ...receivers]);
   for (const [name, specifier] of Object.entries(NAMESPACES)) {
     if (used.has(name) && !taken.has(name)) {

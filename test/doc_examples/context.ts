@@ -8,6 +8,10 @@
  * @module
  */
 import * as asyncio from "../../src/index.js";
+import type { ClientLog } from "../../examples/testing/reconnect.js";
+
+/** The quote server and reconnecting client of examples/testing/reconnect.ts. */
+export { quoteServer, reconnectingClient } from "../../examples/testing/reconnect.js";
 
 /** A user record, as `fetchUser` returns it. */
 export interface User {
@@ -86,9 +90,10 @@ export function* poll(): asyncio.Coroutine<never> {
   for (;;) yield* asyncio.sleep(1);
 }
 
-/** A worker that works for ever, once a second. */
-export function* worker(): asyncio.Coroutine<never> {
-  for (;;) yield* asyncio.sleep(1);
+/** A worker: works for a second, returns `"worked"`. */
+export function* worker(): asyncio.Coroutine<string> {
+  yield* asyncio.sleep(1);
+  return "worked";
 }
 
 /** "Downloads" `url` in 0.1 s (no network): returns its pretend body. */
@@ -196,3 +201,51 @@ export function* runJob(job: Job): asyncio.Coroutine<void> {
 
 /** The bank of examples/testing/bank.ts, with its check-then-act race, and its morning. */
 export { Bank, morning, SafeBank } from "../../examples/testing/bank.js";
+
+/** A pretend database connection, as `connect` opens it. */
+export interface Connection {
+  readonly name: string;
+  query(sql: string): asyncio.Coroutine<string[]>;
+  close(): asyncio.Coroutine<void>;
+}
+
+/** Opens a pretend connection to `name` in 0.1 s; its `close()` takes 0.1 s too. */
+export function* connect(name: string): asyncio.Coroutine<Connection> {
+  yield* asyncio.sleep(0.1);
+  return {
+    name,
+    *query(sql: string) {
+      yield* asyncio.sleep(0.1);
+      return [`${name}: ${sql}`];
+    },
+    *close() {
+      yield* asyncio.sleep(0.1);
+    },
+  };
+}
+
+/** A server's main loop: runs until cancelled. */
+export function* serveForever(): asyncio.Coroutine<never> {
+  for (;;) yield* asyncio.sleep(3600);
+}
+
+/** A program's main coroutine: two pieces of work side by side. */
+export function* main(): asyncio.Coroutine<string[]> {
+  return yield* asyncio.gather(work(), work());
+}
+
+/** How many times `fetchWithRetry` has tried (since it was last called afresh). */
+export let attempts = 0;
+
+/** Fails its first attempt, waits 10 s, then succeeds: `attempts` counts the tries. */
+export function* fetchWithRetry(): asyncio.Coroutine<string> {
+  attempts = 0;
+  for (;;) {
+    attempts++;
+    if (attempts >= 2) return "fetched";
+    yield* asyncio.sleep(10);
+  }
+}
+
+/** The client's log, as examples/testing/reconnect.ts keeps it. */
+export const log: ClientLog = { quotes: 0, connects: 0, failures: 0 };
