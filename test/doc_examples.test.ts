@@ -31,9 +31,13 @@ describe("the marks on documentation blocks", () => {
     const files = new Set(collected.wrapped.map((w) => w.block.file));
     expect(files).toContain("README.md");
     expect(files).toContain("docs/guide.md");
-    for (const file of Object.values(ENTRIES)) {
+    // The portable entry re-exports the main entry's symbols: their examples count there.
+    for (const file of Object.values(ENTRIES).filter((f) => f !== "src/portable.ts")) {
       const dir = file.replace(/\/index\.ts$/, "/");
-      expect([...files].some((f) => f === file || f.startsWith(dir)), file).toBe(true);
+      expect(
+        [...files].some((f) => f === file || f.startsWith(dir)),
+        file,
+      ).toBe(true);
     }
     const ts = collected.blocks.filter((b) => TS_LANGS.has(b.lang));
     expect(collected.wrapped.length).toBe(ts.length);
@@ -44,7 +48,9 @@ describe("documentation blocks type-check", () => {
   it.each(indexed)("$where", ({ w, i }) => {
     const errors = (diagnostics[i] ?? []).map((d) => `line ${d.line}: ${d.message}`);
     if (w.block.mode === "type-error") {
-      expect(errors.length, `${w.block.where} is marked type-error but compiles`).toBeGreaterThan(0);
+      expect(errors.length, `${w.block.where} is marked type-error but compiles`).toBeGreaterThan(
+        0,
+      );
     } else {
       expect(errors, `the block compiled as:\n${w.text}`).toEqual([]);
     }

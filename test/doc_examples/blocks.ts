@@ -385,8 +385,7 @@ function yieldsAtTopLevel(source: ts.SourceFile): boolean {
     // Outside a generator, the parser reads `yield` as a name (`yield* x` as a product).
     if (ts.isYieldExpression(node) || (ts.isIdentifier(node) && node.text === "yield")) {
       found = true;
-    }
-    else ts.forEachChild(node, walk);
+    } else ts.forEachChild(node, walk);
   };
   ts.forEachChild(source, walk);
   return found;
@@ -488,7 +487,7 @@ export function wrapBlock(
   // Imports stay at the module's top; the rest goes into the coroutine when there is one.
   const lines = code.split("\n");
   let earlierLines = 0;
-  for (let i = 0; i < parts.length - 1; i++) earlierLines += (parts[i]?.code.split("\n").length ?? 0);
+  for (let i = 0; i < parts.length - 1; i++) earlierLines += parts[i]?.code.split("\n").length ?? 0;
   const importLines = new Set<number>();
   if (coroutine) {
     for (const st of source.statements) {

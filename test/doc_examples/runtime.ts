@@ -25,20 +25,45 @@ export function pendingRuns(): Promise<unknown>[] {
  */
 export const VIRTUAL_TIME_LIMIT = 7 * 24 * 3600;
 
-/** The examples' loops that ran into the limit. */
-export const overran = new WeakSet<real.BaseEventLoop>();
+/** How much real time an example's run may take: a wait on outside work that never ends. */
+export const REAL_TIME_LIMIT_MS = 8000;
 
-function limitedVirtualLoop(): real.BaseEventLoop {
+/** Why the runs that were stopped were stopped, by loop. */
+export const stopped = new WeakMap<real.BaseEventLoop, string>();
+
+/**
+ * A virtual-time loop watched from outside: a real-time interval (which does not move the
+ * virtual clock, as a timer of the loop would) cancels every task of the loop once its
+ * clock passes a virtual week or the run has taken REAL_TIME_LIMIT_MS.
+ */
+function watchedVirtualLoop(): real.BaseEventLoop {
   const loop = new real.VirtualEventLoop();
-  loop.callLater(VIRTUAL_TIME_LIMIT, () => {
-    overran.add(loop);
-    for (const task of real.allTasks()) task.cancel("the example ran for a virtual week");
-  });
+  const started = Date.now();
+  const watch = setInterval(() => {
+    if (loop.isClosed()) {
+      clearInterval(watch);
+      return;
+    }
+    const why =
+      loop.time() > VIRTUAL_TIME_LIMIT
+        ? "ran for more than a virtual week"
+        : Date.now() - started > REAL_TIME_LIMIT_MS
+          ? `waited on outside work for more than ${REAL_TIME_LIMIT_MS / 1000} s of real time`
+          : undefined;
+    if (why === undefined || stopped.has(loop)) return;
+    stopped.set(loop, why);
+    loop.callSoon(() => {
+      for (const task of real.allTasks()) task.cancel(`the example ${why}`);
+    });
+  }, 20);
+  watch.unref();
   return loop;
 }
 
 function virtualByDefault<O extends { loopFactory?: () => real.BaseEventLoop }>(options: O): O {
-  return options.loopFactory === undefined ? { ...options, loopFactory: limitedVirtualLoop } : options;
+  return options.loopFactory === undefined
+    ? { ...options, loopFactory: watchedVirtualLoop }
+    : options;
 }
 
 /** `asyncio.run`, on the virtual-time loop unless the example chooses a loop. */
