@@ -31,6 +31,11 @@ export type BlockMode = "run" | "fragment" | "type-error";
 export interface DocBlock {
   /** `README.md:78` or `src/tasks.ts:29 (sleep)`: where a reader finds it. */
   readonly where: string;
+  /**
+   * A name that survives edits elsewhere in the file: `src/tasks.ts (gather)`, with `[2]`
+   * for a symbol's second block; for Markdown, `where`.
+   */
+  readonly id: string;
   /** The file it comes from, relative to the repository root. */
   readonly file: string;
   /** The 1-based line of the block's first code line in `file`. */
@@ -46,6 +51,8 @@ export interface DocBlock {
   readonly code: string;
   /** For an `@example`: the entry (`asyncio-ts/http`, …) whose export documents it. */
   readonly entry?: string;
+  /** For an `@example`: the documented symbol, `Queue.put` for a member. */
+  readonly name?: string;
   /** A malformed info string: what is wrong with it. */
   readonly markError?: string;
 }
@@ -140,6 +147,7 @@ export function markdownBlocks(root: string, file: string): DocBlock[] {
     const parsed = parseInfo(info);
     return {
       where: `${file}:${line - 1}`,
+      id: `${file}:${line - 1}`,
       file,
       line,
       lang: parsed.lang,
@@ -160,11 +168,18 @@ export function exampleBlocks(root: string, program: ts.Program): DocBlock[] {
   const checker = program.getTypeChecker();
   const seen = new Set<ts.Node>();
   const blocks: DocBlock[] = [];
+  const counts = new Map<string, number>();
+  const named = (block: Omit<DocBlock, "id">): DocBlock => {
+    const key = `${block.file} (${block.name})`;
+    const n = (counts.get(key) ?? 0) + 1;
+    counts.set(key, n);
+    return { ...block, id: n === 1 ? key : `${key}[${n}]` };
+  };
   const visit = (decl: ts.Node, name: string, entry: string): void => {
     for (const tag of ts.getJSDocTags(decl)) {
       if (tag.tagName.text !== "example" || seen.has(tag)) continue;
       seen.add(tag);
-      blocks.push(...tagBlocks(root, tag, name, entry));
+      blocks.push(...tagBlocks(root, tag, name, entry).map(named));
     }
   };
   for (const [entry, path] of Object.entries(ENTRIES)) {
@@ -189,7 +204,12 @@ export function exampleBlocks(root: string, program: ts.Program): DocBlock[] {
 }
 
 /** The blocks of one `@example` tag: its fenced blocks, or its whole text when it has none. */
-function tagBlocks(root: string, tag: ts.JSDocTag, name: string, entry: string): DocBlock[] {
+function tagBlocks(
+  root: string,
+  tag: ts.JSDocTag,
+  name: string,
+  entry: string,
+): Omit<DocBlock, "id">[] {
   const source = tag.getSourceFile();
   const file = relative(root, source.fileName);
   const start = tag.tagName.end;
@@ -219,6 +239,7 @@ function tagBlocks(root: string, tag: ts.JSDocTag, name: string, entry: string):
         continues: false,
         code,
         entry,
+        name,
       },
     ];
   }
@@ -235,6 +256,7 @@ function tagBlocks(root: string, tag: ts.JSDocTag, name: string, entry: string):
       continues: parsed.continues,
       code,
       entry,
+      name,
       ...(parsed.markError === undefined ? {} : { markError: parsed.markError }),
     };
   });
@@ -282,6 +304,15 @@ export const RECEIVERS: Readonly<
   request: { type: "http.Request" },
   app: { type: "http.Router", init: "new http.Router()" },
   group: { type: "asyncio.ExceptionGroup<Error>" },
+  tg: { type: "asyncio.TaskGroup" },
+  stack: { type: "asyncio.AsyncExitStack" },
+  barrier: { type: "asyncio.Barrier", init: "new asyncio.Barrier(1)" },
+  v: { type: "asyncio.ContextVar<number>", init: 'new asyncio.ContextVar<number>("v")' },
+  protocol: { type: "asyncio.BaseProtocol" },
+  line: { type: "Buffer", init: "Buffer.alloc(0)" },
+  ready: { type: "boolean", init: "true" },
+  mainTask: { type: "asyncio.Task<unknown>", init: "asyncio.currentTask()!" },
+  net: { type: "SimulatedNetwork", init: "network()", uses: ["network", "SimulatedNetwork"] },
 };
 
 /** A block made into a module: its text, and where the block's own lines start in it. */
@@ -479,7 +510,7 @@ export function wrapBlock(
   for (const name of receivers) {
     const { type, init } = RECEIVERS[name] ?? { type: "never" };
     prelude.push(
-      runs && init !== undefined ? `const ${name}: ${type} = ${init};` : `let ${name}!: ${type};`,
+      runs && init !== undefined ? `let ${name}: ${type} = ${init};` : `let ${name}!: ${type};`,
     );
   }
   const imports: string[] = [];

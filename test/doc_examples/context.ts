@@ -7,6 +7,7 @@
  *
  * @module
  */
+import { EventEmitter } from "node:events";
 import * as asyncio from "../../src/index.js";
 import type { ClientLog } from "../../examples/testing/reconnect.js";
 
@@ -249,3 +250,12 @@ export function* fetchWithRetry(): asyncio.Coroutine<string> {
 
 /** The client's log, as examples/testing/reconnect.ts keeps it. */
 export const log: ClientLog = { quotes: 0, connects: 0, failures: 0 };
+
+/** A PEM certificate authority, as a TLS example reads it from a file (a placeholder). */
+export const caPem = "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n";
+
+/** An event emitter, and a few ticks: a native async iterable. */
+export const emitter = new EventEmitter();
+export async function* ticks(): AsyncGenerator<number> {
+  for (let i = 0; i < 3; i++) yield i;
+}
