@@ -296,8 +296,8 @@ export const RECEIVERS: Readonly<
   transport: { type: "asyncio.Transport" },
   proc: { type: "asyncio.Process" },
   server: { type: "asyncio.Server" },
-  f: { type: "files.AsyncFile<string>" },
-  file: { type: "files.AsyncFile<string>" },
+  f: { type: "files.AsyncFile<string>", init: 'yield* files.openFile("example.txt", "w+")' },
+  file: { type: "files.AsyncFile<string>", init: 'yield* files.openFile("example.txt", "w+")' },
   ws: { type: "websockets.ClientConnection" },
   session: { type: "http.ClientSession", init: "new http.ClientSession()" },
   resp: { type: "http.ClientResponse" },
@@ -488,7 +488,11 @@ export function wrapBlock(
     header.push(`import { ${names.join(", ")} } from "${specifier}";`);
     for (const n of names) taken.add(n.replace(/^type /, ""));
   }
-  const coroutine = yieldsAtTopLevel(source) || (needsLoop && !awaits);
+  // An @example reads as code inside a coroutine on a running loop: it runs as one unless
+  // it awaits at its top level or starts a loop itself.
+  const startsLoop = /\basyncio\.run\(|\bnew (asyncio\.)?Runner\(|\brunTest\(/.test(code);
+  const asCoroutine = block.entry !== undefined && runs && !awaits && !startsLoop;
+  const coroutine = yieldsAtTopLevel(source) || ((needsLoop || asCoroutine) && !awaits);
   if (receivers.some((n) => n === "reader" || n === "writer") && runs) {
     header.push(`import { streamPair as __streamPair } from "asyncio-ts/testing";`);
   }
@@ -505,7 +509,12 @@ export function wrapBlock(
   }
   const prelude: string[] = [];
   if (runs && receivers.some((n) => n === "reader" || n === "writer")) {
+    // The reader has lines to read, then EOF, unless the block writes with `writer`.
     prelude.push("const __pair = __streamPair();");
+    if (!receivers.includes("writer")) {
+      prelude.push('__pair[0].writer.write(Buffer.from("hello\\r\\nworld\\r\\n"));');
+      prelude.push("__pair[0].writer.close();");
+    }
   }
   for (const name of receivers) {
     const { type, init } = RECEIVERS[name] ?? { type: "never" };

@@ -8,8 +8,8 @@
  * @module
  */
 import { EventEmitter } from "node:events";
-import * as asyncio from "../../src/index.js";
 import type { ClientLog } from "../../examples/testing/reconnect.js";
+import * as asyncio from "../../src/index.js";
 
 /** The quote server and reconnecting client of examples/testing/reconnect.ts. */
 export { quoteServer, reconnectingClient } from "../../examples/testing/reconnect.js";
