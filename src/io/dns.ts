@@ -25,7 +25,7 @@ import { builtin } from "./builtins.js";
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_UNSPEC }); // IPv4 and IPv6
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { family: asyncio.AF_UNSPEC }); // IPv4 and IPv6
  * ```
  */
 export const AF_UNSPEC = 0;
@@ -34,7 +34,7 @@ export const AF_UNSPEC = 0;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_INET }); // IPv4 only
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { family: asyncio.AF_INET }); // IPv4 only
  * ```
  */
 export const AF_INET = 2;
@@ -43,7 +43,7 @@ export const AF_INET = 2;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_INET6 }); // IPv6 only
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { family: asyncio.AF_INET6 }); // IPv6 only
  * ```
  */
 export const AF_INET6 = 10;
@@ -52,7 +52,7 @@ export const AF_INET6 = 10;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_STREAM }); // TCP entries only
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { type: asyncio.SOCK_STREAM }); // TCP entries only
  * ```
  */
 export const SOCK_STREAM = 1;
@@ -61,7 +61,7 @@ export const SOCK_STREAM = 1;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_DGRAM }); // UDP entries only
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { type: asyncio.SOCK_DGRAM }); // UDP entries only
  * ```
  */
 export const SOCK_DGRAM = 2;
@@ -70,7 +70,7 @@ export const SOCK_DGRAM = 2;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_RAW }); // raw entries only
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { type: asyncio.SOCK_RAW }); // raw entries only
  * ```
  */
 export const SOCK_RAW = 3;
@@ -79,7 +79,7 @@ export const SOCK_RAW = 3;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_STREAM, proto: asyncio.IPPROTO_TCP });
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { type: asyncio.SOCK_STREAM, proto: asyncio.IPPROTO_TCP });
  * ```
  */
 export const IPPROTO_TCP = 6;
@@ -88,7 +88,7 @@ export const IPPROTO_TCP = 6;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { type: asyncio.SOCK_DGRAM, proto: asyncio.IPPROTO_UDP });
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { type: asyncio.SOCK_DGRAM, proto: asyncio.IPPROTO_UDP });
  * ```
  */
 export const IPPROTO_UDP = 17;
@@ -106,7 +106,7 @@ export const AI_PASSIVE = 1;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { flags: asyncio.AI_CANONNAME });
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { flags: asyncio.AI_CANONNAME });
  * console.log(infos[0]?.[3]); // the canonical name
  * ```
  */
@@ -125,7 +125,7 @@ export const AI_NUMERICHOST = 4;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { family: asyncio.AF_INET6, flags: asyncio.AI_V4MAPPED });
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { family: asyncio.AF_INET6, flags: asyncio.AI_V4MAPPED });
  * ```
  */
 export const AI_V4MAPPED = 8;
@@ -134,7 +134,7 @@ export const AI_V4MAPPED = 8;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 80, { flags: asyncio.AI_ADDRCONFIG }); // no IPv6 on an IPv4-only host
+ * const infos = yield* loop.getaddrinfo("localhost", 80, { flags: asyncio.AI_ADDRCONFIG }); // no IPv6 on an IPv4-only host
  * ```
  */
 export const AI_ADDRCONFIG = 32;
@@ -175,7 +175,7 @@ export type SockAddr =
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", 443, { type: asyncio.SOCK_STREAM });
+ * const infos = yield* loop.getaddrinfo("localhost", 443, { type: asyncio.SOCK_STREAM });
  * for (const [family, type, proto, canonname, sockaddr] of infos) console.log(family, sockaddr[0]);
  * ```
  */
@@ -193,7 +193,7 @@ export type AddrInfo = [
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("example.com", "https", {
+ * const infos = yield* loop.getaddrinfo("localhost", "https", {
  *   family: asyncio.AF_INET,
  *   type: asyncio.SOCK_STREAM,
  *   flags: asyncio.AI_ADDRCONFIG,

@@ -84,10 +84,11 @@ export type ThreadFunction<A extends unknown[], R> =
  *
  * @example
  * ```ts
- * // hash.mjs: export function sha256(data) { ... }
- * const sha256 = asyncio.moduleFunction<typeof import("./hash.mjs").sha256>(
- *   new URL("./hash.mjs", import.meta.url), "sha256");
- * const digest = yield* asyncio.toThread(sha256, bytes);
+ * import type { gzipSync } from "node:zlib";
+ *
+ * // Or your own: moduleFunction(new URL("./hash.mjs", import.meta.url), "sha256")
+ * const gzip = asyncio.moduleFunction<typeof gzipSync>("node:zlib", "gzipSync");
+ * const packed = yield* asyncio.toThread(gzip, Buffer.from("hello ".repeat(1000)));
  * ```
  */
 export function moduleFunction<F extends (...args: never[]) => unknown>(
