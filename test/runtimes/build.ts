@@ -56,8 +56,12 @@ function aliases(portable: boolean): Plugin {
       if (portable) {
         b.onResolve({ filter: /\/src\/index\.js$/ }, () => ({ path: PORTABLE }));
         // The testing harness's imports of the I/O loops and resource tracking.
-        b.onResolve({ filter: /^\.\.\/io\/(loop_io|transports)\.js$/ }, (args) =>
-          /[\\/]src[\\/]testing[\\/]/.test(args.importer) ? { path: PORTABLE_IO_STUB } : undefined,
+        b.onResolve(
+          { filter: /^\.\.\/io\/(loop_io|transports|subprocess|threads)\.js$/ },
+          (args) =>
+            /[\\/]src[\\/]testing[\\/]/.test(args.importer)
+              ? { path: PORTABLE_IO_STUB }
+              : undefined,
         );
       }
     },

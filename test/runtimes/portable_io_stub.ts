@@ -23,3 +23,21 @@ export function _watchResources(
   _loop: BaseEventLoop,
   _watcher: ((r: LoopResource) => void) | null,
 ): void {}
+
+/** No subprocess pipe exists on a loop without I/O. */
+export function _isSubprocessPipe(_r: object): boolean {
+  return false;
+}
+
+/** The subprocesses whose exit was never collected on `loop`: none. */
+export function _uncollectedSubprocesses(_loop: BaseEventLoop): never[] {
+  return [];
+}
+
+/** The thread calls still running on `loop`: none (no threads without I/O). */
+export function _unfinishedThreadCalls(_loop: BaseEventLoop): never[] {
+  return [];
+}
+
+/** Stands in for the thread pool class the harness tests calls against; never made. */
+export class ThreadPoolExecutor {}
