@@ -661,7 +661,7 @@ export abstract class BaseEventLoop {
       }
     } finally {
       this._inTick = false;
-      if (this._observer !== null) this._observer._tickEnded(this);
+      if (this._observer !== null) this._observer._tickEnded(this, this._stopping);
     }
     if (this._stopping) this._finishRunForever();
     else this._arm();
