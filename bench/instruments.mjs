@@ -94,7 +94,7 @@ for (let r = 0; r < reps; r++) {
 }
 const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 console.log(`median of ${reps} (ms; lower is better), interleaved rounds, fresh process each`);
-if (DISTS.length > 1) DISTS.forEach((d, k) => console.log(`@${k}: ${d}`));
+if (DISTS.length > 1) for (const [k, d] of DISTS.entries()) console.log(`@${k}: ${d}`);
 for (const w of WORKLOADS) {
   for (const [k] of DISTS.entries()) {
     const tag = DISTS.length > 1 ? `@${k}` : "";
