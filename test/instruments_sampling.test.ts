@@ -3,6 +3,7 @@
  * about, and the loop's aggregated counts (`loopStats`) that see everything.
  */
 import { describe, expect, it } from "vitest";
+import { serve } from "../examples/production_instruments.js";
 import * as asyncio from "../src/index.js";
 import { runVirtual } from "./helpers.js";
 
@@ -289,5 +290,19 @@ describe("instrument sampling", () => {
     } finally {
       loop.close();
     }
+  });
+
+  it("run the production example: sampled slow steps and failures, and every task counted", async () => {
+    const lines = await serve();
+    // request-99 (a sampled task: every hundredth) blocks the loop for 60 ms and
+    // request-199 fails; the 300 requests are counted by loopStats whatever the sampling.
+    expect(lines.some((l) => /^slow step: request-99 held the loop \d+ ms$/.test(l))).toBe(true);
+    expect(lines).toContain("failed: request-199: Error: bad request");
+    expect(lines.some((l) => /request-(?!99\b|199\b)/.test(l))).toBe(false);
+    const loopLines = lines.filter((l) => l.startsWith("loop: "));
+    const created = loopLines.map((l) => Number(/(\d+) tasks created/.exec(l)?.[1]));
+    expect(created.reduce((a, b) => a + b, 0)).toBeGreaterThanOrEqual(300);
+    const blocked = loopLines.map((l) => Number(/blocked at most (\d+) ms/.exec(l)?.[1]));
+    expect(Math.max(...blocked)).toBeGreaterThanOrEqual(60);
   });
 });
