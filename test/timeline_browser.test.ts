@@ -97,9 +97,9 @@ describe.skipIf(!available)("the HTML timeline in headless Chromium", { timeout:
     expect(names).toEqual(tl.tasks().map((l) => l.name));
     // The three counts are children of main's node.
     expect(await page.locator(".node > .children > .node > .lane").count()).toBe(3);
-    // Each count sleeps twice: two shaded waits per count lane.
+    // Each count sleeps once: one shaded wait per count lane.
     const sleeps = page.locator('.node > .children .lane .wait[data-kind="sleep"]');
-    expect(await sleeps.count()).toBe(6);
+    expect(await sleeps.count()).toBe(3);
     // Ticks are drawn by the page's script.
     expect(await page.locator(".tick").count()).toBeGreaterThan(1);
     await page.screenshot({ path: join(artifacts, "countasync-timeline.png"), fullPage: true });
