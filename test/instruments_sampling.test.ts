@@ -111,6 +111,86 @@ describe("instrument sampling", () => {
     expect([...new Set(second)].sort()).toEqual(["main", "t0", "t1", "t2", "t3"]);
   });
 
+  it("select tasks at creation: refused tasks are never heard of and use up no sample", async () => {
+    const heard: string[] = [];
+    const parents: string[] = [];
+    function* main(): asyncio.Coroutine<void> {
+      asyncio.currentTask()?.setName("main");
+      const ins = taskEvents(heard);
+      asyncio.addInstrument(ins, {
+        sample: 0.5,
+        select: (t, parent) => {
+          parents.push(`${t.getName()}<${parent?.getName() ?? "-"}`);
+          return t.getName().startsWith("handler-");
+        },
+      });
+      const tasks = [];
+      for (let i = 0; i < 4; i++) {
+        tasks.push(asyncio.createTask(worker(1), { name: `handler-${i}` }));
+        tasks.push(asyncio.createTask(worker(1), { name: `noise-${i}` }));
+      }
+      yield* asyncio.gather(...tasks);
+      asyncio.removeInstrument(ins);
+    }
+    await runOnVirtual(main());
+    // main, pending at install, is asked with no parent and refused; of the handlers,
+    // every other one is sampled, the noise tasks in between counting for nothing.
+    expect(parents.slice(0, 3)).toEqual(["main<-", "handler-0<main", "noise-0<main"]);
+    expect([...new Set(heard.map((l) => l.split(" ")[1]))]).toEqual(["handler-0", "handler-2"]);
+    expect(heard.filter((l) => l.endsWith("handler-0"))).toEqual([
+      "created handler-0",
+      "scheduled handler-0",
+      "start handler-0",
+      "scheduled handler-0", // sleep(0) queues it again within the step
+      "end handler-0",
+      "start handler-0",
+      "end handler-0",
+      "done handler-0",
+    ]);
+  });
+
+  it("refuse a task whose select throws, report it, and keep the instrument", async () => {
+    const heard: string[] = [];
+    function* main(): asyncio.Coroutine<void> {
+      const ins: asyncio.Instrument = { taskCreated: (t) => heard.push(t.getName()) };
+      asyncio.addInstrument(ins, {
+        select: (t) => {
+          if (t.getName() === "odd") throw new Error("no such rule");
+          return true;
+        },
+      });
+      yield* asyncio.gather(
+        asyncio.createTask(worker(1), { name: "odd" }),
+        asyncio.createTask(worker(1), { name: "even" }),
+      );
+      expect(asyncio.getInstruments()).toEqual([ins]);
+      asyncio.removeInstrument(ins);
+    }
+    const { reports } = await runVirtual(main(), { allowReports: true });
+    expect(heard).toContain("even");
+    expect(heard).not.toContain("odd");
+    expect(reports).toHaveLength(1);
+    expect(String(reports[0]?.message)).toMatch(/The 'select' of instrument .* raised for/);
+    expect((reports[0] as asyncio.ExceptionContext & { exception: Error }).exception.message).toBe(
+      "no such rule",
+    );
+  });
+
+  it("throw to addInstrument's caller what taskCreated throws for a pending task", async () => {
+    function* main(): asyncio.Coroutine<void> {
+      const bad: asyncio.Instrument = {
+        taskCreated() {
+          throw new Error("not now");
+        },
+      };
+      expect(() => asyncio.addInstrument(bad)).toThrow("not now");
+      expect(asyncio.getInstruments()).toEqual([]);
+      yield* asyncio.sleep(0);
+    }
+    const { reports } = await runVirtual(main());
+    expect(reports).toEqual([]);
+  });
+
   it("report every 1/rate-th iteration and host wait, with loopStats counting all of them", async () => {
     let allIterations = 0;
     let allReady = 0;
@@ -281,6 +361,11 @@ describe("instrument sampling", () => {
       }
       expect(() => asyncio.addInstrument(ins, { loop, statsInterval: "1" as never })).toThrow(
         /'statsInterval' must be a finite number of seconds >= 0: received "1"/,
+      );
+      expect(() => asyncio.addInstrument(ins, { loop, select: "handler-*" as never })).toThrow(
+        new TypeError(
+          `addInstrument(): 'select' must be a function (task, parent) => boolean: received "handler-*"`,
+        ),
       );
       expect(() => asyncio.addInstrument({ loopStats: 1 } as never, { loop })).toThrow(
         /'instrument.loopStats' must be a function: received 1/,

@@ -6,9 +6,9 @@
  * — but only when one is installed: each point reads the loop's `_observer` field once and
  * goes on when it is null. A task's steps are reported only for the tasks the observer
  * marked when they were created (OBSERVED_FLAG in core/tasks.ts, tested on the flags the
- * step reads anyway), so a sampling instrument costs the other tasks nothing per step.
- * That is the whole cost of instrumentation when none is installed: one well-predicted
- * branch per step, one field load and branch per queued runnable, and none per iteration
+ * step reads anyway), so a sampling instrument costs the other tasks one bit test per step.
+ * That is the whole cost of instrumentation when none is installed: one field load and
+ * one well-predicted branch per step and per queued runnable, and none per iteration
  * beyond the existing debug check.
  *
  * The core holds no instrument logic: it passes what it already has at hand (the task, the

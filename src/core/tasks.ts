@@ -704,10 +704,13 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       value = arg;
     }
     const loop = this._loop;
-    // Instruments (core/observer.ts): a bit test on the flags read above is the only cost
-    // when none is installed, or when none samples this task.
-    const observer = (flags & OBSERVED_FLAG) === 0 ? null : loop._observer;
-    if (observer !== null) observer._stepStarted(this, waited);
+    // Instruments (core/observer.ts): this local is the only cost when none is installed;
+    // a task no instrument sampled (OBSERVED_FLAG) costs one more bit test when one is.
+    let observer = loop._observer;
+    if (observer !== null) {
+      if ((flags & OBSERVED_FLAG) === 0) observer = null;
+      else observer._stepStarted(this, waited);
+    }
     const prevTask = loop._currentTask;
     loop._currentTask = this;
     const prevContext = _enterContext(this);

@@ -217,6 +217,15 @@ export interface InstrumentOptions {
    */
   sample?: number;
   /**
+   * Which tasks the instrument hears about, decided once at each task's creation, before
+   * `sample` (which then applies to the selected tasks): `select(task, parent)` returns
+   * true to hear about the task. The steps of a task no instrument hears about cost
+   * nothing, so selecting by name (as `asyncio-ts/otel`'s `include` does) is cheaper than
+   * ignoring tasks in the hooks. A `select` that throws refuses the task; the error goes to
+   * the loop's exception handler. Tasks pending at installation are given a null parent.
+   */
+  select?: (task: Task<unknown>, parent: Task<unknown> | null) => boolean;
+  /**
    * How often `loopStats` is called, in seconds of loop time: at the end of the first tick
    * after each interval, and when the loop stops or the instrument is removed (a window in
    * which nothing ran is not reported). 1 by default; 0 reports every tick.
@@ -356,8 +365,11 @@ interface StatsWindow {
 interface Entry {
   readonly instrument: Instrument;
   readonly rate: number;
+  readonly select: ((task: Task<unknown>, parent: Task<unknown> | null) => boolean) | null;
   /** Tasks this sampled instrument hears about; null when it hears about all. */
   readonly sampled: WeakSet<Task<unknown>> | null;
+  /** Tasks `select` refused; null: none yet (or the instrument samples: see `sampled`). */
+  declined: WeakSet<Task<unknown>> | null;
   /** Sampling accumulators (tasks, iterations, host waits): taken each time one reaches 1. */
   acc: number;
   iterationAcc: number;
@@ -402,6 +414,9 @@ class Dispatcher implements LoopObserver {
     ioWait: 0,
     tasksCreated: 0,
   };
+  /** The instrument addInstrument() is announcing the pending tasks to, and its failure. */
+  announcing: Entry | null = null;
+  announceError: { error: unknown } | undefined = undefined;
   // What the installed instruments listen to (see `entries`).
   private anyUnsampled = false;
   private wantScheduled = false;
@@ -423,7 +438,7 @@ class Dispatcher implements LoopObserver {
   set entries(list: Entry[]) {
     this.list = list;
     const has = (h: (typeof HOOKS)[number]) => list.some((e) => e.instrument[h] !== undefined);
-    this.anyUnsampled = list.some((e) => e.sampled === null);
+    this.anyUnsampled = list.some((e) => e.sampled === null && e.declined === null);
     this.wantScheduled = has("taskScheduled");
     this.wantStepStarted = has("stepStarted");
     this.wantStepEnded = has("stepEnded");
@@ -432,11 +447,17 @@ class Dispatcher implements LoopObserver {
     this.wantIterations = has("iterationStarted") || has("iterationEnded");
     this.wantIO = has("ioWaited");
     this.wantStats = has("loopStats");
-    if (!(this.wantIO || this.wantStats)) this.lastTickEnd = -1;
+    if (!(this.wantIO || this.wantStats)) {
+      this.lastTickEnd = -1;
+      this.tickStart = -1;
+    } else if (this.tickStart < 0 && this.loop.isRunning()) {
+      // Installed from inside the loop, that is during a tick: time the rest of it.
+      this.tickStart = performance.now();
+    }
   }
 
   private hears(e: Entry, task: Task<unknown>): boolean {
-    return e.sampled === null || e.sampled.has(task);
+    return e.sampled === null ? e.declined === null || !e.declined.has(task) : e.sampled.has(task);
   }
 
   /** Whether any instrument hears about `task` (all do, unless every one samples). */
@@ -444,23 +465,29 @@ class Dispatcher implements LoopObserver {
     if (this.anyUnsampled) return true;
     const list = this.list;
     for (let i = 0; i < list.length; i++) {
-      if ((list[i] as Entry).sampled?.has(task) === true) return true;
+      if (this.hears(list[i] as Entry, task)) return true;
     }
     return false;
   }
 
-  /** Calls one hook; an instrument that throws is removed and reported. */
-  private call(e: Entry, hook: (typeof HOOKS)[number], args: unknown[]): void {
-    const fn = e.instrument[hook] as ((...a: unknown[]) => void) | undefined;
-    if (fn === undefined) return;
+  /** Calls one hook and returns what it returned; one that throws is removed and reported. */
+  private call(e: Entry, hook: (typeof HOOKS)[number], args: unknown[]): unknown {
+    const fn = e.instrument[hook] as ((...a: unknown[]) => unknown) | undefined;
+    if (fn === undefined) return undefined;
     try {
-      fn.apply(e.instrument, args);
+      return fn.apply(e.instrument, args);
     } catch (error) {
+      if (this.announcing === e) {
+        // addInstrument() throws it to its caller.
+        this.announceError ??= { error };
+        return undefined;
+      }
       remove(this.loop, e.instrument, true);
       this.loop.callExceptionHandler({
         message: `Instrument ${describe(e.instrument)} raised in ${hook}(); it was removed`,
         exception: error,
       });
+      return undefined;
     }
   }
 
@@ -472,27 +499,50 @@ class Dispatcher implements LoopObserver {
     }
   }
 
-  /** Decides whether `entry` samples `task` (once, at its creation) and marks the task. */
-  _sample(e: Entry, task: Task<unknown>): boolean {
+  /**
+   * Decides once, at its creation, whether `e` hears about `task` — its `select`, then its
+   * sample rate among the selected tasks — and tells its `taskCreated` if so. Marks a task heard (OBSERVED_FLAG)
+   * so that its steps reach the dispatcher; a task no instrument hears costs nothing more.
+   */
+  _decide(e: Entry, task: Task<unknown>, parent: Task<unknown> | null): void {
+    if (this.announceError !== undefined && this.announcing === e) return;
+    if (e.select !== null && !this.selects(e, task, parent)) {
+      if (e.sampled === null) {
+        if (e.declined === null) {
+          e.declined = new WeakSet();
+          this.entries = this.list; // recomputes anyUnsampled
+        }
+        e.declined.add(task);
+      }
+      return; // a refused task does not use up a sample
+    }
     if (e.sampled !== null) {
       e.acc += e.rate;
-      if (e.acc < TAKE) return false;
+      if (e.acc < TAKE) return;
       e.acc -= 1;
       e.sampled.add(task);
     }
     task._observed = true;
-    return true;
+    if (e.instrument.taskCreated !== undefined) this.call(e, "taskCreated", [task, parent]);
+  }
+
+  /** `e.select(task, parent)`; one that throws is reported and refuses the task. */
+  private selects(e: Entry, task: Task<unknown>, parent: Task<unknown> | null): boolean {
+    try {
+      return (e.select as NonNullable<Entry["select"]>)(task, parent) === true;
+    } catch (error) {
+      this.loop.callExceptionHandler({
+        message: `The 'select' of instrument ${describe(e.instrument)} raised for ${describe(task)}`,
+        exception: error,
+      });
+      return false;
+    }
   }
 
   _taskCreated(task: Task<unknown>, parent: Task<unknown> | null): void {
     this.totals.tasksCreated++;
     const entries = this.list;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i] as Entry;
-      if (this._sample(e, task) && e.instrument.taskCreated !== undefined) {
-        this.call(e, "taskCreated", [task, parent]);
-      }
-    }
+    for (let i = 0; i < entries.length; i++) this._decide(entries[i] as Entry, task, parent);
   }
 
   _queued(r: Runnable, _arg: unknown, by: Task<unknown> | null): void {
@@ -740,6 +790,12 @@ export function addInstrument(instrument: Instrument, options: InstrumentOptions
       `${fn}: 'statsInterval' must be a finite number of seconds >= 0: received ${describe(interval)}`,
     );
   }
+  const select = options.select ?? null;
+  if (select !== null && typeof select !== "function") {
+    throw new TypeError(
+      `${fn}: 'select' must be a function (task, parent) => boolean: received ${describe(select)}`,
+    );
+  }
   const loop = loopOf(fn, options.loop);
   let d = loop._observer as Dispatcher | null;
   if (d === null) d = new Dispatcher(loop);
@@ -747,7 +803,9 @@ export function addInstrument(instrument: Instrument, options: InstrumentOptions
   const entry: Entry = {
     instrument,
     rate,
+    select,
     sampled: rate < 1 ? new WeakSet() : null,
+    declined: null,
     // Start just below 1 so the first task (iteration, wait) is sampled.
     acc: 1 - rate,
     iterationAcc: 1 - rate,
@@ -757,15 +815,18 @@ export function addInstrument(instrument: Instrument, options: InstrumentOptions
   };
   d.entries = [...d.entries, entry];
   loop._observer = d;
-  for (const task of loop._tasks) {
-    if (!d._sample(entry, task)) continue;
-    if (instrument.taskCreated === undefined) continue;
-    try {
-      instrument.taskCreated(task, null);
-    } catch (error) {
-      remove(loop, instrument, true);
-      throw error;
-    }
+  // The tasks already pending, as if created now (from a callback: no parent).
+  d.announcing = entry;
+  try {
+    for (const task of loop._tasks) d._decide(entry, task, null);
+  } finally {
+    d.announcing = null;
+  }
+  if (d.announceError !== undefined) {
+    const { error } = d.announceError;
+    d.announceError = undefined;
+    remove(loop, instrument, true);
+    throw error;
   }
 }
 
