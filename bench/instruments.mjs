@@ -10,7 +10,8 @@
 //   spawn: 100,000 tasks each sleep(0) once, gathered (W2's shape)
 //   steps: 10 tasks each sleep(0) 100,000 times (1,000,000 steps)
 // Configs: none; noop (every hook, doing nothing); sampled (every hook and loopStats,
-// `sample: 0.01`: the production mode); timeline (a Timeline recording everything).
+// `sample: 0.01`: the production mode); timeline (a Timeline recording everything);
+// tasks, loop, stats: the task hooks, the iteration and I/O hooks, loopStats alone.
 // --dists compares builds (each a directory holding a `dist/`, e.g. a copy of an older
 // build), interleaved like the configs; --scale multiplies the workloads' sizes (0.1 for
 // runs under valgrind). Set BENCH_CHILD_ONLY=config,workload,dist to run one child (for
@@ -65,6 +66,22 @@ if (process.argv[2] === "--child" || only !== undefined) {
   function* main() {
     if (config === "noop") asyncio.addInstrument(noop);
     if (config === "sampled") asyncio.addInstrument(noop, { sample: 0.01 });
+    // The parts of `sampled`, to see what each costs.
+    if (config === "tasks" || config === "loop" || config === "stats") {
+      const pick = {
+        tasks: [
+          "taskCreated",
+          "taskScheduled",
+          "stepStarted",
+          "stepEnded",
+          "taskCancelled",
+          "taskDone",
+        ],
+        loop: ["iterationStarted", "iterationEnded", "ioWaited"],
+        stats: ["loopStats"],
+      }[config];
+      asyncio.addInstrument(Object.fromEntries(pick.map((h) => [h, noop[h]])), { sample: 0.01 });
+    }
     if (config === "timeline") new asyncio.Timeline().observe();
     const t0 = performance.now();
     yield* workload === "spawn" ? spawn() : steps();

@@ -25,6 +25,8 @@ import type { Task } from "./tasks.js";
 export interface LoopObserver {
   /** `task` was constructed while `parent` was the current task (null: from a callback). */
   _taskCreated(task: Task<unknown>, parent: Task<unknown> | null): void;
+  /** Whether `_queued` is wanted: when not, the loop does not call it (once per step). */
+  readonly _wantsQueued: boolean;
   /** `r` was appended to the ready queue with `arg`, while `by` was running. */
   _queued(r: Runnable, arg: unknown, by: Task<unknown> | null): void;
   /**

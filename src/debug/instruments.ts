@@ -420,6 +420,8 @@ class Dispatcher implements LoopObserver {
   // What the installed instruments listen to (see `entries`).
   private anyUnsampled = false;
   private wantScheduled = false;
+  /** Read by the loop before each `_queued` call: false spares a call per step. */
+  _wantsQueued = false;
   private wantStepStarted = false;
   private wantStepEnded = false;
   private wantDone = false;
@@ -440,6 +442,7 @@ class Dispatcher implements LoopObserver {
     const has = (h: (typeof HOOKS)[number]) => list.some((e) => e.instrument[h] !== undefined);
     this.anyUnsampled = list.some((e) => e.sampled === null && e.declined === null);
     this.wantScheduled = has("taskScheduled");
+    this._wantsQueued = this.wantScheduled;
     this.wantStepStarted = has("stepStarted");
     this.wantStepEnded = has("stepEnded");
     this.wantDone = has("taskDone");
