@@ -214,6 +214,7 @@ export {
 export type {
   Instrument,
   InstrumentOptions,
+  LoopStats,
   TaskOutcome,
   WaitKind,
   WaitTarget,

@@ -312,7 +312,8 @@ export abstract class BaseEventLoop {
   /** @internal Appends to the ready queue, waking the host if we are between ticks. */
   _readyPush(r: Runnable, arg?: unknown): void {
     this._ready.push(r, arg);
-    if (this._observer !== null) this._observer._queued(r, arg, this._currentTask);
+    const observer = this._observer;
+    if (observer?._wantsQueued) observer._queued(r, arg, this._currentTask);
     if (!this._inTick && this._running) this._requestImmediate();
   }
 
@@ -661,7 +662,7 @@ export abstract class BaseEventLoop {
       }
     } finally {
       this._inTick = false;
-      if (this._observer !== null) this._observer._tickEnded(this);
+      if (this._observer !== null) this._observer._tickEnded(this, this._stopping);
     }
     if (this._stopping) this._finishRunForever();
     else this._arm();

@@ -4,9 +4,12 @@
  * The core calls an observer at a handful of points — a task created, a runnable queued,
  * a task step started and ended, a cancel() request, a loop iteration, a wait in the host
  * — but only when one is installed: each point reads the loop's `_observer` field once and
- * goes on when it is null. That is the whole cost of instrumentation when none is
- * installed: one field load and one well-predicted branch per step and per queued
- * runnable, and none per iteration beyond the existing debug check.
+ * goes on when it is null. A task's steps are reported only for the tasks the observer
+ * marked when they were created (OBSERVED_FLAG in core/tasks.ts, tested on the flags the
+ * step reads anyway), so a sampling instrument costs the other tasks one bit test per step.
+ * That is the whole cost of instrumentation when none is installed: one field load and
+ * one well-predicted branch per step and per queued runnable, and none per iteration
+ * beyond the existing debug check.
  *
  * The core holds no instrument logic: it passes what it already has at hand (the task, the
  * current task, the Future or Sleep a step was woken by) and the observer interprets it.
@@ -22,9 +25,14 @@ import type { Task } from "./tasks.js";
 export interface LoopObserver {
   /** `task` was constructed while `parent` was the current task (null: from a callback). */
   _taskCreated(task: Task<unknown>, parent: Task<unknown> | null): void;
+  /** Whether `_queued` is wanted: when not, the loop does not call it (once per step). */
+  readonly _wantsQueued: boolean;
   /** `r` was appended to the ready queue with `arg`, while `by` was running. */
   _queued(r: Runnable, arg: unknown, by: Task<unknown> | null): void;
-  /** A step of `task` starts; `wokenBy` is what it waited on (Future, Sleep, delay, null). */
+  /**
+   * A step of `task` starts; `wokenBy` is what it waited on (Future, Sleep, delay, null).
+   * Called (as `_stepEnded`) only for a task whose OBSERVED_FLAG is set.
+   */
   _stepStarted(task: Task<unknown>, wokenBy: unknown): void;
   /** The step ended: the task waits (on `task._futWaiter`), is queued again, or is done. */
   _stepEnded(task: Task<unknown>): void;
@@ -36,8 +44,8 @@ export interface LoopObserver {
   _iterationEnded(loop: BaseEventLoop, n: number): void;
   /** The loop came back from the host (Node's event loop: I/O, timers) after a wait. */
   _tickStarted(loop: BaseEventLoop): void;
-  /** The loop hands control back to the host. */
-  _tickEnded(loop: BaseEventLoop): void;
+  /** The loop hands control back to the host; `stopping`: its run ends here. */
+  _tickEnded(loop: BaseEventLoop, stopping: boolean): void;
 }
 
 /**

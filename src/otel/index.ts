@@ -56,6 +56,7 @@ import type { Task } from "../core/tasks.js";
 import {
   addInstrument,
   type Instrument,
+  type InstrumentOptions,
   removeInstrument,
   type TaskOutcome,
 } from "../debug/instruments.js";
@@ -264,8 +265,6 @@ export function traceTasks(options: TraceTasksOptions = {}): TaskTracing {
   const instrument: Instrument = {
     taskCreated(task) {
       const name = task.getName();
-      if (include !== null && !include(name)) return;
-      if (exclude?.(name)) return;
       // The creator's context: this runs inside the creating step (or the callback).
       const parent = contextApi.active();
       const span = tracer.startSpan(
@@ -312,7 +311,14 @@ export function traceTasks(options: TraceTasksOptions = {}): TaskTracing {
       span.end();
     },
   };
-  const addOptions: { loop?: BaseEventLoop; sample?: number } = {};
+  // Tasks left out are not heard of at all: their steps cost nothing (see addInstrument).
+  const addOptions: InstrumentOptions = {};
+  if (include !== null || exclude !== null) {
+    addOptions.select = (task) => {
+      const name = task.getName();
+      return (include === null || include(name)) && !(exclude?.(name) ?? false);
+    };
+  }
   if (options.loop !== undefined) addOptions.loop = options.loop;
   if (options.sample !== undefined) addOptions.sample = options.sample;
   addInstrument(instrument, addOptions);
