@@ -3,10 +3,12 @@
  * Links written for GitHub are rewritten for the site (sources.ts); TypeScript code blocks
  * that are whole programs get a "Run" button that opens them in the playground.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import type MarkdownIt from "markdown-it";
 import { type DefaultTheme, defineConfig } from "vitepress";
 import { encodeProgram, runnableProgram } from "../playground/share.js";
+import { checkPrograms } from "./runnable.js";
 import { GROUPS, REPOSITORY, siteLink, sourceOf } from "./sources.js";
 
 const staged = fileURLToPath(new URL("../.gen", import.meta.url));
@@ -43,6 +45,32 @@ function searchableText(src: string): string {
   const after = src.slice(src.indexOf("Defined in:"));
   const summary = after.split("\n\n")[1] ?? "";
   return `${title}\n\n${summary.startsWith("#") ? "" : summary}\n`;
+}
+
+const root = fileURLToPath(new URL("../..", import.meta.url));
+
+/** The Markdown files of the staged site. */
+function stagedFiles(dir = staged): string[] {
+  return readdirSync(dir, { withFileTypes: true }).flatMap((e) => {
+    if (e.name.startsWith(".")) return [];
+    const full = `${dir}/${e.name}`;
+    if (e.isDirectory()) return stagedFiles(full);
+    return e.name.endsWith(".md") ? [full] : [];
+  });
+}
+
+/** The programs of every page's TypeScript blocks that run in the playground (runnable.ts). */
+function runnablePrograms(md: MarkdownIt): Set<string> {
+  const candidates = new Set<string>();
+  for (const file of stagedFiles()) {
+    for (const token of md.parse(readFileSync(file, "utf8"), {})) {
+      const lang = token.info.trim().split(/\s+/)[0] ?? "";
+      if (token.type !== "fence" || !["ts", "typescript"].includes(lang)) continue;
+      const program = runnableProgram(token.content);
+      if (program !== null) candidates.add(program);
+    }
+  }
+  return checkPrograms([...candidates], root);
 }
 
 const guideSidebar: DefaultTheme.SidebarItem[] = GROUPS.map((g) => ({
@@ -86,6 +114,7 @@ export default defineConfig({
   },
   markdown: {
     config(md) {
+      const runnable = runnablePrograms(md);
       // Links and images written relative to the repository file, rewritten for the site.
       const rewrite = (attr: "href" | "src") => (token: { attrGet(n: string): string | null; attrSet(n: string, v: string): void }, env: { relativePath?: string }) => {
         const from = sourceOf(env.relativePath ?? "");
@@ -113,13 +142,15 @@ export default defineConfig({
         const lang = token?.info.trim().split(/\s+/)[0] ?? "";
         if (token === undefined || !["ts", "typescript"].includes(lang)) return html;
         const program = runnableProgram(token.content);
-        if (program === null) return html;
+        if (program === null || !runnable.has(program)) return html;
         const href = `/playground#${encodeProgram({ code: program, virtual: false })}`;
         return `<div class="runnable">${html}<a class="run-in-playground" href="${href}" title="Open this program in the playground">Run ▶</a></div>`;
       };
     },
   },
   vite: {
+    // Class names are error names (ExceptionGroup, CancelledError): minification keeps them.
+    esbuild: { keepNames: true },
     // The playground's worker imports the library's sources; its wasm compiler is an asset.
     worker: { format: "es" },
     build: { chunkSizeWarningLimit: 2000 },

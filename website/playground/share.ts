@@ -62,10 +62,11 @@ export function decodeProgram(fragment: string): SharedProgram | null {
 export const PLAYGROUND_IMPORTS = ["asyncio-ts", "asyncio-ts/portable"] as const;
 
 /**
- * Whether a docs code block is a program the playground can run, and the program to open:
- * TypeScript that imports nothing but asyncio-ts (no I/O subpath, no Node module) and
- * runs something (`asyncio.run(` or an exported `main`). A block that uses `asyncio.`
- * without importing it gets the import.
+ * Whether a docs code block may be a program the playground can run, and the program to
+ * open: TypeScript that imports nothing but asyncio-ts (no I/O subpath, no Node module, no
+ * network) and runs something: it calls `asyncio.run(`, or defines `main` (then `main()`
+ * is run). A block that uses `asyncio.` without importing it gets the import. Whether it
+ * is whole (defines all it uses) the site's build decides with the TypeScript compiler.
  *
  * @example
  * ```ts
@@ -73,17 +74,17 @@ export const PLAYGROUND_IMPORTS = ["asyncio-ts", "asyncio-ts/portable"] as const
  * ```
  */
 export function runnableProgram(code: string): string | null {
-  if (!/\basyncio\.run\(|export function\* main\b/.test(code)) return null;
-  if (/\brequire\(|\bprocess\.|\bnode:|\bDeno\.|\bBun\./.test(code)) return null;
+  const runs = /\basyncio\.run\(/.test(code);
+  const definesMain = /^(export )?function\* main\(/m.test(code);
+  if (!runs && !definesMain) return null;
+  if (/\brequire\(|\bprocess\.|\bnode:|\bDeno\.|\bBun\.|\bfetch\(/.test(code)) return null;
   for (const m of code.matchAll(/\bfrom\s+["']([^"']+)["']|\bimport\s*\(\s*["']([^"']+)["']/g)) {
     const spec = m[1] ?? m[2] ?? "";
     if (!(PLAYGROUND_IMPORTS as readonly string[]).includes(spec)) return null;
   }
-  // A fragment that elides code ("…", "...") is no program.
-  if (/^\s*(\/\/\s*)?(…|\.\.\.)\s*$/m.test(code) || /\{\s*(…|\.\.\.)\s*\}/.test(code)) return null;
+  let program = code;
+  if (!runs && !/^export function\* main\(/m.test(code)) program = `${program.trimEnd()}\n\nawait asyncio.run(main());\n`;
   const imports = /\bfrom\s+["']asyncio-ts(\/portable)?["']/.test(code);
-  if (!imports && /\basyncio\./.test(code)) {
-    return `import * as asyncio from "asyncio-ts";\n\n${code}`;
-  }
-  return code;
+  if (!imports && /\basyncio\./.test(program)) program = `import * as asyncio from "asyncio-ts";\n\n${program}`;
+  return program;
 }

@@ -80,7 +80,7 @@ export function drawTimeline(container: HTMLElement, lanes: readonly TimelineTas
   const ordered = orderLanes(lanes);
   const rows: string[] = [];
   for (const { lane, depth } of ordered.slice(0, MAX_LANES)) {
-    const state = lane.outcome ?? "running";
+    const state = lane.outcome === null ? "running" : lane.outcome === "result" ? "returned" : lane.outcome === "error" ? "failed" : "cancelled";
     const end = lane.end ?? now;
     rows.push(
       `<div class="lane" data-task="${escape(lane.name)}" data-depth="${depth}" data-state="${state}">`,

@@ -120,8 +120,8 @@ export function programFrames(stack: string, bundleUrl: string, map: SourceMapIn
     const named = /^at (?:async )?(.+?) \(/.exec(line);
     let name = named?.[1] ?? "<module>";
     // V8 names generator frames "Generator.next" only when it knows no better; methods
-    // come as "Object.main" from the bundle's namespace object.
-    name = name.replace(/^Object\./, "");
+    // come as "Module.main" or "Object.main" from the bundle's namespace object.
+    name = name.replace(/^(Object|Module)\./, "");
     frames.push({ name, at: mapped });
   }
   return frames;

@@ -10,7 +10,7 @@
  * A module that exports `main` and does not call `run()` itself has `main()` run for it.
  */
 /// <reference lib="webworker" />
-import { Timeline } from "../../src/debug/timeline.js";
+import { Timeline, type TimelineTask } from "../../src/debug/timeline.js";
 import { addInstrument } from "../../src/debug/instruments.js";
 import * as portable from "../../src/portable.js";
 import type { BaseEventLoop, RunOptions, Task } from "../../src/portable.js";
@@ -78,9 +78,30 @@ let recordingStart = 0;
 let mainTask: Task<unknown> | null = null;
 let ranMain = false;
 
+/**
+ * The main task's lanes: it and the tasks under it. What the runner does after the main
+ * task ends (cancelling what is left, closing async generators) is no part of the program.
+ */
+function programLanes(): TimelineTask[] {
+  const all = timeline.tasks();
+  const root = all.find((l) => l.parent === null);
+  if (root === undefined) return [];
+  const kept = new Set([root.id]);
+  return all.filter((l) => {
+    if (l.id === root.id || (l.parent !== null && kept.has(l.parent))) {
+      kept.add(l.id);
+      return true;
+    }
+    return false;
+  });
+}
+
 function snapshot(): void {
-  const now = loop === null ? timeline.duration() : Math.max(timeline.duration(), loop.time() - recordingStart);
-  send({ type: "timeline", lanes: structuredClone(timeline.tasks()) as never, now, virtual });
+  const lanes = programLanes();
+  const rootEnd = lanes[0]?.end ?? null;
+  const live = loop === null ? 0 : loop.time() - recordingStart;
+  const now = rootEnd !== null && rootEnd >= 0 ? Math.max(rootEnd, ...lanes.map((l) => l.end ?? 0)) : Math.max(timeline.duration(), live);
+  send({ type: "timeline", lanes: structuredClone(lanes), now, virtual });
 }
 
 /** `asyncio.run`, on the playground's loop, recorded, with its main task known to Stop. */
