@@ -11,7 +11,15 @@
  * The staged copy is rebuilt from scratch each time; it and site/ are gitignored.
  */
 import { spawnSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { DOC_PAGES } from "../website/.vitepress/sources.js";
@@ -104,7 +112,11 @@ function reference(): void {
 }
 
 function vitepress(command: "build" | "preview" | "dev"): void {
-  run(`vitepress ${command}`, [join(root, "node_modules/vitepress/bin/vitepress.js"), command, "website"]);
+  run(`vitepress ${command}`, [
+    join(root, "node_modules/vitepress/bin/vitepress.js"),
+    command,
+    "website",
+  ]);
 }
 
 const command = process.argv[2];
@@ -122,5 +134,7 @@ if (command === "build") {
   }
   vitepress("preview");
 } else {
-  throw new Error(`site: expected 'build', 'preview' or 'dev': received ${JSON.stringify(command)}`);
+  throw new Error(
+    `site: expected 'build', 'preview' or 'dev': received ${JSON.stringify(command)}`,
+  );
 }

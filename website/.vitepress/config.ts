@@ -5,7 +5,7 @@
  */
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import type MarkdownIt from "markdown-it";
+import type { MarkdownRenderer } from "vitepress";
 import { type DefaultTheme, defineConfig } from "vitepress";
 import { encodeProgram, runnableProgram } from "../playground/share.js";
 import { checkPrograms } from "./runnable.js";
@@ -32,10 +32,13 @@ function referenceSidebar(): DefaultTheme.SidebarItem[] {
   const file = `${staged}/api/typedoc-sidebar.json`;
   if (!existsSync(file)) return [];
   const modules = JSON.parse(readFileSync(file, "utf8")) as DefaultTheme.SidebarItem[];
-  const label = (text: string | undefined) => (text === "index" ? "asyncio-ts" : `asyncio-ts/${text}`);
+  const label = (text: string | undefined) =>
+    text === "index" ? "asyncio-ts" : `asyncio-ts/${text}`;
   return modules
     .map((m) => ({ text: label(m.text), link: m.link ?? "" }))
-    .sort((a, b) => (a.text === "asyncio-ts" ? -1 : b.text === "asyncio-ts" ? 1 : a.text.localeCompare(b.text)));
+    .sort((a, b) =>
+      a.text === "asyncio-ts" ? -1 : b.text === "asyncio-ts" ? 1 : a.text.localeCompare(b.text),
+    );
 }
 
 /** What the search indexes of an API page: its title and its summary, not every signature. */
@@ -60,7 +63,7 @@ function stagedFiles(dir = staged): string[] {
 }
 
 /** The programs of every page's TypeScript blocks that run in the playground (runnable.ts). */
-function runnablePrograms(md: MarkdownIt): Set<string> {
+function runnablePrograms(md: MarkdownRenderer): Set<string> {
   const candidates = new Set<string>();
   for (const file of stagedFiles()) {
     for (const token of md.parse(readFileSync(file, "utf8"), {})) {
@@ -116,16 +119,23 @@ export default defineConfig({
     config(md) {
       const runnable = runnablePrograms(md);
       // Links and images written relative to the repository file, rewritten for the site.
-      const rewrite = (attr: "href" | "src") => (token: { attrGet(n: string): string | null; attrSet(n: string, v: string): void }, env: { relativePath?: string }) => {
-        const from = sourceOf(env.relativePath ?? "");
-        const value = token.attrGet(attr);
-        if (from !== null && value !== null) token.attrSet(attr, siteLink(from, value));
-      };
+      const rewrite =
+        (attr: "href" | "src") =>
+        (
+          token: { attrGet(n: string): string | null; attrSet(n: string, v: string): void },
+          env: { relativePath?: string },
+        ) => {
+          const from = sourceOf(env.relativePath ?? "");
+          const value = token.attrGet(attr);
+          if (from !== null && value !== null) token.attrSet(attr, siteLink(from, value));
+        };
       const linkOpen = md.renderer.rules.link_open;
       md.renderer.rules.link_open = (tokens, idx, options, env, self) => {
         const token = tokens[idx];
         if (token !== undefined) rewrite("href")(token, env);
-        return linkOpen ? linkOpen(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
+        return linkOpen
+          ? linkOpen(tokens, idx, options, env, self)
+          : self.renderToken(tokens, idx, options);
       };
       md.core.ruler.after("inline", "asyncio-ts-images", (state) => {
         for (const block of state.tokens) {
@@ -137,7 +147,9 @@ export default defineConfig({
       // "Run" on the code blocks that are whole programs.
       const fence = md.renderer.rules.fence;
       md.renderer.rules.fence = (tokens, idx, options, env, self) => {
-        const html = fence ? fence(tokens, idx, options, env, self) : self.renderToken(tokens, idx, options);
+        const html = fence
+          ? fence(tokens, idx, options, env, self)
+          : self.renderToken(tokens, idx, options);
         const token = tokens[idx];
         const lang = token?.info.trim().split(/\s+/)[0] ?? "";
         if (token === undefined || !["ts", "typescript"].includes(lang)) return html;

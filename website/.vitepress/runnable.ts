@@ -24,7 +24,8 @@ const INCOMPLETE = new Set([
 ]);
 
 /** Uses of the loop's I/O, which the browser's loops do not have. */
-const LOOP_IO = /\.(addSignalHandler|removeSignalHandler|addReader|addWriter|getaddrinfo|runInExecutor|createConnection|createServer|subprocessExec|subprocessShell|sockRecv|sockSendall)\(/;
+const LOOP_IO =
+  /\.(addSignalHandler|removeSignalHandler|addReader|addWriter|getaddrinfo|runInExecutor|createConnection|createServer|subprocessExec|subprocessShell|sockRecv|sockSendall)\(/;
 
 /**
  * The programs, among `programs`, that compile against the playground's `asyncio-ts`
@@ -72,20 +73,27 @@ export function checkPrograms(programs: readonly string[], repository: string): 
   host.fileExists = (file) => files.has(file) || fileExists(file);
   const readFile = host.readFile.bind(host);
   host.readFile = (file) => files.get(file) ?? readFile(file);
-  if (!existsSync(`${root}/src/portable.ts`)) throw new Error(`runnable: no ${root}/src/portable.ts`);
+  if (!existsSync(`${root}/src/portable.ts`))
+    throw new Error(`runnable: no ${root}/src/portable.ts`);
   const program = ts.createProgram(names, options, host);
   const ok = new Set<string>();
   names.forEach((name, i) => {
     const text = programs[i] ?? "";
     const source = program.getSourceFile(name);
     if (source === undefined || LOOP_IO.test(text)) return;
-    const diagnostics = [...program.getSyntacticDiagnostics(source), ...program.getSemanticDiagnostics(source)];
+    const diagnostics = [
+      ...program.getSyntacticDiagnostics(source),
+      ...program.getSemanticDiagnostics(source),
+    ];
     const incomplete = diagnostics.some((d) => {
       if (d.category !== ts.DiagnosticCategory.Error) return false;
       if (d.code < 2000) return true; // a syntax error
       if (INCOMPLETE.has(d.code)) return true;
       // "Property 'toThread' does not exist on type 'typeof import(…asyncio-ts)'".
-      return d.code === 2339 && ts.flattenDiagnosticMessageText(d.messageText, "\n").includes("typeof import(");
+      return (
+        d.code === 2339 &&
+        ts.flattenDiagnosticMessageText(d.messageText, "\n").includes("typeof import(")
+      );
     });
     if (!incomplete) ok.add(text);
   });

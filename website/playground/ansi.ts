@@ -41,9 +41,12 @@ const COLORS: Record<number, string> = {
  * // [{ text: "cyan", color: "#1b7c83", … }, { text: " plain", color: null, … }]
  * ```
  */
-export function parseAnsi(line: string, state: { color: string | null; bold: boolean }): StyledRun[] {
+export function parseAnsi(
+  line: string,
+  state: { color: string | null; bold: boolean },
+): StyledRun[] {
   const runs: StyledRun[] = [];
-  const pattern = /\x1b\[([0-9;]*)([A-Za-z])/g;
+  const pattern = new RegExp(`${String.fromCharCode(27)}\\[([0-9;]*)([A-Za-z])`, "g");
   let at = 0;
   const push = (text: string) => {
     if (text !== "") runs.push({ text, color: state.color, bold: state.bold });

@@ -11,9 +11,7 @@ import * as esbuild from "esbuild-wasm";
 import wasmURL from "esbuild-wasm/esbuild.wasm?url";
 
 /** A compiled program, or why it did not compile. */
-export type Compiled =
-  | { ok: true; code: string; map: string }
-  | { ok: false; errors: string[] };
+export type Compiled = { ok: true; code: string; map: string } | { ok: false; errors: string[] };
 
 let ready: Promise<void> | null = null;
 
@@ -35,7 +33,10 @@ const LIBRARY = /^(asyncio-ts(\/portable)?|(\.\.\/)+src\/(index|portable)\.js)$/
  * if (out.ok) worker.postMessage({ type: "run", code: out.code, map: out.map, virtual: true });
  * ```
  */
-export async function compile(source: string, helpers: Readonly<Record<string, string>>): Promise<Compiled> {
+export async function compile(
+  source: string,
+  helpers: Readonly<Record<string, string>>,
+): Promise<Compiled> {
   await loadCompiler();
   const plugin: esbuild.Plugin = {
     name: "playground",
@@ -46,7 +47,10 @@ export async function compile(source: string, helpers: Readonly<Record<string, s
         if (helper !== null && `${helper[1]}.ts` in helpers) {
           return { path: `${helper[1]}.ts`, namespace: "example" };
         }
-        const available = ["asyncio-ts", ...Object.keys(helpers).map((h) => `./${h.replace(/\.ts$/, ".js")}`)];
+        const available = [
+          "asyncio-ts",
+          ...Object.keys(helpers).map((h) => `./${h.replace(/\.ts$/, ".js")}`),
+        ];
         return {
           errors: [
             {
@@ -80,8 +84,13 @@ export async function compile(source: string, helpers: Readonly<Record<string, s
     });
     const js = result.outputFiles.find((f) => f.path.endsWith(".js"));
     const map = result.outputFiles.find((f) => f.path.endsWith(".map"));
-    if (js === undefined || map === undefined) return { ok: false, errors: ["esbuild produced no output"] };
-    return { ok: true, code: js.text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n"), map: map.text };
+    if (js === undefined || map === undefined)
+      return { ok: false, errors: ["esbuild produced no output"] };
+    return {
+      ok: true,
+      code: js.text.replace(/\n\/\/# sourceMappingURL=.*\n?$/, "\n"),
+      map: map.text,
+    };
   } catch (e) {
     const failure = e as { errors?: esbuild.Message[] };
     if (Array.isArray(failure.errors) && failure.errors.length > 0) {

@@ -13,10 +13,12 @@ function inspectValue(v: unknown, depth: number, seen: Set<object>): string {
   if (typeof v === "bigint") return `${v}n`;
   if (v === undefined || v === null || typeof v === "boolean") return String(v);
   if (typeof v === "symbol") return v.toString();
-  if (typeof v === "function") return `[${v.constructor?.name ?? "Function"}: ${v.name || "(anonymous)"}]`;
+  if (typeof v === "function")
+    return `[${v.constructor?.name ?? "Function"}: ${v.name || "(anonymous)"}]`;
   const obj = v as object;
   if (seen.has(obj)) return "[Circular]";
-  if (obj instanceof Error) return depth === 0 ? (obj.stack ?? String(obj)) : `[${obj.name}: ${obj.message}]`;
+  if (obj instanceof Error)
+    return depth === 0 ? (obj.stack ?? String(obj)) : `[${obj.name}: ${obj.message}]`;
   if (obj instanceof Date) return obj.toISOString();
   if (obj instanceof RegExp) return String(obj);
   if (depth > MAX_DEPTH) return Array.isArray(obj) ? "[Array]" : "[Object]";
@@ -28,7 +30,11 @@ function inspectValue(v: unknown, depth: number, seen: Set<object>): string {
       return items.length === 0 ? "[]" : `[ ${items.join(", ")} ]`;
     }
     if (obj instanceof Map) {
-      const items = [...obj].slice(0, MAX_ITEMS).map(([k, x]) => `${inspectValue(k, depth + 1, seen)} => ${inspectValue(x, depth + 1, seen)}`);
+      const items = [...obj]
+        .slice(0, MAX_ITEMS)
+        .map(
+          ([k, x]) => `${inspectValue(k, depth + 1, seen)} => ${inspectValue(x, depth + 1, seen)}`,
+        );
       return `Map(${obj.size}) { ${items.join(", ")} }`;
     }
     if (obj instanceof Set) {
@@ -45,7 +51,10 @@ function inspectValue(v: unknown, depth: number, seen: Set<object>): string {
     }
     const entries = Object.entries(obj).slice(0, MAX_ITEMS);
     if (entries.length === 0) return `${prefix}{}`;
-    const body = entries.map(([k, x]) => `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${inspectValue(x, depth + 1, seen)}`);
+    const body = entries.map(
+      ([k, x]) =>
+        `${/^[A-Za-z_$][\w$]*$/.test(k) ? k : `'${k}'`}: ${inspectValue(x, depth + 1, seen)}`,
+    );
     return `${prefix}{ ${body.join(", ")} }`;
   } finally {
     seen.delete(obj);

@@ -55,7 +55,10 @@ export class ProgramRun {
       this.listener.compileFailed(compiled.errors);
       return;
     }
-    const worker = new Worker(new URL("./worker.ts", import.meta.url), { type: "module", name: "asyncio-ts playground" });
+    const worker = new Worker(new URL("./worker.ts", import.meta.url), {
+      type: "module",
+      name: "asyncio-ts playground",
+    });
     this.worker = worker;
     this.state = "running";
     worker.onmessage = (event: MessageEvent<FromWorker>) => this.receive(event.data);
@@ -63,7 +66,12 @@ export class ProgramRun {
       event.preventDefault();
       this.terminate(`the worker failed: ${event.message || "an error outside the program"}`);
     };
-    worker.postMessage({ type: "run", code: compiled.code, map: compiled.map, virtual: this.virtual });
+    worker.postMessage({
+      type: "run",
+      code: compiled.code,
+      map: compiled.map,
+      virtual: this.virtual,
+    });
   }
 
   private receive(message: FromWorker): void {

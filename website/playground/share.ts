@@ -83,8 +83,10 @@ export function runnableProgram(code: string): string | null {
     if (!(PLAYGROUND_IMPORTS as readonly string[]).includes(spec)) return null;
   }
   let program = code;
-  if (!runs && !/^export function\* main\(/m.test(code)) program = `${program.trimEnd()}\n\nawait asyncio.run(main());\n`;
+  if (!runs && !/^export function\* main\(/m.test(code))
+    program = `${program.trimEnd()}\n\nawait asyncio.run(main());\n`;
   const imports = /\bfrom\s+["']asyncio-ts(\/portable)?["']/.test(code);
-  if (!imports && /\basyncio\./.test(program)) program = `import * as asyncio from "asyncio-ts";\n\n${program}`;
+  if (!imports && /\basyncio\./.test(program))
+    program = `import * as asyncio from "asyncio-ts";\n\n${program}`;
   return program;
 }

@@ -15,12 +15,14 @@ const MAX_LANES = 200;
 /** At most this many spans of a kind per lane; the rest are merged into the last one. */
 const MAX_SPANS = 1500;
 
-function escape(text: string): string {
+function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
 
 /** Lanes depth first, each under its parent, in creation order. */
-export function orderLanes(lanes: readonly TimelineTask[]): { lane: TimelineTask; depth: number }[] {
+export function orderLanes(
+  lanes: readonly TimelineTask[],
+): { lane: TimelineTask; depth: number }[] {
   const ids = new Set(lanes.map((l) => l.id));
   const children = new Map<number | null, TimelineTask[]>();
   for (const l of lanes) {
@@ -62,17 +64,25 @@ function fmt(s: number): string {
  * drawTimeline(document.querySelector("#timeline")!, snapshot.lanes, snapshot.now);
  * ```
  */
-export function drawTimeline(container: HTMLElement, lanes: readonly TimelineTask[], now: number): void {
+export function drawTimeline(
+  container: HTMLElement,
+  lanes: readonly TimelineTask[],
+  now: number,
+): void {
   const total = now > 0 ? now : 1e-9;
   const pct = (t: number) => `${((Math.min(Math.max(t, 0), total) / total) * 100).toFixed(3)}%`;
   const endOf = (s: TimelineSpan) => (Number.isFinite(s.end) && s.end >= s.start ? s.end : now);
-  const spans = (list: readonly TimelineSpan[], cls: (s: TimelineSpan) => string, title: (s: TimelineSpan) => string) => {
+  const spans = (
+    list: readonly TimelineSpan[],
+    cls: (s: TimelineSpan) => string,
+    title: (s: TimelineSpan) => string,
+  ) => {
     const out: string[] = [];
     const shown = list.length > MAX_SPANS ? list.slice(0, MAX_SPANS) : list;
     for (const s of shown) {
       const end = endOf(s);
       out.push(
-        `<div class="${cls(s)}" style="left:${pct(s.start)};width:calc(${pct(end)} - ${pct(s.start)})" title="${escape(title(s))}"></div>`,
+        `<div class="${cls(s)}" style="left:${pct(s.start)};width:calc(${pct(end)} - ${pct(s.start)})" title="${escapeHtml(title(s))}"></div>`,
       );
     }
     return out.join("");
@@ -80,21 +90,36 @@ export function drawTimeline(container: HTMLElement, lanes: readonly TimelineTas
   const ordered = orderLanes(lanes);
   const rows: string[] = [];
   for (const { lane, depth } of ordered.slice(0, MAX_LANES)) {
-    const state = lane.outcome === null ? "running" : lane.outcome === "result" ? "returned" : lane.outcome === "error" ? "failed" : "cancelled";
+    const state =
+      lane.outcome === null
+        ? "running"
+        : lane.outcome === "result"
+          ? "returned"
+          : lane.outcome === "error"
+            ? "failed"
+            : "cancelled";
     const end = lane.end ?? now;
     rows.push(
-      `<div class="lane" data-task="${escape(lane.name)}" data-depth="${depth}" data-state="${state}">`,
-      `<div class="lane-name" style="padding-left:${0.3 + depth * 0.9}em" title="${escape(lane.name)}: ${state}${lane.error === null ? "" : ` (${escape(lane.error)})`}">${escape(lane.name)}</div>`,
+      `<div class="lane" data-task="${escapeHtml(lane.name)}" data-depth="${depth}" data-state="${state}">`,
+      `<div class="lane-name" style="padding-left:${0.3 + depth * 0.9}em" title="${escapeHtml(lane.name)}: ${state}${lane.error === null ? "" : ` (${escapeHtml(lane.error)})`}">${escapeHtml(lane.name)}</div>`,
       `<div class="lane-track"><div class="life" style="left:${pct(lane.created)};width:calc(${pct(end)} - ${pct(lane.created)})"></div>`,
-      spans(lane.queued, () => "queued", (s) => `queued ${fmt(endOf(s) - s.start)}`),
+      spans(
+        lane.queued,
+        () => "queued",
+        (s) => `queued ${fmt(endOf(s) - s.start)}`,
+      ),
       spans(
         lane.waits,
         (s) => `wait wait-${(s as TimelineTask["waits"][number]).kind}`,
         (s) => `${(s as TimelineTask["waits"][number]).label}: ${fmt(endOf(s) - s.start)}`,
       ),
-      spans(lane.steps, () => "step", (s) => `step at ${fmt(s.start)}: ${fmt(endOf(s) - s.start)}`),
+      spans(
+        lane.steps,
+        () => "step",
+        (s) => `step at ${fmt(s.start)}: ${fmt(endOf(s) - s.start)}`,
+      ),
       state === "failed" || state === "cancelled"
-        ? `<div class="mark mark-${state}" style="left:${pct(end)}" title="${state}${lane.error === null ? "" : `: ${escape(lane.error)}`}"></div>`
+        ? `<div class="mark mark-${state}" style="left:${pct(end)}" title="${state}${lane.error === null ? "" : `: ${escapeHtml(lane.error)}`}"></div>`
         : "",
       "</div></div>",
     );

@@ -34,7 +34,9 @@ export class SourceMapIndex {
 
   constructor(map: { sources: string[]; mappings: string }) {
     if (typeof map !== "object" || map === null || typeof map.mappings !== "string") {
-      throw new TypeError(`SourceMapIndex(): 'map' must be a source map object: received ${String(map)}`);
+      throw new TypeError(
+        `SourceMapIndex(): 'map' must be a source map object: received ${String(map)}`,
+      );
     }
     this.sources = map.sources.map((s) => s.replace(/^[a-z-]+:/, ""));
     let source = 0;
@@ -145,7 +147,8 @@ export interface BundleInfo {
  */
 export function formatError(error: unknown, bundle: BundleInfo, depth = 0): string {
   const pad = "  ".repeat(depth);
-  if (!(error instanceof Error)) return `${pad}Uncaught ${typeof error === "string" ? JSON.stringify(error) : String(error)}`;
+  if (!(error instanceof Error))
+    return `${pad}Uncaught ${typeof error === "string" ? JSON.stringify(error) : String(error)}`;
   const lines: string[] = [];
   const head = error.message === "" ? error.name : `${error.name}: ${error.message}`;
   lines.push(...head.split("\n").map((l) => pad + l));

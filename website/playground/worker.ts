@@ -10,10 +10,11 @@
  * A module that exports `main` and does not call `run()` itself has `main()` run for it.
  */
 /// <reference lib="webworker" />
-import { Timeline, type TimelineTask } from "../../src/debug/timeline.js";
+
 import { addInstrument } from "../../src/debug/instruments.js";
-import * as portable from "../../src/portable.js";
+import { Timeline, type TimelineTask } from "../../src/debug/timeline.js";
 import type { BaseEventLoop, RunOptions, Task } from "../../src/portable.js";
+import * as portable from "../../src/portable.js";
 import { formatArgs } from "./inspect.js";
 import type { ConsoleLine, FromWorker, Outcome, RunRequest, ToWorker } from "./protocol.js";
 import { type BundleInfo, formatError, SourceMapIndex } from "./traceback.js";
@@ -100,7 +101,10 @@ function snapshot(): void {
   const lanes = programLanes();
   const rootEnd = lanes[0]?.end ?? null;
   const live = loop === null ? 0 : loop.time() - recordingStart;
-  const now = rootEnd !== null && rootEnd >= 0 ? Math.max(rootEnd, ...lanes.map((l) => l.end ?? 0)) : Math.max(timeline.duration(), live);
+  const now =
+    rootEnd !== null && rootEnd >= 0
+      ? Math.max(rootEnd, ...lanes.map((l) => l.end ?? 0))
+      : Math.max(timeline.duration(), live);
   send({ type: "timeline", lanes: structuredClone(lanes), now, virtual });
 }
 
@@ -111,7 +115,12 @@ function playgroundRun<T>(main: portable.AwaitableLike<T>, options: RunOptions =
   return portable.run(main, {
     ...options,
     loopFactory: () => {
-      const created = own !== undefined ? own() : virtual ? new portable.VirtualEventLoop() : new portable.BrowserEventLoop();
+      const created =
+        own !== undefined
+          ? own()
+          : virtual
+            ? new portable.VirtualEventLoop()
+            : new portable.BrowserEventLoop();
       if (loop === null) {
         timeline.observe(created);
         recordingStart = created.time();
