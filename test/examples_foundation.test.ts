@@ -10,21 +10,11 @@ import * as rand from "../examples/rand.js";
 import { Random } from "../examples/random.js";
 import * as synchronous from "../examples/synchronous.js";
 import * as asyncio from "../src/index.js";
+import { capturePrinted } from "./fixtures/printed.js";
 import { runVirtual } from "./helpers.js";
 
 /** Each console.log line, with the virtual time at which it was printed. */
-let lines: [number, string][] = [];
-
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push([asyncio.getRunningLoop().time(), args.map(String).join(" ")]);
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const lines = capturePrinted((line): [number, string] => [asyncio.getRunningLoop().time(), line]);
 
 const text = (): string[] => lines.map(([, line]) => line);
 // biome-ignore lint/suspicious/noControlCharactersInRegex: ANSI colour codes are the point
@@ -120,7 +110,7 @@ describe("examples/rand", () => {
   it("repeats exactly: the generator is seeded", async () => {
     await runVirtual(rand.main());
     const first = text();
-    lines = [];
+    lines.length = 0;
     await runVirtual(rand.main());
     expect(text()).toEqual(first);
   });

@@ -7,19 +7,9 @@ import { examples } from "../examples/index.js";
 import * as siteChecker from "../examples/site_checker.js";
 import * as pipeline from "../examples/subprocess_pipeline.js";
 import * as asyncio from "../src/index.js";
+import { capturePrinted } from "./fixtures/printed.js";
 
-let lines: string[] = [];
-
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const lines = capturePrinted((line) => line);
 
 describe("examples/site_checker", () => {
   it("checks five local sites at once: statuses, a redirect, a 404 and a timeout", async () => {

@@ -8,21 +8,11 @@ import { examples } from "../examples/index.js";
 import * as powers from "../examples/powers_of_two.js";
 import * as sites from "../examples/site_status.js";
 import * as asyncio from "../src/index.js";
+import { capturePrinted } from "./fixtures/printed.js";
 import { runVirtual } from "./helpers.js";
 
 /** Each console.log line, with the loop time at which it was printed. */
-let lines: [number, string][] = [];
-
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push([asyncio.getRunningLoop().time(), args.map(String).join(" ")]);
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const lines = capturePrinted((line): [number, string] => [asyncio.getRunningLoop().time(), line]);
 
 describe("examples/powers_of_two", () => {
   it("collects [1, 2, 4, 8, 16] with async for, then [1, 2, 16] with the filtered comprehension", async () => {

@@ -6,19 +6,9 @@ import * as chatServer from "../examples/chat_server.js";
 import * as echoServer from "../examples/echo_server.js";
 import { examples } from "../examples/index.js";
 import { runNode } from "./fixtures/net_helpers.js";
+import { capturePrinted, chatTranscript } from "./fixtures/printed.js";
 
-let lines: string[] = [];
-
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const lines = capturePrinted((line) => line);
 
 describe("examples/echo_server", () => {
   it("echoes three lines, then the client leaves and the server closes", async () => {
@@ -41,21 +31,7 @@ describe("examples/echo_server", () => {
 describe("examples/chat_server", () => {
   it("broadcasts every message to every client, in order", async () => {
     await runNode(chatServer.main());
-    const said = [
-      ["alice", "hi all"],
-      ["bob", "hello alice"],
-      ["carol", "hey, both of you"],
-    ];
-    expect(lines).toEqual([
-      "alice joined: welcome, alice",
-      "bob joined: welcome, bob",
-      "carol joined: welcome, carol",
-      ...said.flatMap(([who, text]) => [
-        `${who} says: ${text}`,
-        ...["alice", "bob", "carol"].map((m) => `  ${m} received: ${who}: ${text}`),
-      ]),
-      "everyone left; the server is closed",
-    ]);
+    expect(lines).toEqual(chatTranscript());
   });
 });
 

@@ -7,21 +7,11 @@ import { examples } from "../examples/index.js";
 import * as producerConsumer from "../examples/producer_consumer.js";
 import * as producerConsumerShutdown from "../examples/producer_consumer_shutdown.js";
 import * as asyncio from "../src/index.js";
+import { capturePrinted } from "./fixtures/printed.js";
 import { runVirtual } from "./helpers.js";
 
 /** Each console.log line, with the virtual time at which it was printed. */
-let lines: [number, string][] = [];
-
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push([asyncio.getRunningLoop().time(), args.map(String).join(" ")]);
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const lines = capturePrinted((line): [number, string] => [asyncio.getRunningLoop().time(), line]);
 
 /** Rounds the float sums of the virtual clock (0.8 + 0.5 is 1.3000000000000003). */
 const timed = (): [number, string][] => lines.map(([t, s]) => [Math.round(t * 100) / 100, s]);
@@ -57,7 +47,7 @@ describe("examples/producer_consumer", () => {
   it("prints the same on every run", async () => {
     await runVirtual(producerConsumer.main());
     const first = timed();
-    lines = [];
+    lines.length = 0;
     await runVirtual(producerConsumer.main());
     expect(timed()).toEqual(first);
   });

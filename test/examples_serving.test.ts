@@ -11,6 +11,7 @@ import * as chat from "../examples/websocket_chat.js";
 import * as http from "../src/http/index.js";
 import * as asyncio from "../src/index.js";
 import { runNode } from "./fixtures/net_helpers.js";
+import { capturePrinted, chatTranscript } from "./fixtures/printed.js";
 
 const curl = await new Promise<boolean>((resolve) => {
   execFile("curl", ["--version"], (err) => resolve(err === null));
@@ -23,37 +24,12 @@ if (!curl) {
   );
 }
 
-let lines: string[] = [];
-
-beforeEach(() => {
-  lines = [];
-  vi.spyOn(console, "log").mockImplementation((...args: unknown[]) => {
-    lines.push(args.map(String).join(" "));
-  });
-});
-
-afterEach(() => {
-  vi.restoreAllMocks();
-});
+const lines = capturePrinted((line) => line);
 
 describe("examples/websocket_chat", () => {
   it("broadcasts every message to every member, in order", async () => {
     await runNode(chat.main());
-    const said = [
-      ["alice", "hi all"],
-      ["bob", "hello alice"],
-      ["carol", "hey, both of you"],
-    ];
-    expect(lines).toEqual([
-      "alice joined: welcome, alice",
-      "bob joined: welcome, bob",
-      "carol joined: welcome, carol",
-      ...said.flatMap(([who, text]) => [
-        `${who} says: ${text}`,
-        ...["alice", "bob", "carol"].map((m) => `  ${m} received: ${who}: ${text}`),
-      ]),
-      "everyone left; the server is closed",
-    ]);
+    expect(lines).toEqual(chatTranscript());
   });
 
   it("serves clients of the ws library", async () => {
