@@ -2,7 +2,7 @@
  * The walkthrough's first programs, run on the virtual-time loop: what each one
  * prints, in order, at which virtual time, and how long it takes in total.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as chain from "../examples/chain.js";
 import * as countasync from "../examples/countasync.js";
 import { examples } from "../examples/index.js";

@@ -2,7 +2,7 @@
  * The I/O programs (threads, files, subprocesses, HTTP client): the site checker
  * on ClientSession against its own loopback server, and the subprocess pipeline.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { examples } from "../examples/index.js";
 import * as siteChecker from "../examples/site_checker.js";
 import * as pipeline from "../examples/subprocess_pipeline.js";

@@ -3,7 +3,7 @@
  * the virtual-time loop, with exact times; site_status on Node's real loop, against the
  * local HTTP server it starts on 127.0.0.1 (loopback only, no network).
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { examples } from "../examples/index.js";
 import * as powers from "../examples/powers_of_two.js";
 import * as sites from "../examples/site_status.js";

@@ -1,7 +1,7 @@
 /**
  * The network examples, run on Node's loop over loopback: what each prints.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import * as chatServer from "../examples/chat_server.js";
 import * as echoServer from "../examples/echo_server.js";
 import { examples } from "../examples/index.js";

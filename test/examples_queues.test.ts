@@ -2,7 +2,7 @@
  * The walkthrough's queue programs, run on the virtual-time loop: what each one
  * prints, in order, at which virtual time, and how long it takes in total.
  */
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { examples } from "../examples/index.js";
 import * as producerConsumer from "../examples/producer_consumer.js";
 import * as producerConsumerShutdown from "../examples/producer_consumer_shutdown.js";

@@ -4,7 +4,7 @@
  * installed).
  */
 import { execFile } from "node:child_process";
-import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
+import { describe, expect, it } from "vitest";
 import { WebSocket as WsClient } from "ws";
 import * as jsonApi from "../examples/json_api.js";
 import * as chat from "../examples/websocket_chat.js";
