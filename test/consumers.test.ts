@@ -16,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { bundleForBrowser } from "./fixtures/bundle.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const fixtures = join(root, "test/fixtures/consumers");
@@ -227,23 +228,9 @@ describe("TypeScript projects (skipLibCheck off, lib ESNext)", () => {
 
 describe("bundlers", () => {
   it("esbuild for the browser resolves the portable entry, with no warning and no node: import", async () => {
-    const esbuild = await import("esbuild");
-    const result = await esbuild.build({
-      absWorkingDir: join(dir, "browser"),
-      entryPoints: ["main.js"],
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
-    expect(result.errors).toEqual([]);
-    expect(result.warnings).toEqual([]);
-    const inputs = Object.keys(result.metafile.inputs);
+    const { inputs, text: code } = await bundleForBrowser("main.js", join(dir, "browser"));
     expect(inputs.some((i) => i.includes("asyncio-ts/dist/esm/portable.js"))).toBe(true);
     expect(inputs.filter((i) => i.startsWith("node:") || i.includes("undici"))).toEqual([]);
-    const code = result.outputFiles[0]?.text ?? "";
     const scope: { consumerResult?: unknown } = {};
     new Function("globalThis", code)(scope);
     expect(scope.consumerResult).toEqual(["function", "function", 2, false]);

@@ -8,6 +8,7 @@ import { build } from "esbuild";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import * as full from "../src/index.js";
 import * as portable from "../src/portable.js";
+import { bundleForBrowser } from "./fixtures/bundle.js";
 
 const ENTRY = new URL("../src/portable.ts", import.meta.url).pathname;
 
@@ -16,25 +17,10 @@ const WITH_IO = ["NodeEventLoop", "VirtualEventLoop", "Runner", "run", "newEvent
 
 describe("the portable entry's module graph", () => {
   it("bundles for the browser with no node: import, nothing of src/io, no warning", async () => {
-    const result = await build({
-      entryPoints: [ENTRY],
-      bundle: true,
-      platform: "browser",
-      format: "esm",
-      write: false,
-      metafile: true,
-      logLevel: "silent",
-    });
-    expect(result.errors).toEqual([]);
-    expect(result.warnings).toEqual([]);
-    const inputs = Object.keys(result.metafile.inputs);
+    const { inputs, imports, text } = await bundleForBrowser(ENTRY);
     expect(inputs.length).toBeGreaterThan(20);
     expect(inputs.filter((f) => f.includes("src/io/") || f.startsWith("node:"))).toEqual([]);
-    const imports = Object.values(result.metafile.inputs).flatMap((i) =>
-      i.imports.map((imp) => imp.path),
-    );
     expect(imports.filter((p) => p.startsWith("node:") || p.includes("/io/"))).toEqual([]);
-    const text = result.outputFiles[0]?.text ?? "";
     expect(text).not.toMatch(/from\s*["']node:|require\(["']node:/);
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { b, openFds, portOf, runNode } from "./fixtures/net_helpers.js";
+import { b, echoLines, openFds, portOf, runNode } from "./fixtures/net_helpers.js";
 
 const str = (x: Uint8Array): string => Buffer.from(x).toString("latin1");
 
@@ -21,12 +21,7 @@ function echo(ended: { n: number }) {
     writer: asyncio.StreamWriter,
   ): asyncio.Coroutine<void> {
     try {
-      for (;;) {
-        const line = yield* reader.readline();
-        if (line.length === 0) break;
-        writer.write(line);
-        yield* writer.drain();
-      }
+      yield* echoLines(reader, writer);
     } finally {
       ended.n++;
       writer.close();

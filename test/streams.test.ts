@@ -1,6 +1,6 @@
 import { afterAll, describe, expect, it } from "vitest";
 import * as asyncio from "../src/index.js";
-import { b, portOf, runNode, selfSignedCert, unixPath } from "./fixtures/net_helpers.js";
+import { b, echoLines, portOf, runNode, selfSignedCert, unixPath } from "./fixtures/net_helpers.js";
 import { runVirtual } from "./helpers.js";
 
 const str = (x: Uint8Array): string => Buffer.from(x).toString("latin1");
@@ -454,12 +454,7 @@ function* echoHandler(
   reader: asyncio.StreamReader,
   writer: asyncio.StreamWriter,
 ): asyncio.Coroutine<void> {
-  for (;;) {
-    const line = yield* reader.readline();
-    if (line.length === 0) break;
-    writer.write(line);
-    yield* writer.drain();
-  }
+  yield* echoLines(reader, writer);
   writer.close();
   yield* writer.waitClosed();
 }

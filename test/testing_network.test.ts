@@ -12,6 +12,7 @@ import {
   SimulatedLoop,
   withAsyncio,
 } from "../src/testing/index.js";
+import { echoLines } from "./fixtures/net_helpers.js";
 import { caught } from "./helpers.js";
 
 const test = withAsyncio(it);
@@ -22,12 +23,7 @@ function* echo(
   writer: asyncio.StreamWriter,
 ): asyncio.Coroutine<void> {
   try {
-    for (;;) {
-      const line = yield* reader.readline();
-      if (line.length === 0) break;
-      writer.write(line);
-      yield* writer.drain();
-    }
+    yield* echoLines(reader, writer);
   } catch (e) {
     if (!(e instanceof asyncio.ConnectionError || e instanceof asyncio.OSError)) throw e;
   } finally {

@@ -10,6 +10,7 @@
 import { EventEmitter } from "node:events";
 import type { ClientLog } from "../../examples/testing/reconnect.js";
 import * as asyncio from "../../src/index.js";
+import { echoLines } from "../fixtures/net_helpers.js";
 
 /** The quote server and reconnecting client of examples/testing/reconnect.ts. */
 export { quoteServer, reconnectingClient } from "../../examples/testing/reconnect.js";
@@ -159,12 +160,7 @@ export function* handle(
   reader: asyncio.StreamReader,
   writer: asyncio.StreamWriter,
 ): asyncio.Coroutine<void> {
-  for (;;) {
-    const line = yield* reader.readline();
-    if (line.length === 0) break;
-    writer.write(line);
-    yield* writer.drain();
-  }
+  yield* echoLines(reader, writer);
   writer.close();
 }
 
