@@ -33,7 +33,7 @@ function* download(print: Print, name: string, seconds: number): asyncio.Corouti
 function* worker(print: Print, name: string, queue: asyncio.Queue<number>) {
   for (;;) {
     const job = yield* queue.get();
-    yield* asyncio.sleep(job / 100);
+    yield* asyncio.sleep(job / 10);
     print(`${name}: job ${job} finished`);
     queue.taskDone();
   }
@@ -77,14 +77,14 @@ export function* main(print: Print = console.log): asyncio.Coroutine<void> {
 
   // Concurrent sleeps: results in the order given, not the order finished.
   const sizes = yield* asyncio.gather(
-    download(print, "big.bin", 0.03),
-    download(print, "small.txt", 0.01),
+    download(print, "big.bin", 0.5),
+    download(print, "small.txt", 0.1),
   );
   print(`sizes: ${sizes.join(", ")}`);
 
   // A timeout: the slow step is cancelled, and the TimeoutError says so.
   try {
-    yield* asyncio.waitFor(download(print, "never.iso", 5), 0.02);
+    yield* asyncio.waitFor(download(print, "never.iso", 5), 0.2);
   } catch (e) {
     print(`never.iso: ${e instanceof asyncio.TimeoutError ? "timed out" : String(e)}`);
   }
