@@ -7,7 +7,7 @@
  * Needs /usr/bin/chromium (or CHROMIUM_PATH): skipped without it, with the reason printed;
  * a failure instead when ASYNCIO_TS_REQUIRE_ALL=1 (CI installs chromium and sets it).
  */
-import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
@@ -16,29 +16,12 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { main as chainMain } from "../examples/chain.js";
 import { main as countasyncMain } from "../examples/countasync.js";
 import * as asyncio from "../src/index.js";
+import { available, CHROMIUM, CHROMIUM_FLAGS, chromiumMissing } from "./runtimes/tools.js";
 
-const executable = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
-const available = existsSync(executable);
-const required = process.env.ASYNCIO_TS_REQUIRE_ALL === "1";
-if (!available) {
-  const why = `timeline browser suite: ${executable} not found (install Debian's chromium, or set CHROMIUM_PATH)`;
-  if (required) throw new Error(`${why}; ASYNCIO_TS_REQUIRE_ALL=1 makes this a failure`);
-  console.warn(`SKIPPED ${why}`);
-}
+const ready = available("Chromium timeline", chromiumMissing);
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const artifacts = join(root, "test-artifacts");
-
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 async function record<T>(main: asyncio.Coroutine<T>): Promise<asyncio.Timeline> {
   const timeline = new asyncio.Timeline();
@@ -54,7 +37,7 @@ async function record<T>(main: asyncio.Coroutine<T>): Promise<asyncio.Timeline> 
   return timeline;
 }
 
-describe.skipIf(!available)("the HTML timeline in headless Chromium", { timeout: 120_000 }, () => {
+describe.skipIf(!ready)("the HTML timeline in headless Chromium", { timeout: 120_000 }, () => {
   let profile = "";
   let context: Awaited<ReturnType<typeof chromium.launchPersistentContext>>;
 
@@ -62,9 +45,9 @@ describe.skipIf(!available)("the HTML timeline in headless Chromium", { timeout:
     mkdirSync(artifacts, { recursive: true });
     profile = mkdtempSync(join(tmpdir(), "asyncio-ts-chromium-"));
     context = await chromium.launchPersistentContext(profile, {
-      executablePath: executable,
+      executablePath: CHROMIUM ?? "chromium",
       headless: true,
-      args: FLAGS,
+      args: CHROMIUM_FLAGS,
       viewport: { width: 1100, height: 420 },
       offline: true,
     });
