@@ -171,6 +171,16 @@ export function measureStartup(runs = 41) {
     for (const c of order) samples.get(c.name).push(cpuMs(c));
   }
   load.push(loadavg()[0]);
+  return summarizeStartup(cases, samples, runs, load);
+}
+
+/**
+ * The rows of the start-up table from the samples of each case (`samples`: case name →
+ * CPU milliseconds, one per round, in round order): for a case with a `base`, the median
+ * and interquartile range of its paired differences with that base; for an `alone` case,
+ * of its own samples.
+ */
+export function summarizeStartup(cases, samples, runs, load) {
   return cases.map((c) => {
     const own = samples.get(c.name);
     const cpu = summary(own);
