@@ -772,7 +772,7 @@ function docsMarkdown(data, targets) {
     out.push("## Start-up");
     out.push("");
     out.push(
-      `CPU time (user + system) of a fresh process that imports the library, against the same runtime importing nothing: the median of ${data.startup[0].runs} fresh processes per case, the cases interleaved (bench/startup.mjs). \`import("asyncio-ts")\` loads \`dist/esm/index.js\`, one bundled file; \`require\` loads \`dist/cjs/index.js\`. The "alone" rows measure the import inside the process (\`process.cpuUsage()\` before \`import()\` and when it settles), free of the noise of two whole processes. The target is at most 25 ms over an empty Node process.`,
+      `CPU time (user + system) of a fresh process that imports the library, against the same runtime importing nothing: ${data.startup[0].runs} fresh processes per case, the cases interleaved, each compared with its baseline round by round (the median of the paired differences, with their interquartile range as the spread; bench/startup.mjs). \`import("asyncio-ts")\` loads \`dist/esm/index.js\`, one bundled file; \`require\` loads \`dist/cjs/index.js\`. The "alone" rows measure the import inside the process (\`process.cpuUsage()\` before \`import()\` and when it settles), free of the noise of two whole processes. The target is at most 25 ms over an empty Node process.`,
     );
     out.push("");
     out.push(formatStartup(data.startup));

@@ -1,24 +1,27 @@
 #!/usr/bin/env node
 // Start-up cost: the CPU time (user + system) that importing a module adds to a fresh
 // process, against the same process importing nothing. Each case runs in RUNS fresh
-// processes, the cases interleaved round by round so that a busy machine slows them all
-// alike; the median is reported. The process measures itself at exit (`process.cpuUsage()`
-// in Node, `getrusage` in CPython), which covers start-up, the import and teardown of
-// everything but the last few microseconds.
+// processes (41 by default), the cases interleaved round by round, every other round in
+// reverse order, so that a busy machine slows a case and its baseline alike. The process
+// measures itself at exit (`process.cpuUsage()` in Node, `getrusage` in CPython), which
+// covers start-up, the import and teardown of everything but the last few microseconds.
 //
 // The difference of two whole processes carries the noise of both (on a loaded machine an
-// empty Node process varies by tens of milliseconds), so the import is also measured on its
-// own, inside the process: `process.cpuUsage()` just before `import()` and when it settles
-// (the "import alone" rows, whose figure is the cost itself). The load average during the
-// measurement is reported beside the figures. An ES module program is measured against an
-// empty ES module (both start Node's ESM loader).
-//
+// empty Node process varies by tens of milliseconds). Two things keep it in check: a case
+// is compared with its baseline round by round (the median of the paired differences,
+// with their interquartile range as the spread: see measureStartup), and the import is
+// also measured on its own, inside the process: `process.cpuUsage()` just before
+// `import()` and when it settles (the "alone" rows, whose figure is the cost itself). The
+// load average during the measurement is reported beside the figures. An ES module program
+// is measured against an empty ES module (both start Node's ESM loader).
 //
 // Bundle size: what a browser program downloads, minified by esbuild and gzipped — the
 // portable entry whole (what `import * as asyncio from "asyncio-ts"` gives a browser),
-// and a program that uses only `run`, `gather` and `sleep`, tree-shaken.
+// and a program that uses only `run`, `gather` and `sleep`, tree-shaken. `--modules`
+// prints what each source module weighs in the whole portable bundle: its minified bytes
+// (esbuild's metafile) and the gzipped bytes the bundle would lose without them.
 //
-// Usage: node bench/startup.mjs [--runs N] [--json]
+// Usage: node bench/startup.mjs [--runs N] [--json] [--modules]
 //   Builds the bundled entries first (scripts/build.mjs, without tsc): it imports
 //   dist/esm/index.js, the file `import "asyncio-ts"` resolves to on Node.
 import { spawnSync } from "node:child_process";
@@ -124,49 +127,104 @@ function cpuMs(c) {
   return ms;
 }
 
-const median = (xs) => {
+/** The `q` quantile (0..1) of `xs`, interpolated between the two nearest samples. */
+export function quantile(xs, q) {
   const s = [...xs].sort((a, b) => a - b);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m] : (s[m - 1] + s[m]) / 2;
-};
+  if (s.length === 0) return Number.NaN;
+  const pos = (s.length - 1) * q;
+  const lo = Math.floor(pos);
+  const hi = Math.ceil(pos);
+  return s[lo] + (s[hi] - s[lo]) * (pos - lo);
+}
 
-/** Runs every case `runs` times, interleaved; returns rows with medians and deltas. */
-export function measureStartup(runs = 31) {
+const median = (xs) => quantile(xs, 0.5);
+
+/** Median and interquartile range of `xs`. */
+function summary(xs) {
+  return { median: median(xs), p25: quantile(xs, 0.25), p75: quantile(xs, 0.75) };
+}
+
+/**
+ * Runs every case `runs` times in fresh processes and returns a row per case.
+ *
+ * The cases are interleaved round by round, and every other round runs them in reverse
+ * order, so that a change of machine load during a round (or a drift over the whole run)
+ * falls on a case and its baseline alike. One discarded round first warms the disk cache.
+ *
+ * A case measured against a baseline is reported as the median of its paired differences
+ * (the case minus its baseline, from the same round), not as the difference of two
+ * medians: the two processes of a pair ran seconds apart, under the same load, so most of
+ * the machine's noise cancels out of each difference. The spread is the interquartile
+ * range (25th to 75th percentile) of those differences; for the other cases, of the
+ * samples themselves.
+ */
+export function measureStartup(runs = 41) {
   const cases = startupCases();
   if (!existsSync(path.join(root, "dist/esm/index.js"))) {
     throw new Error("bench/startup.mjs: no dist/esm/index.js; run `npm run build` first");
   }
   const samples = new Map(cases.map((c) => [c.name, []]));
   const load = [loadavg()[0]];
-  for (let i = 0; i < runs; i++) for (const c of cases) samples.get(c.name).push(cpuMs(c));
+  for (const c of cases) cpuMs(c);
+  for (let i = 0; i < runs; i++) {
+    const order = i % 2 === 0 ? cases : [...cases].reverse();
+    for (const c of order) samples.get(c.name).push(cpuMs(c));
+  }
   load.push(loadavg()[0]);
-  const medians = new Map(cases.map((c) => [c.name, median(samples.get(c.name))]));
-  return cases.map((c) => ({
-    name: c.name,
-    cpuMs: medians.get(c.name),
-    overMs:
-      c.alone === true
-        ? medians.get(c.name)
-        : c.base === undefined
-          ? null
-          : medians.get(c.name) - medians.get(c.base),
-    runs,
-    load,
-  }));
+  return summarizeStartup(cases, samples, runs, load);
+}
+
+/**
+ * The rows of the start-up table from the samples of each case (`samples`: case name →
+ * CPU milliseconds, one per round, in round order): for a case with a `base`, the median
+ * and interquartile range of its paired differences with that base; for an `alone` case,
+ * of its own samples.
+ */
+export function summarizeStartup(cases, samples, runs, load) {
+  return cases.map((c) => {
+    const own = samples.get(c.name);
+    const cpu = summary(own);
+    let over = null;
+    if (c.alone === true) over = cpu;
+    else if (c.base !== undefined) {
+      const base = samples.get(c.base);
+      over = summary(own.map((x, i) => x - base[i]));
+    }
+    return {
+      name: c.name,
+      cpuMs: cpu.median,
+      cpuSpread: [cpu.p25, cpu.p75],
+      overMs: over === null ? null : over.median,
+      overSpread: over === null ? null : [over.p25, over.p75],
+      runs,
+      load,
+    };
+  });
 }
 
 export function formatStartup(rows) {
-  const lines = ["| process | CPU ms (median) | over its empty process |", "|---|---:|---:|"];
+  const lines = [
+    "| process | CPU ms (median) | over its empty process (median of paired differences) | spread of that (25th–75th percentile) |",
+    "|---|---:|---:|---:|",
+  ];
+  const signed = (x) => `${x >= 0 ? "+" : ""}${x.toFixed(1)}`;
   for (const r of rows) {
-    const over = r.overMs === null ? "" : `${r.overMs >= 0 ? "+" : ""}${r.overMs.toFixed(1)}`;
-    lines.push(`| ${r.name} | ${r.cpuMs.toFixed(1)} | ${over} |`);
+    const over = r.overMs === null ? "" : signed(r.overMs);
+    const spread =
+      r.overSpread === null || r.overSpread === undefined
+        ? r.cpuSpread === undefined
+          ? ""
+          : `${r.cpuSpread[0].toFixed(1)} to ${r.cpuSpread[1].toFixed(1)}`
+        : `${signed(r.overSpread[0])} to ${signed(r.overSpread[1])}`;
+    lines.push(`| ${r.name} | ${r.cpuMs.toFixed(1)} | ${over} | ${spread} |`);
   }
   const load = rows[0]?.load;
   if (load !== undefined) {
     lines.push(
       "",
-      `${rows[0].runs} fresh processes a case; load average ${load[0].toFixed(1)} at the start, ` +
-        `${load[1].toFixed(1)} at the end, on ${cpus().length} cores.`,
+      `${rows[0].runs} fresh processes a case, interleaved (every other round in reverse order); ` +
+        `load average ${load[0].toFixed(1)} at the start, ${load[1].toFixed(1)} at the end, ` +
+        `on ${cpus().length} cores. The spread of an empty process is that of the samples.`,
     );
   }
   return lines.join("\n");
@@ -231,15 +289,115 @@ export function formatBundles(rows) {
   return lines.join("\n");
 }
 
+/** Decodes a source map's `mappings` into, per generated line, [column, source index]. */
+function decodeMappings(mappings) {
+  const digits = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  const lines = [];
+  let source = 0;
+  for (const line of mappings.split(";")) {
+    const segments = [];
+    let column = 0;
+    for (const segment of line.split(",")) {
+      if (segment === "") continue;
+      const fields = [];
+      let value = 0;
+      let shift = 0;
+      for (const ch of segment) {
+        const d = digits.indexOf(ch);
+        value += (d & 31) << shift;
+        if (d & 32) shift += 5;
+        else {
+          fields.push(value & 1 ? -(value >>> 1) : value >>> 1);
+          value = 0;
+          shift = 0;
+        }
+      }
+      column += fields[0];
+      if (fields.length > 1) source += fields[1];
+      segments.push([column, fields.length > 1 ? source : -1]);
+    }
+    lines.push(segments);
+  }
+  return lines;
+}
+
+/**
+ * What each source module weighs in the whole portable bundle: the minified bytes esbuild's
+ * metafile attributes to it, and the gzipped bytes the bundle loses when the characters the
+ * source map attributes to it are left out (gzip compresses a module against the ones
+ * before it, so a module's own gzip size would overstate it). Heaviest first.
+ */
+export async function measureModules() {
+  const result = await build({
+    absWorkingDir: root,
+    stdin: {
+      contents: 'import * as asyncio from "./src/portable.js"; globalThis.asyncio = asyncio;',
+      resolveDir: root,
+      sourcefile: "entry.ts",
+      loader: "ts",
+    },
+    bundle: true,
+    minify: true,
+    format: "esm",
+    platform: "browser",
+    external: ["node:*"],
+    packages: "external",
+    write: false,
+    logLevel: "silent",
+    metafile: true,
+    sourcemap: "external",
+    outfile: "portable.js",
+  });
+  const js = result.outputFiles.find((f) => f.path.endsWith(".js")).text;
+  const map = JSON.parse(result.outputFiles.find((f) => f.path.endsWith(".map")).text);
+  const inputs = result.metafile.outputs["portable.js"].inputs;
+  const owner = new Int32Array(js.length).fill(-1);
+  const mapped = decodeMappings(map.mappings);
+  let offset = 0;
+  js.split("\n").forEach((line, l) => {
+    const segments = mapped[l] ?? [];
+    let s = 0;
+    let current = -1;
+    for (let c = 0; c < line.length; c++) {
+      while (s < segments.length && segments[s][0] <= c) current = segments[s++][1];
+      owner[offset + c] = current;
+    }
+    offset += line.length + 1;
+  });
+  const total = gzipSync(js, { level: 9 }).length;
+  const rows = map.sources.map((source, i) => {
+    let kept = "";
+    for (let c = 0; c < js.length; c++) if (owner[c] !== i) kept += js[c];
+    const name = path.relative(root, path.resolve(root, source));
+    return {
+      module: name,
+      minified: inputs[name]?.bytesInOutput ?? 0,
+      gzipped: total - gzipSync(kept, { level: 9 }).length,
+    };
+  });
+  return rows.filter((r) => r.module.startsWith("src/")).sort((a, b) => b.gzipped - a.gzipped);
+}
+
+export function formatModules(rows) {
+  const lines = ["| module | minified bytes | gzipped bytes it adds |", "|---|---:|---:|"];
+  for (const r of rows) lines.push(`| ${r.module} | ${r.minified} | ${r.gzipped} |`);
+  const sum = (k) => rows.reduce((a, r) => a + r[k], 0);
+  lines.push(`| all modules | ${sum("minified")} | ${sum("gzipped")} |`);
+  return lines.join("\n");
+}
+
 /** Builds the entries, then measures start-up and bundle sizes. */
 export async function measureAll(runs) {
   await buildAll({ tsc: false });
   return { startup: measureStartup(runs), bundles: await measureBundles() };
 }
 
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
+if (process.argv[1] === fileURLToPath(import.meta.url) && process.argv.includes("--modules")) {
+  const rows = await measureModules();
+  console.log(process.argv.includes("--json") ? JSON.stringify(rows) : formatModules(rows));
+} else if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const i = process.argv.indexOf("--runs");
-  const all = await measureAll(i > 0 ? Number(process.argv[i + 1]) : 31);
+  const all = await measureAll(i > 0 ? Number(process.argv[i + 1]) : 41);
   console.log(
     process.argv.includes("--json")
       ? JSON.stringify(all)
