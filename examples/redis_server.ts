@@ -42,8 +42,11 @@ export class RedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
-  /** Starts it (again, on the same port and directory, after a stop or kill). */
-  async start(): Promise<void> {
+  /**
+   * Starts it (again, on the same port and directory, after a stop or kill); `extra` are
+   * more command-line options.
+   */
+  async start(extra: readonly string[] = []): Promise<void> {
     if (this.port === 0) this.port = await freePort();
     const bin = findRedisServer() ?? "redis-server";
     const proc = spawn(
@@ -65,6 +68,7 @@ export class RedisServer {
         "no",
         "--loglevel",
         "notice",
+        ...extra,
       ],
       { stdio: ["ignore", "pipe", "pipe"] },
     );

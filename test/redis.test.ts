@@ -515,6 +515,44 @@ describe.skipIf(!enabled)("RedisQueue on a real Redis", () => {
     }
   });
 
+  it("a restarted Redis still loading its data answers LOADING: operations wait until it is done", async () => {
+    const own = new RedisServer();
+    await own.start();
+    try {
+      // 2,000 keys in the AOF's RDB base, loaded back 1 ms per key: about 2 s of LOADING.
+      const a = await admin(own.url);
+      for (let i = 0; i < 4; i++) {
+        const pairs = Array.from({ length: 500 }, (_, j) => [`filler-${i}-${j}`, "x"]).flat();
+        await a.sendCommand(["MSET", ...pairs]);
+      }
+      await a.sendCommand(["BGREWRITEAOF"]);
+      for (;;) {
+        const info = String(await a.sendCommand(["INFO", "persistence"]));
+        if (/aof_rewrite_in_progress:0/.test(info) && /aof_rewrite_scheduled:0/.test(info)) break;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      await a.close();
+      const name = unique();
+      const producer = new RedisQueue<number>(name, { url: own.url });
+      const consumer = new RedisQueue<number>(name, { url: own.url });
+      const result = await run([producer, consumer], function* () {
+        yield* producer.put(1);
+        yield* asyncio.fromPromise(own.kill("SIGKILL"));
+        // Not awaited: start() resolves when loading is over, and the put must meet it.
+        const restarted = own.start(["--key-load-delay", "1000"]);
+        yield* producer.put(2);
+        yield* asyncio.fromPromise(restarted);
+        const got = [yield* consumer.get(), yield* consumer.get()];
+        consumer.taskDone();
+        consumer.taskDone();
+        return got;
+      });
+      expect(result).toEqual([1, 2]);
+    } finally {
+      await own.stop();
+    }
+  });
+
   it("a paused Redis (CLIENT PAUSE): operations wait and resume; asyncio.timeout bounds them", async () => {
     const [producer, consumer] = pair<string>();
     const a2 = await admin(server.url);

@@ -217,6 +217,11 @@ function isServerError(e: unknown): e is Error {
   return ErrorReplyClass !== null && e instanceof ErrorReplyClass;
 }
 
+/** Whether Redis refused because it is still loading its data after a start. */
+function isLoading(e: Error): boolean {
+  return e.message.startsWith("LOADING");
+}
+
 // ---------------------------------------------------------------- RedisQueue
 
 /**
@@ -568,7 +573,9 @@ export class RedisQueue<T = unknown> {
   /**
    * Runs `op` again while the connection is lost (a command in flight when the socket
    * closed is rejected by the client; one not yet sent waits for the reconnection), until
-   * `reconnectTimeout` has passed. Errors Redis itself returns are not retried.
+   * `reconnectTimeout` has passed. Errors Redis itself returns are not retried, but for
+   * `LOADING`: a restarted Redis accepts connections while it reads its AOF back, and
+   * answers every command with that error until it has.
    * @internal
    */
   private async _retrying<R>(op: () => Promise<R>): Promise<R> {
@@ -577,7 +584,11 @@ export class RedisQueue<T = unknown> {
       try {
         return await op();
       } catch (e) {
-        if (isServerError(e) || e instanceof InvalidStateError || this._state === State.CLOSED) {
+        if (
+          (isServerError(e) && !isLoading(e)) ||
+          e instanceof InvalidStateError ||
+          this._state === State.CLOSED
+        ) {
           throw e;
         }
         if (e instanceof ConnectionError) throw e;
