@@ -28,7 +28,10 @@ import { extname, join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type BrowserContext, chromium, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { encodeProgram } from "../website/playground/share.js";
+import type { DocProgram } from "../website/.vitepress/doc-programs.js";
+import { decodeProgram, encodeProgram } from "../website/playground/share.js";
+import { markdownBlocks, TS_LANGS } from "./doc_examples/blocks.js";
+import { markdownFiles } from "./doc_examples/check.js";
 
 const executable = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 const available = existsSync(executable);
@@ -377,6 +380,27 @@ describe.skipIf(!available)(
       await page.close();
     });
 
+    it("waits for a run the program starts without awaiting it, and reports its error", async () => {
+      const code = [
+        'import * as asyncio from "asyncio-ts";',
+        "",
+        "function* main(): asyncio.Coroutine<void> {",
+        "  yield* asyncio.sleep(2);",
+        '  console.log("after 2 s");',
+        '  throw new Error("late failure");',
+        "}",
+        "",
+        "asyncio.run(main());",
+      ].join("\n");
+      const { page, errors } = await open(playgroundUrl(code, true));
+      const { lines, status } = await runToEnd(page);
+      expect(lines[0]).toBe("after 2 s");
+      expect(status).toMatch(/^Failed/);
+      expect((await page.locator("#pg-output").textContent()) ?? "").toContain("late failure");
+      expect(errors).toEqual([]);
+      await page.close();
+    });
+
     it("stops a running program by cancelling its main task: its finally block runs", async () => {
       const code = [
         'import * as asyncio from "asyncio-ts";',
@@ -425,16 +449,97 @@ describe.skipIf(!available)(
       await page.close();
     });
 
-    it("opens a docs code block in the playground with its Run button, and runs it", async () => {
-      const { page, errors } = await open("/overview");
-      const run = page.locator("a.run-in-playground").first();
-      expect(await page.locator("a.run-in-playground").count()).toBeGreaterThanOrEqual(1);
-      await run.click();
-      await page.waitForURL(/\/playground#/);
-      await page.locator("label:has(#pg-virtual)").click();
-      const { lines, status } = await runToEnd(page);
-      expect(status).toMatch(/^Finished/);
-      expect(lines.slice(0, 6)).toEqual(["One", "One", "One", "Two", "Two", "Two"]);
+    /**
+     * The blocks of README.md and docs/*.md the test of the documentation runs, and what the
+     * build made of each (site/doc-programs.json, written by the site's config).
+     */
+    function documented(): DocProgram[] {
+      return JSON.parse(readFileSync(join(site, "doc-programs.json"), "utf8")) as DocProgram[];
+    }
+
+    /** How many of those blocks have a Run button: it only grows (the browser can run more). */
+    const RUN_BUTTONS_AT_LEAST = 37;
+
+    /** The reasons a block the documentation's test runs may have no button. */
+    const NO_BUTTON = new Set(["test", "package", "io-entry", "node", "helper", "node-only"]);
+
+    it("gives every block the docs' test runs a Run button, unless it needs what a browser lacks", () => {
+      const list = documented();
+      // Every run block of the pages, found here without the build's code.
+      const runs = markdownFiles(root).flatMap((f) =>
+        markdownBlocks(root, f)
+          .filter((b) => TS_LANGS.has(b.lang) && b.mode === "run")
+          .map((b) => b.where),
+      );
+      expect(list.map((p) => p.where).sort()).toEqual([...runs].sort());
+      const buttons = list.filter((p) => p.program !== null);
+      const reasons = new Map<string, string[]>();
+      for (const p of list.filter((p) => p.program === null)) {
+        expect(NO_BUTTON.has(p.category), `${p.where}: ${p.category}: ${p.reason}`).toBe(true);
+        reasons.set(p.category, [...(reasons.get(p.category) ?? []), p.where]);
+      }
+      console.log(
+        `site: ${list.length} blocks run by the docs' test, ${buttons.length} with a Run button; without: ${[
+          ...reasons,
+        ]
+          .map(([c, ws]) => `${c} ${ws.length}`)
+          .join(", ")}`,
+      );
+      expect(buttons.length).toBeGreaterThanOrEqual(RUN_BUTTONS_AT_LEAST);
+      // Each has its button, on its page, opening its program on virtual time.
+      const missing: string[] = [];
+      for (const p of buttons) {
+        const page =
+          p.file === "README.md" ? "/overview" : `/${p.file.replace(/^docs\/|\.md$/g, "")}`;
+        const html = readFileSync(fileFor(page) ?? "", "utf8");
+        const href = `/playground#${encodeProgram({ code: p.program ?? "", virtual: true })}`;
+        if (!html.includes(`href="${href.replaceAll("&", "&amp;")}"`))
+          missing.push(`${p.where} (${page})`);
+      }
+      expect(missing).toEqual([]);
+    });
+
+    it("opens docs blocks with their Run buttons as whole programs, and runs them to their output", async () => {
+      const list = documented();
+      const find = (text: string): DocProgram => {
+        const p = list.find((q) => q.code.includes(text) && q.program !== null);
+        if (p === undefined) throw new Error(`no block with a Run button contains ${text}`);
+        return p;
+      };
+      const samples = [
+        // A coroutine block using placeholder helpers (download, slow, poll).
+        { block: find("scope.cancelledCaught"), output: ["gave up"] },
+        // A `continues` block: it runs after the block it continues defines `opened`.
+        { block: find("enterAsyncContext(opened(name))"), output: ["2 open", "all closed"] },
+        // A block that declares main() and never calls it: the test runs it, so does this.
+        { block: find("powersOfTwo(5), (i)"), output: ["[ 1, 2, 4, 8, 16 ] [ 1, 2, 16 ]"] },
+      ];
+      const pageOf = (p: DocProgram): string =>
+        p.file === "README.md" ? "/overview" : `/${p.file.replace(/^docs\/|\.md$/g, "")}`;
+      const first = samples[0]?.block;
+      if (first === undefined) throw new Error("no samples");
+      const { page, errors } = await open(pageOf(first));
+      let at = pageOf(first);
+      for (const { block, output } of samples) {
+        // Back to the same page in the browser's history: the site's router keeps the
+        // playground's compiler loaded (a new page load would compile its WebAssembly again).
+        if (block !== first && pageOf(block) === at) await page.goBack();
+        else if (block !== first) await page.goto(origin + pageOf(block));
+        at = pageOf(block);
+        await page.waitForURL((u) => u.pathname === at);
+        const href = `/playground#${encodeProgram({ code: block.program ?? "", virtual: true })}`;
+        await page.locator(`a.run-in-playground[href="${href}"]`).click();
+        await page.waitForURL(/\/playground#/);
+        // The editor holds the program: Share puts what it holds in the address.
+        await page.locator("#pg-share").click();
+        const shared = decodeProgram(new URL(page.url()).hash);
+        expect(shared, block.where).toEqual({ code: block.program, virtual: true });
+        const { lines, status } = await runToEnd(page);
+        expect(status, `${block.where}: ${lines.join("\n")}`).toMatch(
+          /^Finished after .* of virtual time$/,
+        );
+        expect(lines, block.where).toEqual(output);
+      }
       expect(errors).toEqual([]);
       await page.close();
     });
@@ -447,7 +552,7 @@ describe.skipIf(!available)(
           programs.set((m[1] ?? "").replaceAll("&amp;", "&"), p);
         }
       }
-      expect(programs.size).toBeGreaterThanOrEqual(5);
+      expect(programs.size).toBeGreaterThanOrEqual(RUN_BUTTONS_AT_LEAST);
       const { page, errors } = await open("/playground");
       const failures: string[] = [];
       for (const [href, from] of programs) {

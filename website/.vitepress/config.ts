@@ -3,11 +3,12 @@
  * Links written for GitHub are rewritten for the site (sources.ts); TypeScript code blocks
  * that are whole programs get a "Run" button that opens them in the playground.
  */
-import { existsSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import type { MarkdownRenderer } from "vitepress";
 import { type DefaultTheme, defineConfig } from "vitepress";
 import { encodeProgram, runnableProgram } from "../playground/share.js";
+import { type DocProgram, docPrograms } from "./doc-programs.js";
 import { checkPrograms } from "./runnable.js";
 import { GROUPS, REPOSITORY, siteLink, sourceOf } from "./sources.js";
 
@@ -76,6 +77,17 @@ function runnablePrograms(md: MarkdownRenderer): Set<string> {
   return checkPrograms([...candidates], root);
 }
 
+/**
+ * The blocks of README.md and docs/*.md that the test of the documentation runs, by file
+ * and code, with their programs (doc-programs.ts); written to the site as
+ * doc-programs.json, the list the site's test counts the Run buttons against.
+ */
+function documentedPrograms(): Map<string, DocProgram> {
+  const list = docPrograms(root);
+  writeFileSync(`${staged}/public/doc-programs.json`, `${JSON.stringify(list, null, 1)}\n`);
+  return new Map(list.map((p) => [`${p.file}\n${p.code.trimEnd()}`, p]));
+}
+
 const guideSidebar: DefaultTheme.SidebarItem[] = GROUPS.map((g) => ({
   text: g.text,
   items: g.pages.map((p) => ({ text: titleOf(p), link: `/${p}` })),
@@ -118,6 +130,8 @@ export default defineConfig({
   markdown: {
     config(md) {
       const runnable = runnablePrograms(md);
+      mkdirSync(`${staged}/public`, { recursive: true });
+      const documented = documentedPrograms();
       // Links and images written relative to the repository file, rewritten for the site.
       const rewrite =
         (attr: "href" | "src") =>
@@ -153,9 +167,19 @@ export default defineConfig({
         const token = tokens[idx];
         const lang = token?.info.trim().split(/\s+/)[0] ?? "";
         if (token === undefined || !["ts", "typescript"].includes(lang)) return html;
-        const program = runnableProgram(token.content);
-        if (program === null || !runnable.has(program)) return html;
-        const href = `/playground#${encodeProgram({ code: program, virtual: false })}`;
+        // A block the test of the documentation runs: its program, on virtual time as there.
+        const from = sourceOf((env as { relativePath?: string }).relativePath ?? "");
+        const doc = documented.get(`${from}\n${token.content.trimEnd()}`);
+        let href: string;
+        if (doc !== undefined) {
+          if (doc.program === null) return html;
+          href = `/playground#${encodeProgram({ code: doc.program, virtual: true })}`;
+        } else {
+          // Elsewhere: a block that is a whole program by itself.
+          const program = runnableProgram(token.content);
+          if (program === null || !runnable.has(program)) return html;
+          href = `/playground#${encodeProgram({ code: program, virtual: false })}`;
+        }
         return `<div class="runnable">${html}<a class="run-in-playground" href="${href}" title="Open this program in the playground">Run ▶</a></div>`;
       };
     },

@@ -5,17 +5,18 @@
  * main task when asked (so `finally` blocks run), and reports how the run ended.
  *
  * The program is an ES module bundled by the page; its `import … from "asyncio-ts"` reads
- * `globalThis.__asyncioPlayground`, which is this library with one change: `run()` runs on
- * the playground's loop (or the program's own `loopFactory`) and records the timeline.
- * A module that exports `main` and does not call `run()` itself has `main()` run for it.
+ * `globalThis.__asyncioPlayground`, which is the playground's library (library.ts) with one
+ * change: `run()` runs on the playground's loop (or the program's own `loopFactory`) and
+ * records the timeline. A module that exports `main` and does not call `run()` itself has
+ * `main()` run for it; a run the module starts without awaiting it is waited for.
  */
 /// <reference lib="webworker" />
 
 import { addInstrument } from "../../src/debug/instruments.js";
 import { Timeline, type TimelineTask } from "../../src/debug/timeline.js";
 import type { BaseEventLoop, RunOptions, Task } from "../../src/portable.js";
-import * as portable from "../../src/portable.js";
 import { formatArgs } from "./inspect.js";
+import * as portable from "./library.js";
 import type { ConsoleLine, FromWorker, Outcome, RunRequest, ToWorker } from "./protocol.js";
 import { type BundleInfo, formatError, SourceMapIndex } from "./traceback.js";
 
@@ -78,6 +79,8 @@ let loop: BaseEventLoop | null = null;
 let recordingStart = 0;
 let mainTask: Task<unknown> | null = null;
 let ranMain = false;
+/** The runs the program started: the run is over when all have settled. */
+const runs: Promise<unknown>[] = [];
 
 /**
  * The main task's lanes: it and the tasks under it. What the runner does after the main
@@ -112,7 +115,7 @@ function snapshot(): void {
 function playgroundRun<T>(main: portable.AwaitableLike<T>, options: RunOptions = {}): Promise<T> {
   ranMain = true;
   const own = options.loopFactory;
-  return portable.run(main, {
+  const started = portable.run(main, {
     ...options,
     loopFactory: () => {
       const created =
@@ -138,11 +141,15 @@ function playgroundRun<T>(main: portable.AwaitableLike<T>, options: RunOptions =
       return created;
     },
   });
+  // Handled here so an unawaited run that fails is no "unhandled rejection"; execute()
+  // awaits it and reports its error.
+  started.catch(() => {});
+  runs.push(started);
+  return started;
 }
 
 (globalThis as { __asyncioPlayground?: unknown }).__asyncioPlayground = {
   ...portable,
-  Timeline,
   run: playgroundRun,
 };
 
@@ -162,6 +169,9 @@ async function execute(request: RunRequest): Promise<void> {
     if (!ranMain && typeof module.main === "function") {
       value = await playgroundRun((module.main as () => portable.AwaitableLike<unknown>)());
     }
+    // A run started and not awaited (`asyncio.run(main());` as a statement): its end, and
+    // its error, are the program's.
+    for (let i = 0; i < runs.length; i++) await runs[i];
     outcome = { kind: "returned", value: describeValue(value) };
   } catch (e) {
     if (e instanceof portable.CancelledError) {
