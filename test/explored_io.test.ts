@@ -4,7 +4,14 @@
  * iterations and cuts data into several reads, keeping each stream's order. Races between
  * I/O delivery and the other tasks are found, and a failing seed replays them.
  */
-import { describe, expect, it } from "vitest";
+import { describe, expect, it, vi } from "vitest";
+import {
+  greeter,
+  greetingOneRead,
+  greetingReadline,
+  main,
+  withServer,
+} from "../examples/testing/greeting.js";
 import * as asyncio from "../src/index.js";
 import { type ExploreFailure, explore } from "../src/testing/index.js";
 
@@ -20,56 +27,6 @@ async function exploreFailure(
 }
 
 const enc = (s: string) => Buffer.from(s);
-
-/** A real loopback server for the body, closed when `use` returns. */
-function* withServer<T>(
-  handle: (r: asyncio.StreamReader, w: asyncio.StreamWriter) => asyncio.Coroutine<void>,
-  use: (port: number) => asyncio.Coroutine<T>,
-): asyncio.Coroutine<T> {
-  const server = yield* asyncio.startServer(handle, "127.0.0.1", 0);
-  try {
-    return yield* use(server.sockets[0]!.getsockname()[1] as number);
-  } finally {
-    server.close();
-    yield* server.waitClosed();
-  }
-}
-
-function* greeter(_r: asyncio.StreamReader, w: asyncio.StreamWriter): asyncio.Coroutine<void> {
-  w.write(enc("HELLO 42\n"));
-  yield* w.drain();
-  w.close();
-  yield* w.waitClosed();
-}
-
-/** The bug: one read() is taken to be one whole message (true on loopback, not on TCP). */
-function* greetingOneRead(): asyncio.Coroutine<void> {
-  yield* withServer(greeter, function* (port) {
-    const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
-    try {
-      const greeting = (yield* reader.read(1024)).toString();
-      if (!/^HELLO \d+\n$/.test(greeting)) {
-        throw new Error(`a partial greeting: ${JSON.stringify(greeting)}`);
-      }
-    } finally {
-      writer.close();
-      yield* writer.waitClosed();
-    }
-  });
-}
-
-/** The fix: read up to the end of the message. */
-function* greetingReadline(): asyncio.Coroutine<void> {
-  yield* withServer(greeter, function* (port) {
-    const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
-    try {
-      expect((yield* reader.readline()).toString()).toBe("HELLO 42\n");
-    } finally {
-      writer.close();
-      yield* writer.waitClosed();
-    }
-  });
-}
 
 function* echoLine(r: asyncio.StreamReader, w: asyncio.StreamWriter): asyncio.Coroutine<void> {
   const line = yield* r.readline();
@@ -307,6 +264,26 @@ describe("explore over real sockets", () => {
       { runs: 20 },
     );
     expect(cancelledBeforeDelivery).toBeGreaterThan(0);
+  });
+});
+
+describe("examples/testing/greeting", () => {
+  it("main() prints the plain run, the race, its replay, and the fixed client", async () => {
+    const lines: string[] = [];
+    vi.spyOn(console, "log").mockImplementation((...a: unknown[]) => {
+      lines.push(a.map(String).join(" "));
+    });
+    try {
+      await main();
+    } finally {
+      vi.restoreAllMocks();
+    }
+    expect(lines[0]).toBe('plain run: "HELLO 42\\n"');
+    expect(lines[1]).toMatch(/^explore found the race:\na partial greeting: "[^"]*" \[seed \d+\]/);
+    const partial = /a partial greeting: "[^"]*"/.exec(lines[1] as string)?.[0];
+    expect(lines[2]).toMatch(/^seed \d+ again: /);
+    expect(lines[2]?.endsWith(partial as string)).toBe(true);
+    expect(lines[3]).toBe("with readline(): 100 schedules, all correct");
   });
 });
 
