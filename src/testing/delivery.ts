@@ -29,7 +29,7 @@ import { deriveSeed, mulberry32, type Random } from "./random.js";
  * where the slot is a hash of the stream's name. Far above the numbers of the schedule's
  * other choice points, which count from 0.
  */
-export const IO_INDEX_BASE = 1_000_000;
+const IO_INDEX_BASE = 1_000_000;
 const IO_SLOTS = 4096;
 
 /** @internal What the gate needs from the schedule it belongs to. */

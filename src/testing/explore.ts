@@ -7,8 +7,12 @@
  * - a timer fires up to `jitter` seconds after its deadline (never before): real clocks
  *   and busy loops make timers late, so timers with the same or close deadlines run in
  *   either order, and a sleep may end after a timeout due at the same moment;
- * - an outside promise (a bridged Promise, a thread's result) settles up to
+ * - an outside promise (a bridged Promise, a thread's result, a connect) settles up to
  *   `outsideDelay` loop iterations later than it did: real I/O arrives whenever it does;
+ * - what real sockets and pipes deliver (data, EOF, closed and accepted connections,
+ *   datagrams) arrives up to `outsideDelay` iterations later, and data may come as up to
+ *   `dataPieces` separate reads, as TCP may deliver it — each stream keeping its order and
+ *   its flow control (src/testing/delivery.ts);
  * - with `eagerTasks`, a task's first step runs eagerly inside `createTask()` or on the
  *   next iteration — only for code that declares it works under either task factory.
  *
