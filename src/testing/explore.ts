@@ -91,7 +91,11 @@ export interface ExploreOptions {
  * ```
  */
 export interface Perturbation {
-  /** Its number among the schedule's choice points (what `perturbations` takes). */
+  /**
+   * Its number among the schedule's choice points (what `perturbations` takes). The choice
+   * points of a socket or pipe are numbered from a base of their own (1,000,000 and up),
+   * so that their numbers do not depend on when real I/O arrived.
+   */
   index: number;
   /** The loop time at which it was decided. */
   time: number;
