@@ -313,7 +313,10 @@ describe("explore over real pipes", () => {
       runs: 1,
       test: { realTimeout: 150 },
     });
-    expect(again.message.split("\n")[0]).toBe(e.message.split("\n")[0]);
+    // The same choices for the same deliveries; how much of the line is already in when
+    // the parent reads depends on when the child's output came, which the kernel decides.
+    expect(again.message).toMatch(/^a partial line from the child: "[^"]*" \[seed \d+\]/);
+    expect(again.seed).toBe(e.seed);
   });
 
   it("a child's whole output arrives in order before EOF in every schedule", async () => {
