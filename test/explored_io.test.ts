@@ -122,7 +122,7 @@ describe("explore over real sockets", () => {
     await explore(configBeforeQuery, { runs: 1, perturbations: [] });
     const e = await exploreFailure(configBeforeQuery, { runs: 50 });
     expect(e.message).toMatch(/^the query was answered before the config \[seed \d+\]/);
-    expect(e.schedule).toMatch(/connection 1: data #1 \(7 bytes\) arrives [1-3] iteration/);
+    expect(e.schedule).toMatch(/connection 1: data #1 \(7 bytes\) arrives \d iteration/);
     const again = await exploreFailure(configBeforeQuery, { seed: e.seed, runs: 1 });
     expect(again.message.split("\n")[0]).toBe(e.message.split("\n")[0]);
   });
