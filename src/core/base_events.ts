@@ -100,6 +100,39 @@ const FUTURE_OPTIONS: { loop?: BaseEventLoop } = {};
 const closeHooks: Array<(loop: BaseEventLoop) => void> = [];
 
 /**
+ * @internal What reads from the outside world on a stream (a socket, a pipe): the I/O
+ * gate holds deliveries back while the stream is paused, in the same way the transport does.
+ */
+export interface _IoSource {
+  isReading(): boolean;
+  isClosing(): boolean;
+}
+
+/**
+ * @internal How the I/O layer hands over what arrives from outside (data, EOF, a closed or
+ * accepted connection, a datagram) when a schedule explorer runs the loop: now, some
+ * iterations later, or (data) in several pieces — always after everything the same source
+ * handed over before, and data never while the source is paused. Null on every other
+ * loop, so the I/O paths pay one branch.
+ */
+export interface _IoGate {
+  /**
+   * `deliver(piece)` for the bytes of `chunk`, in order, possibly in several pieces (each
+   * a `subarray` of it, so a Buffer's pieces are Buffers).
+   */
+  data<C extends Uint8Array>(
+    source: _IoSource,
+    role: string,
+    chunk: C,
+    deliver: (piece: C) => void,
+  ): void;
+  /** `deliver()` now or later: `what` happened on `source` (for the trace). */
+  event(source: object, role: string, what: string, deliver: () => void): void;
+  /** `source` resumed reading: held data may move on. */
+  resumed(source: _IoSource): void;
+}
+
+/**
  * @internal Registers `hook` to run when any loop closes, before its queues are dropped:
  * how layers above the core (signal handlers, child processes) release what they hold
  * for a loop without the core knowing about them.
@@ -160,6 +193,8 @@ export abstract class BaseEventLoop {
    * virtual-time loop that explores schedules, which may deliver it some iterations later.
    */
   _deliverOutside: ((deliver: () => void) => void) | null = null;
+  /** @internal The schedule explorer's gate for socket and pipe deliveries; null otherwise. */
+  _ioGate: _IoGate | null = null;
   /**
    * @internal Installed sources that can call back at any moment but that the host does
    * not count as pending work (signal handlers: Node lets a process exit while it listens

@@ -234,6 +234,13 @@ class EventWait {
   }
 
   private readonly _onOk = (): void => {
+    // Under an explorer, a connect or handshake may complete some iterations later.
+    const delay = this._loop._deliverOutside;
+    if (delay === null) this._ok();
+    else delay(this._ok);
+  };
+
+  private readonly _ok = (): void => {
     if (!this._fut.done()) this._fut.setResult(undefined);
   };
 
@@ -565,9 +572,14 @@ function* resolveAll(loop: BaseEventLoop, host: string, family: number): Corouti
   _noteWait(loop, fut, "io");
   loop._externalPending++;
   builtin("node:dns").lookup(host, { all: true, family }, (err, addresses) => {
-    if (fut.done() || loop.isClosed()) return;
-    if (err) fut.setException(err);
-    else fut.setResult([...new Set(addresses.map((a) => a.address))]);
+    const settle = (): void => {
+      if (fut.done() || loop.isClosed()) return;
+      if (err) fut.setException(err);
+      else fut.setResult([...new Set(addresses.map((a) => a.address))]);
+    };
+    const delay = loop._deliverOutside;
+    if (delay === null) settle();
+    else delay(settle);
   });
   try {
     return yield* fut;

@@ -430,20 +430,38 @@ class PipeReadTransport extends Transport {
   constructor(
     private readonly _sock: Socket,
     reader: StreamReader,
+    private readonly _loop: BaseEventLoop,
+    role: string,
   ) {
     super({ socket: _sock });
     reader.setTransport(this);
-    _sock.on("data", (chunk: Buffer) => {
+    // Under an explorer, what the child writes reaches the reader through its I/O gate.
+    const receive = (chunk: Buffer): void => {
       if (!this._closing) reader._feedOwned(chunk);
+    };
+    const eof = (): void => reader.feedEof();
+    const closed = (): void => {
+      this._closing = true;
+      if (this._error !== null && !reader.atEof()) reader.setException(this._error);
+      else reader.feedEof();
+    };
+    _sock.on("data", (chunk: Buffer) => {
+      const gate = _loop._ioGate;
+      if (gate === null) receive(chunk);
+      else gate.data(this, role, chunk, receive);
     });
-    _sock.on("end", () => reader.feedEof());
+    _sock.on("end", () => {
+      const gate = _loop._ioGate;
+      if (gate === null) eof();
+      else gate.event(this, role, "EOF", eof);
+    });
     _sock.on("error", (e) => {
       this._error ??= _osError(e);
     });
     _sock.on("close", () => {
-      this._closing = true;
-      if (this._error !== null && !reader.atEof()) reader.setException(this._error);
-      else reader.feedEof();
+      const gate = _loop._ioGate;
+      if (gate === null) closed();
+      else gate.event(this, role, "closed", closed);
     });
   }
 
@@ -472,6 +490,7 @@ class PipeReadTransport extends Transport {
     if (this._closing || !this._paused) return;
     this._paused = false;
     this._sock.resume();
+    this._loop._ioGate?.resumed(this);
   }
   isReading(): boolean {
     return !this._paused && !this._closing;
@@ -633,14 +652,14 @@ function* startProcess(
 
   // The pipes from the child get their readers now, before any exit can be seen (see
   // PipeReadTransport).
-  const readerFor = (sock: Socket | null): StreamReader | null => {
+  const readerFor = (sock: Socket | null, role: string): StreamReader | null => {
     if (sock === null) return null;
     const reader = new StreamReader(limit, { loop });
-    new PipeReadTransport(sock, reader);
+    new PipeReadTransport(sock, reader, loop, role);
     return reader;
   };
-  const stdoutReader = readerFor(child.stdout as Socket | null);
-  const stderrReader = readerFor(child.stderr as Socket | null);
+  const stdoutReader = readerFor(child.stdout as Socket | null, "stdout pipe");
+  const stderrReader = readerFor(child.stderr as Socket | null, "stderr pipe");
 
   const abandon = (): void => {
     // Not handed to the caller: kill it and close our ends; Node reaps it.

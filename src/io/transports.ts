@@ -411,11 +411,19 @@ export class SocketTransport extends Transport implements LoopResource {
     _trackResource(loop, this);
     const waiter = options.waiter ?? null;
     this._upgraded = options.upgraded ?? false;
-    loop.callSoon(this._start, waiter);
+    // An accepted connection arrives from outside: an explorer may make it later.
+    const gate = loop._ioGate;
+    if (gate === null || this._server === null) loop.callSoon(this._start, waiter);
+    else gate.event(this, this._role(), "accepted", () => loop.callSoon(this._start, waiter));
     // The socket may have died between its connect event and now (its 'close' is gone).
     if (sock.destroyed && (sock as net.Socket & { closed?: boolean }).closed === true) {
-      this._scheduleConnectionLost(this._error);
+      this._onClose();
     }
+  }
+
+  /** @internal What this connection is, for an explorer's trace and per-source choices. */
+  _role(): string {
+    return this._server === null ? "connection" : "accepted connection";
   }
 
   // ------------------------------------------------------------------ Node events
@@ -440,6 +448,13 @@ export class SocketTransport extends Transport implements LoopResource {
 
   /** @internal */
   private readonly _onData = (chunk: Buffer): void => {
+    const gate = this._loop._ioGate;
+    if (gate === null) this._receive(chunk);
+    else gate.data(this, this._role(), chunk, this._receive);
+  };
+
+  /** @internal */
+  private readonly _receive = (chunk: Buffer): void => {
     if (this._closing || this._detached) return;
     try {
       if (this._buffered) this._feedBuffered(chunk);
@@ -468,6 +483,13 @@ export class SocketTransport extends Transport implements LoopResource {
 
   /** @internal */
   private readonly _onEnd = (): void => {
+    const gate = this._loop._ioGate;
+    if (gate === null) this._eofReceived();
+    else gate.event(this, this._role(), "EOF", this._eofReceived);
+  };
+
+  /** @internal */
+  private readonly _eofReceived = (): void => {
     if (this._closing || this._detached) return;
     let keepOpen: unknown;
     try {
@@ -497,7 +519,14 @@ export class SocketTransport extends Transport implements LoopResource {
   /** @internal */
   private readonly _onClose = (): void => {
     if (this._detached) return;
-    this._scheduleConnectionLost(this._error);
+    const gate = this._loop._ioGate;
+    if (gate === null) this._scheduleConnectionLost(this._error);
+    else gate.event(this, this._role(), "closed", this._closed);
+  };
+
+  /** @internal */
+  private readonly _closed = (): void => {
+    if (!this._detached) this._scheduleConnectionLost(this._error);
   };
 
   /** @internal */
@@ -656,6 +685,7 @@ export class SocketTransport extends Transport implements LoopResource {
     if (this._closing || !this._paused) return;
     this._paused = false;
     if (this._started) this._sock.resume();
+    this._loop._ioGate?.resumed(this);
   }
 
   isReading(): boolean {
@@ -792,6 +822,16 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
 
   /** @internal */
   private readonly _onMessage = (msg: Buffer, rinfo: dgram.RemoteInfo): void => {
+    const gate = this._loop._ioGate;
+    if (gate === null) this._datagram(msg, rinfo);
+    else
+      gate.event(this, "datagram endpoint", `a datagram of ${msg.length} bytes`, () =>
+        this._datagram(msg, rinfo),
+      );
+  };
+
+  /** @internal */
+  private _datagram(msg: Buffer, rinfo: dgram.RemoteInfo): void {
     if (this._closing) return;
     try {
       this._protocol.datagramReceived(msg, [rinfo.address, rinfo.port]);
@@ -802,7 +842,7 @@ export class UdpTransport extends DatagramTransport implements LoopResource {
         transport: this,
       });
     }
-  };
+  }
 
   /** @internal */
   private readonly _onError = (err: Error): void => {

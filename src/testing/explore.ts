@@ -7,8 +7,12 @@
  * - a timer fires up to `jitter` seconds after its deadline (never before): real clocks
  *   and busy loops make timers late, so timers with the same or close deadlines run in
  *   either order, and a sleep may end after a timeout due at the same moment;
- * - an outside promise (a bridged Promise, a thread's result) settles up to
+ * - an outside promise (a bridged Promise, a thread's result, a connect) settles up to
  *   `outsideDelay` loop iterations later than it did: real I/O arrives whenever it does;
+ * - what real sockets and pipes deliver (data, EOF, closed and accepted connections,
+ *   datagrams) arrives up to `outsideDelay` iterations later, and data may come as up to
+ *   `dataPieces` separate reads, as TCP may deliver it — each stream keeping its order and
+ *   its flow control (src/testing/delivery.ts);
  * - with `eagerTasks`, a task's first step runs eagerly inside `createTask()` or on the
  *   next iteration — only for code that declares it works under either task factory.
  *
@@ -25,6 +29,7 @@ import { describe } from "../core/coroutines.js";
 import type { TimerEntry } from "../core/handles.js";
 import { Task } from "../core/tasks.js";
 import { type _SchedulePerturber, VirtualEventLoop } from "../loops/virtual.js";
+import { type _DeliveryChoices, _DeliveryGate } from "./delivery.js";
 import { _runTestWith, type TestOptions } from "./harness.js";
 import { deriveSeed, mulberry32, type Random } from "./random.js";
 
@@ -46,8 +51,18 @@ export interface ExploreOptions {
   seed?: number;
   /** The most a timer may fire after its deadline, in loop seconds; 0.001 by default. */
   jitter?: number;
-  /** The most loop iterations an outside completion may be delayed; 3 by default. */
+  /**
+   * The most loop iterations an outside completion may be delayed — a settled promise, a
+   * connect, and what real sockets and pipes deliver (data, EOF, a closed or accepted
+   * connection); 3 by default.
+   */
   outsideDelay?: number;
+  /**
+   * The most pieces one delivery of socket or pipe data may be cut into (each a separate
+   * read, one or more iterations after the one before, as TCP may deliver it); 4 by
+   * default, 1 never cuts.
+   */
+  dataPieces?: number;
   /** Also choose per task between an eager and a lazy first step; false by default. */
   eagerTasks?: boolean;
   /**
@@ -76,7 +91,11 @@ export interface ExploreOptions {
  * ```
  */
 export interface Perturbation {
-  /** Its number among the schedule's choice points (what `perturbations` takes). */
+  /**
+   * Its number among the schedule's choice points (what `perturbations` takes). The choice
+   * points of a socket or pipe are numbered from a base of their own (1,000,000 and up),
+   * so that their numbers do not depend on when real I/O arrived.
+   */
   index: number;
   /** The loop time at which it was decided. */
   time: number;
@@ -130,10 +149,27 @@ export interface ExploreFailure {
   schedule: string;
 }
 
+/**
+ * Real seconds a stall must last, while a real socket or child process is open, before a
+ * schedule fails as deadlocked: what a protocol waits for from the kernel the loop cannot
+ * see coming. Without real I/O a stall fails at once.
+ */
+const IO_DEADLOCK_AFTER = 1;
+
 interface Settings {
   jitter: number;
   outsideDelay: number;
+  dataPieces: number;
   eagerTasks: boolean;
+}
+
+function settingsOf(options: ExploreOptions): Settings {
+  return {
+    jitter: options.jitter ?? 0.001,
+    outsideDelay: options.outsideDelay ?? 3,
+    dataPieces: options.dataPieces ?? 4,
+    eagerTasks: options.eagerTasks ?? false,
+  };
 }
 
 /**
@@ -141,27 +177,54 @@ interface Settings {
  * or not it is perturbed, so that dropping one perturbation (when shrinking) leaves the
  * others' values as they were.
  */
-class Schedule implements _SchedulePerturber {
-  points = 0;
+class Schedule implements _SchedulePerturber, _DeliveryChoices {
+  private ownPoints = 0;
   readonly applied: Perturbation[] = [];
   private readonly random: Random;
-  private readonly rate: number;
+  readonly rate: number;
+  /** Socket and pipe deliveries: streams choose from random sources of their own. */
+  readonly gate: _DeliveryGate;
 
   constructor(
     private readonly loop: BaseEventLoop,
-    seed: number,
+    readonly seed: number,
     private readonly settings: Settings,
-    private readonly only: ReadonlySet<number> | null,
+    readonly only: ReadonlySet<number> | null,
     rate?: number,
   ) {
     this.random = mulberry32(seed);
     // Each schedule perturbs its own share of the choice points: some runs change a
     // little, some a lot ("swarm testing" finds more than one fixed rate).
     this.rate = rate ?? this.random();
+    this.gate = new _DeliveryGate(loop, this);
+  }
+
+  /** Choice points seen: the schedule's own and those of the I/O streams. */
+  get points(): number {
+    return this.ownPoints + this.gate.points;
+  }
+
+  get outsideDelay(): number {
+    return this.settings.outsideDelay;
+  }
+
+  get dataPieces(): number {
+    return this.settings.dataPieces;
+  }
+
+  record(index: number, description: string): void {
+    this.applied.push({ index, time: this.loop.time(), description });
+  }
+
+  /** Makes `loop` run under this schedule. */
+  install(loop: VirtualEventLoop): void {
+    loop._setPerturber(this);
+    loop._ioGate = this.gate;
+    if (this.settings.eagerTasks) installEagerChoice(loop, this);
   }
 
   private choose(): [on: boolean, u: number, index: number] {
-    const index = this.points++;
+    const index = this.ownPoints++;
     const u1 = this.random();
     const u2 = this.random();
     const on = this.only === null ? u1 < this.rate : this.only.has(index);
@@ -247,12 +310,12 @@ async function runSchedule(
       body,
       { deadlockAfter: 0, recordSites, ...testOptions },
       {
+        ioDeadlockAfter: IO_DEADLOCK_AFTER,
         setup(loop) {
           checkVirtual(loop);
           const s = new Schedule(loop, seed, settings, only);
           schedule = s;
-          (loop as VirtualEventLoop)._setPerturber(s);
-          if (settings.eagerTasks) installEagerChoice(loop, s);
+          s.install(loop as VirtualEventLoop);
         },
       },
     );
@@ -310,6 +373,7 @@ function checkOptions(body: unknown, options: ExploreOptions): void {
   }
   checkCount(options.runs, "runs", 1);
   checkCount(options.outsideDelay, "outsideDelay", 0);
+  checkCount(options.dataPieces, "dataPieces", 1);
   checkCount(options.shrinkRuns, "shrinkRuns", 0);
   if (options.seed !== undefined && !(Number.isInteger(options.seed) && options.seed >= 0)) {
     throw new RangeError(
@@ -360,11 +424,7 @@ export async function explore(
   checkOptions(body, options);
   const runs = options.runs ?? 100;
   const base = options.seed ?? 1;
-  const settings: Settings = {
-    jitter: options.jitter ?? 0.001,
-    outsideDelay: options.outsideDelay ?? 3,
-    eagerTasks: options.eagerTasks ?? false,
-  };
+  const settings = settingsOf(options);
   const only = options.perturbations === undefined ? null : new Set(options.perturbations);
   const testOptions = options.test ?? {};
   let choicePoints = 0;
@@ -444,6 +504,7 @@ function annotate(
   const replayExtra = [
     options.jitter === undefined ? "" : `, jitter: ${options.jitter}`,
     options.outsideDelay === undefined ? "" : `, outsideDelay: ${options.outsideDelay}`,
+    options.dataPieces === undefined ? "" : `, dataPieces: ${options.dataPieces}`,
     options.eagerTasks ? ", eagerTasks: true" : "",
   ].join("");
   const shown = trace.slice(0, 30);
@@ -512,22 +573,18 @@ class ChosenSchedule implements ExploreSchedule {
 
   async run(body: () => Coroutine<unknown>): Promise<void> {
     checkOptions(body, this.options);
-    const settings: Settings = {
-      jitter: this.options.jitter ?? 0.001,
-      outsideDelay: this.options.outsideDelay ?? 3,
-      eagerTasks: this.options.eagerTasks ?? false,
-    };
+    const settings = settingsOf(this.options);
     let schedule: Schedule | null = null;
     try {
       await _runTestWith(
         body,
         { deadlockAfter: 0, recordSites: false, ...this.options.test },
         {
+          ioDeadlockAfter: IO_DEADLOCK_AFTER,
           setup: (loop) => {
             checkVirtual(loop);
             schedule = new Schedule(loop, this.seed, settings, null, this.rate);
-            (loop as VirtualEventLoop)._setPerturber(schedule);
-            if (settings.eagerTasks) installEagerChoice(loop, schedule);
+            schedule.install(loop as VirtualEventLoop);
           },
         },
       );

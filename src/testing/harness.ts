@@ -23,7 +23,13 @@ import { Task } from "../core/tasks.js";
 import { VirtualEventLoop as IOVirtualEventLoop, NodeEventLoop } from "../io/loop_io.js";
 import { _isSubprocessPipe, _uncollectedSubprocesses } from "../io/subprocess.js";
 import { _unfinishedThreadCalls, ThreadPoolExecutor } from "../io/threads.js";
-import { _openResources, _watchResources, type LoopResource } from "../io/transports.js";
+import {
+  _openResources,
+  _watchResources,
+  type LoopResource,
+  SocketTransport,
+  UdpTransport,
+} from "../io/transports.js";
 import { VirtualEventLoop, type VirtualEventLoopOptions } from "../loops/virtual.js";
 import { run } from "../runners.js";
 import { currentTask, sleep } from "../tasks.js";
@@ -202,10 +208,24 @@ export interface TestOptions<F extends Fixtures = Fixtures> {
   deadlockAfter?: number;
 }
 
+/** Whether a real socket or a child process of `loop` is open: real I/O may still come. */
+function realIoOpen(loop: BaseEventLoop): boolean {
+  if (_uncollectedSubprocesses(loop).length > 0) return true;
+  return _openResources(loop).some(
+    (r) => r instanceof SocketTransport || r instanceof UdpTransport,
+  );
+}
+
 /** @internal What the explorer adds to a test run. */
 export interface _RunHooks {
   /** Called with the fresh loop, after the harness set it up. */
   setup?: (loop: BaseEventLoop) => void;
+  /**
+   * The least `deadlockAfter` while a real socket or a child process is open: what they
+   * deliver the loop cannot see coming (a protocol's own Future), so a stall then may be
+   * real I/O on its way. The explorer's `deadlockAfter` is 0, for speed.
+   */
+  ioDeadlockAfter?: number;
   /** Leave the loop's task factory alone (no per-test task names, no creation sites). */
   plainTasks?: boolean;
 }
@@ -375,6 +395,9 @@ export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture
     if (l instanceof VirtualEventLoop && Number.isFinite(deadlockAfter)) {
       l._onStall = () => {
         if (stallTimer !== null || deadlocked !== null) return;
+        const io = hooks.ioDeadlockAfter;
+        const wait =
+          io !== undefined && realIoOpen(l) ? Math.max(io, deadlockAfter) : deadlockAfter;
         stallTimer = setTimeout(() => {
           stallTimer = null;
           if (!l.isRunning() || l._ready.length > 0 || l._externalPending > 0) return;
@@ -382,7 +405,7 @@ export async function _runTestWith<T, F extends Fixtures = Record<never, Fixture
           const stuck = [...l._tasks].filter((t) => !t.done());
           deadlocked = `the test deadlocked: every task waits and nothing can wake them (no timer, no outside work):${stuck.map((t) => `\n  ${String(t)}`).join("")}`;
           me.cancel(deadlocked);
-        }, deadlockAfter * 1000);
+        }, wait * 1000);
       };
     }
     if (options.realTimeout !== undefined) {
