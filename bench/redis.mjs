@@ -32,7 +32,7 @@
 //        npm run bench -- --redis [--n N] [--reps R]
 //        BENCH_CPU_PROF=dir node bench/redis.mjs …   (a V8 CPU profile of every process)
 import { spawn, spawnSync } from "node:child_process";
-import { mkdirSync, readFileSync, rmSync, writeFileSync, mkdtempSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import net, { createServer } from "node:net";
 import os from "node:os";
 import path from "node:path";
@@ -466,10 +466,14 @@ function bundleBaseline(ref) {
   const dir = path.join(here, "dist", "baseline");
   rmSync(dir, { recursive: true, force: true });
   mkdirSync(dir, { recursive: true });
-  const r = spawnSync("sh", ["-c", `git archive ${JSON.stringify(ref)} src | tar -x -C ${JSON.stringify(dir)}`], {
-    cwd: root,
-    encoding: "utf8",
-  });
+  const r = spawnSync(
+    "sh",
+    ["-c", `git archive ${JSON.stringify(ref)} src | tar -x -C ${JSON.stringify(dir)}`],
+    {
+      cwd: root,
+      encoding: "utf8",
+    },
+  );
   if (r.status !== 0) throw new Error(`git archive ${ref}: ${r.stderr}`);
   const entry = path.join(dir, "entry.ts");
   writeFileSync(
@@ -533,7 +537,8 @@ async function main() {
   const baseline = flag("baseline", "");
   const defaultOnly = IMPLS.filter((impl) => impl !== "baseline" || baseline !== "");
   const only = flag("only", defaultOnly.join(",")).split(",");
-  if (only.includes("baseline") && baseline === "") throw new Error("--only baseline needs --baseline REF");
+  if (only.includes("baseline") && baseline === "")
+    throw new Error("--only baseline needs --baseline REF");
   const monitor = argv.includes("--monitor");
   const n = Number(flag("n", monitor ? "20000" : "100000"));
   const reps = Number(flag("reps", "5"));
@@ -724,7 +729,12 @@ function report(data, writeDocs) {
       .map((impl) => `${impl === "asyncio_ts" ? "RedisQueue" : NAMES[impl]} / floor`)
       .join(" | ")} |`,
   );
-  md.push(`|---|${rounded.map(() => "---:").join("|")}|${rounded.filter((i) => i !== "raw_stream").map(() => "---:").join("|")}|`);
+  md.push(
+    `|---|${rounded.map(() => "---:").join("|")}|${rounded
+      .filter((i) => i !== "raw_stream")
+      .map(() => "---:")
+      .join("|")}|`,
+  );
   for (const round of roundsOf) {
     const cells = rounded.map((impl) => {
       const r = runs.find((x) => x.impl === impl && x.round === round);
