@@ -23,7 +23,7 @@
 // commandstats: script calls and what the scripts ran).
 //
 // Usage: node bench/redis.mjs [--n N] [--reps R] [--only impl,impl] [--bullmq-reps R]
-//                             [--baseline REF] [--no-docs]
+//                             [--baseline REF] [--maxsize M] [--no-docs]
 //        node bench/redis.mjs --monitor [--n N] [--only …]   (top-level commands by name,
 //                             from MONITOR: the commands each process sent, per item)
 //        node bench/redis.mjs --from bench/results/redis.json   (the tables of a saved run)
@@ -51,6 +51,8 @@ const BUNDLES = {
   baseline: path.join(here, "dist", "redis_baseline.mjs"),
 };
 const now = () => performance.timeOrigin + performance.now();
+// --maxsize M: RedisQueue bounded (every process gets the same maxsize); 0, unbounded.
+const MAXSIZE = Number(process.env.BENCH_REDIS_MAXSIZE ?? "0");
 
 // ---------------------------------------------------------------- workers
 
@@ -90,7 +92,7 @@ async function producer(impl, url, n, name) {
     const { asyncio, RedisQueue } = await import(pathToFileURL(BUNDLES[impl]).href);
     await asyncio.run(
       (function* () {
-        const q = new RedisQueue(name, { url });
+        const q = new RedisQueue(name, { url, maxsize: MAXSIZE });
         yield* q.connect();
         mark();
         let next = 0;
@@ -188,7 +190,7 @@ async function consumer(impl, url, name) {
     const { asyncio, RedisQueue } = await import(pathToFileURL(BUNDLES[impl]).href);
     await asyncio.run(
       (function* () {
-        const q = new RedisQueue(name, { url });
+        const q = new RedisQueue(name, { url, maxsize: MAXSIZE });
         yield* q.connect();
         ready();
         function* worker() {
@@ -543,6 +545,8 @@ async function main() {
   const n = Number(flag("n", monitor ? "20000" : "100000"));
   const reps = Number(flag("reps", "5"));
   const bullmqReps = Number(flag("bullmq-reps", "1"));
+  const maxsize = flag("maxsize", "0");
+  process.env.BENCH_REDIS_MAXSIZE = maxsize; // the children inherit it
   if (spawnSync("sh", ["-c", "command -v redis-server"]).status !== 0) {
     console.log(
       "bench/redis.mjs: skipped: redis-server is not installed (apt-get install redis-server)",
@@ -593,6 +597,7 @@ async function main() {
     n,
     reps,
     baseline,
+    maxsize: Number(maxsize),
     consumers: CONSUMERS,
     load: [loadAtStart, os.loadavg()],
     runs,
@@ -651,14 +656,29 @@ function report(data, writeDocs) {
   const md = [];
   md.push("## Distributed: a queue across processes on Redis");
   md.push("");
+  const bounded =
+    data.maxsize > 0 ? ` RedisQueue has \`maxsize\` ${data.maxsize.toLocaleString("en-US")}.` : "";
   md.push(
-    `\`npm run bench -- --redis\` (bench/redis.mjs; opt-in, it starts its own \`redis-server\`): ${n.toLocaleString("en-US")} items from 1 producer process (${CONCURRENCY} tasks putting) to ${CONSUMERS} consumer processes (${CONCURRENCY} tasks each: \`get\`, \`taskDone\`) through one \`redis-server\` (AOF on, \`appendfsync everysec\`). The floor is the same client library doing the same logical work with bare stream commands and the same batching: ${CONCURRENCY} XADDs in flight (auto-pipelined), XREADGROUP COUNT ${CONCURRENCY} by each consumer, each batch's XACK in one write with the next read — and no counters, backpressure, \`join\`, shutdown or trimming. ${reps} rounds run the implementations back to back, in an order that turns each round; the ratio to the floor is taken round by round, and its median and range are given. Latency is from \`put\` to \`get\` (the item carries its put time); items/s, latency and CPU are medians over the rounds.`,
+    `\`npm run bench -- --redis\` (bench/redis.mjs; opt-in, it starts its own \`redis-server\`): ${n.toLocaleString("en-US")} items from 1 producer process (${CONCURRENCY} tasks putting) to ${CONSUMERS} consumer processes (${CONCURRENCY} tasks each: \`get\`, \`taskDone\`) through one \`redis-server\` (AOF on, \`appendfsync everysec\`). The floor is the same client library doing the same logical work with bare stream commands and the same batching: ${CONCURRENCY} XADDs in flight (auto-pipelined), XREADGROUP COUNT ${CONCURRENCY} by each consumer, each batch's XACK in one write with the next read — and no counters, backpressure, \`join\`, shutdown or trimming. ${reps} rounds run the implementations back to back, in an order that turns each round; the ratio to the floor is taken round by round, and its median and range are given. Latency is from \`put\` to \`get\` (the item carries its put time); items/s, latency and CPU are medians over the rounds.${bounded}`,
   );
   md.push("");
+  // The same, by CPU: the floor's CPU per item over this one's, round by round. On a machine
+  // whose other load changes by the second, a run's wall time follows the cores it got;
+  // the CPU it used does not.
+  const cpuTotal = (r) => r.cpuPerK.producer + r.cpuPerK.consumers + r.cpuPerK.redis;
+  const roundCpuRatios = (impl) => {
+    const rs = [];
+    for (const round of roundsOf) {
+      const mine = runs.find((r) => r.impl === impl && r.round === round);
+      const base = runs.find((r) => r.impl === "raw_stream" && r.round === round);
+      if (mine && base) rs.push(cpuTotal(base) / cpuTotal(mine));
+    }
+    return rs;
+  };
   md.push(
-    "| implementation | items/s, median (min–max) | vs floor, median (min–max) | p50 put→get ms | p99 put→get ms |",
+    "| implementation | items/s, median (min–max) | vs floor, median (min–max) | vs floor by CPU per item, median (min–max) | p50 put→get ms | p99 put→get ms |",
   );
-  md.push("|---|---:|---:|---:|---:|");
+  md.push("|---|---:|---:|---:|---:|---:|");
   for (const impl of only) {
     const mine = of(impl);
     const rates = mine.map((r) => r.rate);
@@ -667,8 +687,14 @@ function report(data, writeDocs) {
       impl === "raw_stream"
         ? "100%"
         : `**${pct(median(rs))}** (${pct(Math.min(...rs))}–${pct(Math.max(...rs))})`;
+    const floorCpu = median(of("raw_stream").map(cpuTotal));
+    const cs = impl === "bullmq" ? mine.map((r) => floorCpu / cpuTotal(r)) : roundCpuRatios(impl);
+    const byCpu =
+      impl === "raw_stream"
+        ? "100%"
+        : `${pct(median(cs))} (${pct(Math.min(...cs))}–${pct(Math.max(...cs))})`;
     md.push(
-      `| ${NAMES[impl]} | ${num(median(rates))} (${num(Math.min(...rates))}–${num(Math.max(...rates))}) | ${ratio} | ${median(mine.map((r) => r.p50)).toFixed(1)} | ${median(mine.map((r) => r.p99)).toFixed(1)} |`,
+      `| ${NAMES[impl]} | ${num(median(rates))} (${num(Math.min(...rates))}–${num(Math.max(...rates))}) | ${ratio} | ${byCpu} | ${median(mine.map((r) => r.p50)).toFixed(1)} | ${median(mine.map((r) => r.p99)).toFixed(1)} |`,
     );
   }
   if (only.includes("bullmq")) {
