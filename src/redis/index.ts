@@ -181,13 +181,6 @@ enum State {
   CLOSED = "closed",
 }
 
-/**
- * The most puts one put script call carries. A loop turn's puts go in several calls (one
- * write): Redis hands new entries to blocked readers after each script, so a turn of 100
- * puts reaches up to 4 consumers at once instead of one, as 100 bare XADDs would.
- */
-const PUT_PART = 25;
-
 /** How often waiters look again even without a notification (one may be lost on a reconnect). */
 const POLL_SECONDS = 1;
 
@@ -350,8 +343,8 @@ export class RedisQueue<T = unknown> {
   private _readSinceNotice = false;
 
   // Batches of one loop turn, sent as one script call.
-  /** @internal The payloads of this loop turn's puts. */
-  private _putPayloads: string[] = [];
+  /** @internal The put script's arguments: maxsize, then the payloads of this loop turn. */
+  private _putArgs: string[] = [];
   /** @internal The Futures of those puts, payload for payload (one each: cancelling a task cancels what it waits on). */
   private _putFutures: Future<number>[] = [];
   /** @internal */
@@ -724,8 +717,11 @@ export class RedisQueue<T = unknown> {
    */
   private _submitPut(payload: string): Future<number> {
     const stored = getRunningLoop().createFuture<number>();
-    if (this._putFutures.length === 0) queueMicrotask(() => this._flushPuts());
-    this._putPayloads.push(payload);
+    if (this._putFutures.length === 0) {
+      this._putArgs.push(String(this._maxsize));
+      queueMicrotask(() => this._flushPuts());
+    }
+    this._putArgs.push(payload);
     this._putFutures.push(stored);
     return stored;
   }
@@ -735,50 +731,32 @@ export class RedisQueue<T = unknown> {
     const i = this._putFutures.indexOf(stored);
     if (i < 0) return;
     this._putFutures.splice(i, 1);
-    this._putPayloads.splice(i, 1);
+    this._putArgs.splice(i + 1, 1);
+    if (this._putFutures.length === 0) this._putArgs = [];
   }
 
-  /**
-   * Sends this loop turn's puts: script calls of PUT_PART payloads each, in one write (one
-   * round trip). Parts, not one call: Redis serves blocked readers after each script, so a
-   * loop turn's items reach several consumers at once rather than all one.
-   * @internal
-   */
+  /** @internal */
   private _flushPuts(): void {
     const futures = this._putFutures;
     if (futures.length === 0) return;
-    const payloads = this._putPayloads;
+    const args = this._putArgs;
     this._putFutures = [];
-    this._putPayloads = [];
-    const maxsize = String(this._maxsize);
-    const parts: Promise<number | Error>[] = [];
-    for (let start = 0; start < payloads.length; start += PUT_PART) {
-      const args = [maxsize, start === 0 ? "0" : "1"];
-      const end = Math.min(start + PUT_PART, payloads.length);
-      for (let i = start; i < end; i++) args.push(payloads[i] as string);
-      parts.push(
-        this._retrying(() => this._script(scripts.PUT, args)).then(Number, (e: unknown) =>
-          e instanceof Error ? e : new Error(String(e)),
-        ),
-      );
-    }
-    // One bridge from the client's promises to the loop per loop turn; its putters' Futures
+    this._putArgs = [];
+    // One bridge from the client's promise to the loop per batch; its putters' Futures
     // settle from there (a put cancelled meanwhile has its Future done already).
     const reply = bridgePromise(
-      parts.length === 1
-        ? (parts[0] as Promise<number | Error>).then((r) => [r])
-        : Promise.all(parts),
+      this._retrying(() => this._script(scripts.PUT, args)),
       (futures[0] as Future<number>).getLoop(),
     );
     reply.addDoneCallback(() => {
       if (reply.cancelled()) return;
-      const results = reply.result();
+      const error = reply.exception();
+      const stored = error === null ? Number(reply.result()) : 0;
       for (let i = 0; i < futures.length; i++) {
         const p = futures[i] as Future<number>;
         if (p.done()) continue;
-        const stored = results[Math.floor(i / PUT_PART)] as number | Error;
-        if (stored instanceof Error) p.setException(stored);
-        else p.setResult(stored === -1 ? -1 : i % PUT_PART < stored ? 1 : 0);
+        if (error !== null) p.setException(error);
+        else p.setResult(stored === -1 ? -1 : i < stored ? 1 : 0);
       }
     });
   }

@@ -68,29 +68,23 @@ end
 `;
 
 /**
- * put: ARGV = channel, maxsize, follows ('1': a later part of one loop turn's puts), payload…
- * → number of payloads stored (a prefix of them: FIFO), or -1 when the queue is shut down.
- * A later part stores nothing while a putter waits (its earlier part may be the one
- * waiting: it must not be overtaken).
+ * put: ARGV = channel, maxsize, payload… → number of payloads stored (a prefix of them:
+ * FIFO), or -1 when the queue is shut down.
  */
 export const PUT = `
 if redis.call('HEXISTS', KEYS[2], 'shutdown') == 1 then return -1 end
 local maxsize = tonumber(ARGV[2])
-local n = #ARGV - 3
+local n = #ARGV - 2
 local room = n
 if maxsize > 0 then
-  if ARGV[3] == '1' and redis.call('HEXISTS', KEYS[2], 'putwait') == 1 then
-    room = 0
-  else
-    local unfinished = tonumber(redis.call('HGET', KEYS[2], 'unfinished') or '0')
-    local pending = redis.call('XPENDING', KEYS[1], 'consumers')[1]
-    room = maxsize - (unfinished - pending)
-    if room > n then room = n end
-    if room < 0 then room = 0 end
-  end
+  local unfinished = tonumber(redis.call('HGET', KEYS[2], 'unfinished') or '0')
+  local pending = redis.call('XPENDING', KEYS[1], 'consumers')[1]
+  room = maxsize - (unfinished - pending)
+  if room > n then room = n end
+  if room < 0 then room = 0 end
 end
 local call, items = redis.call, KEYS[1]
-for i = 4, room + 3 do call('XADD', items, '*', 'd', ARGV[i]) end
+for i = 3, room + 2 do call('XADD', items, '*', 'd', ARGV[i]) end
 if room > 0 then call('HINCRBY', KEYS[2], 'unfinished', room) end
 -- A putter will wait: announced (once, when the flag appears) so that consumers announce
 -- 'space' after their next read (they do only then).
