@@ -7,12 +7,14 @@
  * when ASYNCIO_TS_REQUIRE_ALL=1 (CI).
  */
 import { spawnSync } from "node:child_process";
+import { createHash } from "node:crypto";
 import { fileURLToPath } from "node:url";
 import { createClient } from "@redis/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { parseArgs } from "../examples/distributed_queue.js";
 import * as asyncio from "../src/index.js";
 import { RedisQueue, type RedisQueueOptions } from "../src/redis/index.js";
+import * as scripts from "../src/redis/scripts.js";
 import { freePort, RedisServer, redisAvailable } from "./redis/server.js";
 
 const enabled = redisAvailable("test/redis.test.ts");
@@ -114,6 +116,115 @@ describe.skipIf(!enabled)("RedisQueue on a real Redis", () => {
       return log;
     });
     expect(log).toEqual(["full true", "QueueFull", "waiting true", "got 1", "put 3", "qsize 2"]);
+  });
+
+  it("a bounded queue far from full costs reads no extra command; a waiting putter is announced and woken by the next read", async () => {
+    const [producer, consumer] = pair<number>({ maxsize: 3 });
+    const spaceSha = createHash("sha1").update(scripts.SPACE).digest("hex");
+    // What the queues send, and what they announce: MONITOR and SUBSCRIBE on the side.
+    const monitor = createClient({ url: server.url, commandOptions: { timeout: 0 } });
+    const listener = createClient({ url: server.url, commandOptions: { timeout: 0 } });
+    for (const c of [monitor, listener]) c.on("error", () => {});
+    await Promise.all([monitor.connect(), listener.connect()]);
+    let spaceCalls = 0;
+    const announced: string[] = [];
+    await monitor.monitor((line) => {
+      if (String(line).includes(`"EVALSHA" "${spaceSha}"`)) spaceCalls++;
+    });
+    await listener.subscribe(`asyncio-ts:{${producer.name}}:events`, (m) => {
+      announced.push(m);
+    });
+    try {
+      const log = await run([producer, consumer], function* () {
+        const log: string[] = [];
+        // Far from full: 20 items one by one, each taken by a blocking read.
+        const taker = asyncio.createTask(
+          (function* () {
+            for (let i = 0; i < 20; i++) {
+              yield* consumer.get();
+              consumer.taskDone();
+            }
+          })(),
+        );
+        for (let i = 0; i < 20; i++) yield* producer.put(i);
+        yield* taker;
+        log.push(`far from full: ${spaceCalls} space calls, announced [${announced.join(",")}]`);
+        // Full: the putter waits, says so once; the consumer's next read wakes it.
+        for (let i = 0; i < 3; i++) yield* producer.put(i);
+        const fourth = asyncio.createTask(producer.put(3));
+        while (!announced.includes("putwait")) yield* asyncio.sleep(0.01);
+        log.push(`waiting ${!fourth.done()}`);
+        log.push(`got ${yield* consumer.get()}`);
+        consumer.taskDone();
+        yield* fourth;
+        log.push("put 3");
+        return log;
+      });
+      expect(log).toEqual([
+        "far from full: 0 space calls, announced []",
+        "waiting true",
+        "got 0",
+        "put 3",
+      ]);
+      // The consumer had read before the notice came, so it may announce space at once (the
+      // read might have run after the putter began to wait): one retry too many at most,
+      // then the putter waits again and the read wakes it.
+      expect(["putwait,space", "putwait,space,putwait,space"]).toContain(announced.join(","));
+    } finally {
+      await Promise.allSettled([monitor.close(), listener.close()]);
+    }
+  });
+
+  it("a put() cancelled before its loop turn's batch is sent stores nothing; the rest of the batch is stored", async () => {
+    const [producer, consumer] = pair<string>({ maxsize: 10 });
+    const log = await run([producer, consumer], function* () {
+      const log: string[] = [];
+      yield* producer.connect();
+      // Four puts of one loop turn go as one script call; "b" is cancelled before it leaves.
+      const puts = ["a", "b", "c", "d"].map((x) => asyncio.createTask(producer.put(x)));
+      asyncio.createTask(
+        (function* () {
+          (puts[1] as asyncio.Task<void>).cancel();
+        })(),
+      );
+      for (const [i, t] of puts.entries()) {
+        try {
+          yield* t;
+          log.push(`put ${"abcd"[i]}`);
+        } catch (e) {
+          log.push(e instanceof asyncio.CancelledError ? `cancelled ${"abcd"[i]}` : String(e));
+        }
+      }
+      log.push(`qsize ${yield* consumer.qsize()}`);
+      for (let i = 0; i < 3; i++) log.push(`got ${yield* consumer.get()}`);
+      return log;
+    });
+    expect(log).toEqual([
+      "put a",
+      "cancelled b",
+      "put c",
+      "put d",
+      "qsize 3",
+      "got a",
+      "got c",
+      "got d",
+    ]);
+  });
+
+  it("many puts of one loop turn against maxsize: as many as fit are stored, the rest wait, all in order", async () => {
+    const [producer, consumer] = pair<number>({ maxsize: 30 });
+    const got = await run([producer, consumer], function* () {
+      // 60 puts in one loop turn (one script call): 30 fit, the rest wait for room.
+      const puts = Array.from({ length: 60 }, (_, i) => asyncio.createTask(producer.put(i)));
+      const got: number[] = [];
+      for (let i = 0; i < 60; i++) {
+        got.push(yield* consumer.get());
+        consumer.taskDone();
+      }
+      yield* asyncio.gather(...puts);
+      return got;
+    });
+    expect(got).toEqual(Array.from({ length: 60 }, (_, i) => i));
   });
 
   it("join() returns when an item taken in another process is done, not before", async () => {

@@ -217,10 +217,12 @@ function isServerError(e: unknown): e is Error {
   return ErrorReplyClass !== null && e instanceof ErrorReplyClass;
 }
 
-/** Whether Redis refused because it is still loading its data after a start. */
-function isLoading(e: Error): boolean {
-  return e.message.startsWith("LOADING");
-}
+/**
+ * Replies of a Redis that is (re)starting or failing over, after which the same command
+ * succeeds: it loads its data set (LOADING), a cluster slot moves (TRYAGAIN), a replica has
+ * lost its primary (MASTERDOWN).
+ */
+const TRANSIENT_REPLY = /^(LOADING|TRYAGAIN|MASTERDOWN)\b/;
 
 // ---------------------------------------------------------------- RedisQueue
 
@@ -335,11 +337,17 @@ export class RedisQueue<T = unknown> {
   /** @internal */
   private readonly _byTask = new WeakMap<Task<unknown>, string[]>();
 
+  /** @internal A putter somewhere waits for room (heard as `putwait`): the next read announces `space`. */
+  private _putWaiting = false;
+  /** @internal A blocking read took items since the last `putwait` notice or `space` sent. */
+  private _readSinceNotice = false;
+
   // Batches of one loop turn, sent as one script call.
+  /** @internal The put script's arguments: maxsize, then the payloads of this loop turn. */
+  private _putArgs: string[] = [];
+  /** @internal The Futures of those puts, payload for payload (one each: cancelling a task cancels what it waits on). */
+  private _putFutures: Future<number>[] = [];
   /** @internal */
-  private _puts: { payload: string; stored: Future<number> }[] = [];
-  /** @internal */
-  private _putsScheduled = false;
   /** @internal */
   private _acks: string[] = [];
   /** @internal */
@@ -525,6 +533,11 @@ export class RedisQueue<T = unknown> {
       const ev = this._space;
       this._space = new Event();
       ev.set();
+    } else if (message === "putwait") {
+      // A read whose reply came in before this notice may have run after the putter began
+      // to wait: announce it now (at worst one retry too many for the putter).
+      if (this._readSinceNotice) this._announceSpace();
+      else this._putWaiting = true;
     } else if (message === "done") {
       const ev = this._done;
       this._done = new Event();
@@ -538,6 +551,23 @@ export class RedisQueue<T = unknown> {
     }
   }
 
+  /**
+   * After a blocking read took items: room for a waiting putter, announced only if one
+   * waits (so a bounded queue far from full costs no command per read).
+   * @internal
+   */
+  private _tookItems(): void {
+    if (this._putWaiting) this._announceSpace();
+    else this._readSinceNotice = true;
+  }
+
+  /** @internal */
+  private _announceSpace(): void {
+    this._putWaiting = false;
+    this._readSinceNotice = false;
+    if (this._main !== null) this._script(scripts.SPACE, []).catch(() => {});
+  }
+
   /** @internal Ends the blocking read now (shutdown, close): the pump then looks at the state. */
   private _unblock(): void {
     if (this._main !== null && this._blockingId !== "") {
@@ -549,22 +579,26 @@ export class RedisQueue<T = unknown> {
   private async _script(source: string, args: string[]): Promise<unknown> {
     const main = this._main;
     if (main === null) throw new InvalidStateError(`RedisQueue "${this.name}" is closed`);
-    const keys = this._keys;
-    const tail = ["3", keys[0], keys[1], keys[2], this._channel, ...args];
     let sha = this._shas.get(source);
     if (sha === undefined) {
       sha = String(await main.sendCommand(["SCRIPT", "LOAD", source]));
       this._shas.set(source, sha);
     }
+    // One array for the whole command (a put's carries a loop turn's payloads).
+    const keys = this._keys;
+    const command = ["EVALSHA", sha, "3", keys[0], keys[1], keys[2], this._channel];
+    for (let i = 0; i < args.length; i++) command.push(args[i] as string);
     try {
-      return await main.sendCommand(["EVALSHA", sha, ...tail]);
+      return await main.sendCommand(command);
     } catch (e) {
       if (isServerError(e) && e.message.startsWith("NOSCRIPT")) {
-        return main.sendCommand(["EVAL", source, ...tail]);
+        command[0] = "EVAL";
+        command[1] = source;
+        return main.sendCommand(command);
       }
       if (isServerError(e) && e.message.includes("NOGROUP")) {
         await this._createGroup(main);
-        return main.sendCommand(["EVALSHA", sha, ...tail]);
+        return main.sendCommand(command);
       }
       throw e;
     }
@@ -573,9 +607,8 @@ export class RedisQueue<T = unknown> {
   /**
    * Runs `op` again while the connection is lost (a command in flight when the socket
    * closed is rejected by the client; one not yet sent waits for the reconnection), until
-   * `reconnectTimeout` has passed. Errors Redis itself returns are not retried, but for
-   * `LOADING`: a restarted Redis accepts connections while it reads its AOF back, and
-   * answers every command with that error until it has.
+   * `reconnectTimeout` has passed. Errors Redis itself returns are not retried, except
+   * those of a server that is coming back (`LOADING` its data after a restart, …).
    * @internal
    */
   private async _retrying<R>(op: () => Promise<R>): Promise<R> {
@@ -584,8 +617,9 @@ export class RedisQueue<T = unknown> {
       try {
         return await op();
       } catch (e) {
+        const comingBack = isServerError(e) && TRANSIENT_REPLY.test(e.message);
         if (
-          (isServerError(e) && !isLoading(e)) ||
+          (isServerError(e) && !comingBack) ||
           e instanceof InvalidStateError ||
           this._state === State.CLOSED
         ) {
@@ -630,9 +664,16 @@ export class RedisQueue<T = unknown> {
     for (;;) {
       if (this._shutdownSeen) throw new QueueShutDown("put(): the queue is shut down");
       const space = this._space;
-      const stored = yield* this._submitPut(payload);
-      if (stored === 1) return;
-      if (stored === -1) {
+      const stored = this._submitPut(payload);
+      let result: number;
+      try {
+        result = yield* stored;
+      } catch (e) {
+        this._withdrawPut(stored);
+        throw e;
+      }
+      if (result === 1) return;
+      if (result === -1) {
         this._shutdownSeen = true;
         throw new QueueShutDown("put(): the queue is shut down");
       }
@@ -653,7 +694,14 @@ export class RedisQueue<T = unknown> {
     const payload = this._serializer.serialize(item);
     yield* this._ensureOpen("putNowait()");
     if (this._shutdownSeen) throw new QueueShutDown("putNowait(): the queue is shut down");
-    const stored = yield* this._submitPut(payload);
+    const future = this._submitPut(payload);
+    let stored: number;
+    try {
+      stored = yield* future;
+    } catch (e) {
+      this._withdrawPut(future);
+      throw e;
+    }
     if (stored === -1) {
       this._shutdownSeen = true;
       throw new QueueShutDown("putNowait(): the queue is shut down");
@@ -662,49 +710,54 @@ export class RedisQueue<T = unknown> {
       throw new QueueFull(`putNowait(): the queue is full (maxsize ${this._maxsize})`);
   }
 
-  /** @internal 1 stored, 0 full, -1 shut down; puts of one loop turn go in one script call. */
-  private *_submitPut(payload: string): Coroutine<number> {
-    // A Future of its own per put (not one shared by the batch: cancelling a task cancels
-    // what it waits on).
-    const entry = { payload, stored: getRunningLoop().createFuture<number>() };
-    this._puts.push(entry);
-    if (!this._putsScheduled) {
-      this._putsScheduled = true;
+  /**
+   * Queues `payload` for this loop turn's put script; its Future gets 1 (stored), 0 (full)
+   * or -1 (shut down). A plain function, not a coroutine: one generator less per put.
+   * @internal
+   */
+  private _submitPut(payload: string): Future<number> {
+    const stored = getRunningLoop().createFuture<number>();
+    if (this._putFutures.length === 0) {
+      this._putArgs.push(String(this._maxsize));
       queueMicrotask(() => this._flushPuts());
     }
-    try {
-      return yield* entry.stored;
-    } catch (e) {
-      // Not sent yet: it is not stored.
-      const i = this._puts.indexOf(entry);
-      if (i >= 0) this._puts.splice(i, 1);
-      throw e;
-    }
+    this._putArgs.push(payload);
+    this._putFutures.push(stored);
+    return stored;
+  }
+
+  /** @internal A put cancelled before its batch was sent: it is not sent (not stored). */
+  private _withdrawPut(stored: Future<number>): void {
+    const i = this._putFutures.indexOf(stored);
+    if (i < 0) return;
+    this._putFutures.splice(i, 1);
+    this._putArgs.splice(i + 1, 1);
+    if (this._putFutures.length === 0) this._putArgs = [];
   }
 
   /** @internal */
   private _flushPuts(): void {
-    this._putsScheduled = false;
-    const batch = this._puts;
-    this._puts = [];
-    if (batch.length === 0) return;
-    const args = [String(this._maxsize)];
-    for (const p of batch) args.push(p.payload);
+    const futures = this._putFutures;
+    if (futures.length === 0) return;
+    const args = this._putArgs;
+    this._putFutures = [];
+    this._putArgs = [];
     // One bridge from the client's promise to the loop per batch; its putters' Futures
     // settle from there (a put cancelled meanwhile has its Future done already).
     const reply = bridgePromise(
       this._retrying(() => this._script(scripts.PUT, args)),
-      (batch[0] as (typeof batch)[number]).stored.getLoop(),
+      (futures[0] as Future<number>).getLoop(),
     );
     reply.addDoneCallback(() => {
       if (reply.cancelled()) return;
       const error = reply.exception();
       const stored = error === null ? Number(reply.result()) : 0;
-      batch.forEach((p, i) => {
-        if (p.stored.done()) return;
-        if (error !== null) p.stored.setException(error);
-        else p.stored.setResult(stored === -1 ? -1 : i < stored ? 1 : 0);
-      });
+      for (let i = 0; i < futures.length; i++) {
+        const p = futures[i] as Future<number>;
+        if (p.done()) continue;
+        if (error !== null) p.setException(error);
+        else p.setResult(stored === -1 ? -1 : i < stored ? 1 : 0);
+      }
     });
   }
 
@@ -967,8 +1020,7 @@ export class RedisQueue<T = unknown> {
       arrived.push({ id, data: String(fields[1]), value: undefined, deliveries: 1 });
     }
     const count = stream[1].length;
-    // Putters wait for room only when the queue is bounded (every process has one maxsize).
-    if (count > 0 && this._maxsize > 0) this._script(scripts.SPACE, []).catch(() => {});
+    if (count > 0) this._tookItems();
     return count;
   }
 

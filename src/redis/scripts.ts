@@ -11,12 +11,13 @@
  *   oldest entry still pending or undelivered.
  * - KEYS[2] `asyncio-ts:{name}:meta` — a hash: `unfinished` (items put and not yet done,
  *   what `join()` waits on), `shutdown` (set once, by `shutdown()`), `putwait` (set
- *   while a putter waits for room: only then do reads announce `space`) and `joinwait`
+ *   while a putter waits for room, announced as `putwait`: only then do reads announce
+ *   `space`, so a bounded queue far from full costs no extra command per read) and `joinwait`
  *   (set while a `join()` waits: only then is `done` announced).
  * - KEYS[3] `asyncio-ts:{name}:dead` — the dead-letter stream.
  * - ARGV[1] is always the pub/sub channel `asyncio-ts:{name}:events`, on which the scripts
- *   announce `space` (items were taken: waiting putters may retry), `done` (nothing is
- *   unfinished: `join()` returns) and `shutdown`.
+ *   announce `space` (items were taken: waiting putters may retry), `putwait` (a putter
+ *   began to wait for room), `done` (nothing is unfinished: `join()` returns) and `shutdown`.
  *
  * Invariant: `unfinished` = undelivered entries + entries in the group's pending list
  * (delivered, not yet acknowledged). So the number of items waiting to be delivered —
@@ -82,10 +83,14 @@ if maxsize > 0 then
   if room > n then room = n end
   if room < 0 then room = 0 end
 end
-for i = 1, room do redis.call('XADD', KEYS[1], '*', 'd', ARGV[i + 2]) end
-if room > 0 then redis.call('HINCRBY', KEYS[2], 'unfinished', room) end
--- A putter will wait: the next read announces 'space' (reads announce only then).
-if room < n then redis.call('HSET', KEYS[2], 'putwait', '1') end
+local call, items = redis.call, KEYS[1]
+for i = 3, room + 2 do call('XADD', items, '*', 'd', ARGV[i]) end
+if room > 0 then call('HINCRBY', KEYS[2], 'unfinished', room) end
+-- A putter will wait: announced (once, when the flag appears) so that consumers announce
+-- 'space' after their next read (they do only then).
+if room < n and redis.call('HSET', KEYS[2], 'putwait', '1') == 1 then
+  redis.call('PUBLISH', ARGV[1], 'putwait')
+end
 return room
 `;
 
