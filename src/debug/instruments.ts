@@ -9,10 +9,11 @@
  * {@link Instrument}; hooks run synchronously on the loop, inside the event they describe,
  * so they must be quick and must not await.
  *
- * Cost: a loop without instruments pays one field read and one branch per task step and per
- * queued callback (core/observer.ts). With instruments, each event is one call through a
- * small dispatcher; the `sample` option keeps only a fraction of the tasks (decided once per
- * task, at creation) so that an instrument can stay installed in production.
+ * Cost: a loop without instruments pays one bit test per task step and one field read and
+ * branch per queued callback (core/observer.ts). With instruments, each event is one call
+ * through a small dispatcher; the `sample` option keeps only a fraction of the tasks
+ * (decided once per task, at creation: the others' steps cost what they cost without
+ * instruments) so that an instrument can stay installed in production.
  *
  * An instrument whose hook throws is removed, and the error goes to the loop's exception
  * handler: a broken instrument never breaks the program it observes (Trio does the same).
