@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from "vitest";
 import { serve } from "../examples/production_instruments.js";
+import { waitOwners } from "../src/core/observer.js";
 import * as asyncio from "../src/index.js";
 import { runVirtual } from "./helpers.js";
 
@@ -336,6 +337,118 @@ describe("instrument sampling", () => {
     expect(calls).toBe(1);
     expect(reports).toHaveLength(1);
     expect(String(reports[0]?.message)).toMatch(/raised in loopStats\(\); it was removed/);
+  });
+
+  it("unmark the pending tasks when the last instrument leaves, not before", async () => {
+    const seen: string[] = [];
+    function* main(): asyncio.Coroutine<void> {
+      const loop = asyncio.getRunningLoop();
+      const a: asyncio.Instrument = { stepStarted: (t) => seen.push(`a ${t.getName()}`) };
+      const b: asyncio.Instrument = { taskCreated: () => {} };
+      asyncio.addInstrument(a);
+      asyncio.addInstrument(b);
+      const tasks = [0, 1].map((i) => asyncio.createTask(worker(4), { name: `t${i}` }));
+      yield* asyncio.sleep(0);
+      expect(tasks.map((t) => t._observed)).toEqual([true, true]);
+      asyncio.removeInstrument(a);
+      // b still hears about them: the marks stay (b has no step hook to call, though).
+      expect(tasks.map((t) => t._observed)).toEqual([true, true]);
+      expect(loop._observer).not.toBeNull();
+      const before = seen.length;
+      yield* asyncio.sleep(0);
+      expect(seen.length).toBe(before);
+      asyncio.removeInstrument(b);
+      // The last one left: no pending task's step reads the loop's observer any more.
+      expect(tasks.map((t) => t._observed)).toEqual([false, false]);
+      expect(asyncio.currentTask()?._observed).toBe(false);
+      expect(loop._observer).toBeNull();
+      expect(loop._queueObserver).toBeNull();
+      yield* asyncio.gather(...tasks);
+      expect(seen.filter((l) => l === "a t0").length).toBe(1);
+    }
+    await runOnVirtual(main());
+  });
+
+  it("let queued runnables reach the dispatcher only while some instrument has taskScheduled", async () => {
+    const scheduled: string[] = [];
+    function* main(): asyncio.Coroutine<void> {
+      const loop = asyncio.getRunningLoop();
+      asyncio.currentTask()?.setName("main");
+      const steps: asyncio.Instrument = { stepEnded: () => {} };
+      const queue: asyncio.Instrument = { taskScheduled: (t) => scheduled.push(t.getName()) };
+      asyncio.addInstrument(steps, { sample: 0.5 });
+      expect(loop._observer).not.toBeNull();
+      expect(loop._queueObserver).toBeNull();
+      asyncio.addInstrument(queue);
+      expect(loop._queueObserver).toBe(loop._observer);
+      yield* asyncio.createTask(worker(1), { name: "heard" });
+      asyncio.removeInstrument(queue);
+      expect(loop._queueObserver).toBeNull();
+      yield* asyncio.createTask(worker(1), { name: "after" });
+      asyncio.removeInstrument(steps);
+    }
+    await runOnVirtual(main());
+    // Queued at creation, by its sleep(0), then main queued by its end.
+    expect(scheduled).toEqual(["heard", "heard", "main"]);
+  });
+
+  it("note what a wait stands for only for a task some instrument hears about", async () => {
+    const waits: string[] = [];
+    function* waiter(lock: asyncio.Lock): asyncio.Coroutine<void> {
+      yield* lock.acquire();
+      lock.release();
+    }
+    function* main(): asyncio.Coroutine<void> {
+      const lock = new asyncio.Lock();
+      asyncio.addInstrument(
+        {
+          stepEnded: (t, _d, on) => {
+            if (on !== null) waits.push(`${t.getName()} ${on.kind}`);
+          },
+        },
+        { select: (t) => t.getName() === "heard" },
+      );
+      yield* lock.acquire();
+      const heard = asyncio.createTask(waiter(lock), { name: "heard" });
+      const unheard = asyncio.createTask(waiter(lock), { name: "unheard" });
+      yield* asyncio.sleep(0);
+      // Both wait on a waiter Future of the lock; only the heard one's is classified.
+      const futureOf = (t: asyncio.Task<unknown>) => t._futWaiter as object;
+      expect(waitOwners.get(futureOf(heard))).toBe(lock);
+      expect(waitOwners.has(futureOf(unheard))).toBe(false);
+      lock.release();
+      yield* asyncio.gather(heard, unheard);
+    }
+    await runOnVirtual(main());
+    expect(waits).toEqual(["heard lock"]);
+  });
+
+  it("sample iterations per instrument from the iteration after it is installed", async () => {
+    let all = 0;
+    const quarter: number[] = [];
+    const half: number[] = [];
+    let allAtHalf = 0;
+    let allAtEnd = 0;
+    const halfIns: asyncio.Instrument = { iterationStarted: (_l, ready) => half.push(ready) };
+    function* main(): asyncio.Coroutine<void> {
+      asyncio.addInstrument({ iterationStarted: () => all++ });
+      asyncio.addInstrument({ iterationStarted: (_l, n) => quarter.push(n) }, { sample: 0.25 });
+      const tasks = [];
+      for (let i = 0; i < 3; i++) tasks.push(asyncio.createTask(worker(9)));
+      yield* asyncio.sleep(0);
+      yield* asyncio.sleep(0);
+      allAtHalf = all;
+      asyncio.addInstrument(halfIns, { sample: 0.5 });
+      yield* asyncio.gather(...tasks);
+      allAtEnd = all;
+      asyncio.removeInstrument(halfIns);
+    }
+    await runOnVirtual(main());
+    expect(allAtEnd - allAtHalf).toBeGreaterThan(6);
+    // Each from its first iteration on, every 4th and every 2nd: the others' rates aside.
+    expect(quarter).toHaveLength(Math.ceil(all / 4));
+    expect(half.length).toBe(Math.ceil((allAtEnd - allAtHalf) / 2));
+    expect(half.every((n) => n >= 1)).toBe(true);
   });
 
   it("reject a bad rate or interval, naming the argument and the value", () => {

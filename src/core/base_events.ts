@@ -183,9 +183,14 @@ export abstract class BaseEventLoop {
   _debug = false;
   /**
    * @internal The installed instruments' dispatcher, or null (see core/observer.ts): read
-   * once per step and per queued runnable, so an uninstrumented loop pays one branch.
+   * by a step only when its task is marked as heard (OBSERVED_FLAG), and per iteration.
    */
   _observer: LoopObserver | null = null;
+  /**
+   * @internal The same dispatcher while an instrument wants to hear about tasks queued
+   * (`taskScheduled`), else null: what a queued runnable reads instead of `_observer`.
+   */
+  _queueObserver: LoopObserver | null = null;
   /** @internal outside work the loop waits for (bridged promises); virtual time holds still */
   _externalPending = 0;
   /**
@@ -347,8 +352,8 @@ export abstract class BaseEventLoop {
   /** @internal Appends to the ready queue, waking the host if we are between ticks. */
   _readyPush(r: Runnable, arg?: unknown): void {
     this._ready.push(r, arg);
-    const observer = this._observer;
-    if (observer?._wantsQueued) observer._queued(r, arg, this._currentTask);
+    const observer = this._queueObserver;
+    if (observer !== null) observer._queued(r, arg, this._currentTask);
     if (!this._inTick && this._running) this._requestImmediate();
   }
 

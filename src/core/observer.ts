@@ -6,10 +6,11 @@
  * — but only when one is installed: each point reads the loop's `_observer` field once and
  * goes on when it is null. A task's steps are reported only for the tasks the observer
  * marked when they were created (OBSERVED_FLAG in core/tasks.ts, tested on the flags the
- * step reads anyway), so a sampling instrument costs the other tasks one bit test per step.
- * That is the whole cost of instrumentation when none is installed: one field load and
- * one well-predicted branch per step and per queued runnable, and none per iteration
- * beyond the existing debug check.
+ * step reads anyway, and cleared again when the last instrument is removed), so a step
+ * does not even read the loop's field unless its task is marked. That is the whole cost of
+ * instrumentation when none is installed: one bit test per step, one field load and one
+ * well-predicted branch per queued runnable, and none per iteration beyond the existing
+ * debug check. A sampling instrument costs the tasks it does not sample the same.
  *
  * The core holds no instrument logic: it passes what it already has at hand (the task, the
  * current task, the Future or Sleep a step was woken by) and the observer interprets it.
@@ -25,9 +26,10 @@ import type { Task } from "./tasks.js";
 export interface LoopObserver {
   /** `task` was constructed while `parent` was the current task (null: from a callback). */
   _taskCreated(task: Task<unknown>, parent: Task<unknown> | null): void;
-  /** Whether `_queued` is wanted: when not, the loop does not call it (once per step). */
-  readonly _wantsQueued: boolean;
-  /** `r` was appended to the ready queue with `arg`, while `by` was running. */
+  /**
+   * `r` was appended to the ready queue with `arg`, while `by` was running. Called only
+   * while the observer is also the loop's `_queueObserver` (an instrument wants it).
+   */
   _queued(r: Runnable, arg: unknown, by: Task<unknown> | null): void;
   /**
    * A step of `task` starts; `wokenBy` is what it waited on (Future, Sleep, delay, null).
@@ -57,8 +59,13 @@ export const waitOwners = new WeakMap<object, object | string>();
 
 /**
  * @internal Records what `fut` stands for, if `loop` is instrumented: called where a
- * Future is made to wait on something the observer could not tell from the Future alone.
+ * Future is made to wait on something the observer could not tell from the Future alone,
+ * by the task that is to wait on it. Only for a task an instrument hears about (or from a
+ * callback): a sampling instrument never asks about the others' waits, so their waits
+ * cost nothing more than when no instrument is installed.
  */
 export function _noteWait(loop: BaseEventLoop, fut: object, owner: object | string): void {
-  if (loop._observer !== null) waitOwners.set(fut, owner);
+  if (loop._observer === null) return;
+  const task = loop._currentTask;
+  if (task === null || task._observed) waitOwners.set(fut, owner);
 }

@@ -40,6 +40,7 @@ import {
 import { _getRunningLoop, getRunningLoop } from "./events.js";
 import { CancelledError, isCancelledError, RuntimeError } from "./exceptions.js";
 import { Future, PENDING } from "./futures.js";
+import type { LoopObserver } from "./observer.js";
 import type { Runnable } from "./readyqueue.js";
 import { _foreignCopy, _isFuture, _isSleep, runtime } from "./runtime.js";
 import { _cancelledSleep, type Sleep } from "./sleep.js";
@@ -187,10 +188,13 @@ const RESCHEDULED_FLAG = 1 << 10;
 const STALE = 1 << 11;
 /**
  * @internal An instrument hears about this task (decided once, at its creation, by the
- * loop's observer: core/observer.ts). A step of a task without it calls no observer, so a
- * sampling instrument costs the tasks it does not sample one bit test per step.
+ * loop's observer: core/observer.ts; cleared when the last instrument is removed). A step
+ * of a task without it reads no observer, so an uninstrumented loop and a sampling
+ * instrument cost such a step one bit test of the flags it reads anyway.
  */
 export const OBSERVED_FLAG = 1 << 12;
+/** OBSERVED_FLAG for this module's hot paths: an exported binding is read through a cell. */
+const OBSERVED = 1 << 12;
 /**
  * Packed (docs/design.md, "Keeping a Task small"): the cancel-request count lives in
  * `_flags` from this bit up, 17 bits, so the word stays a Smi. Counts below CANCELS_MAX
@@ -427,11 +431,11 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
 
   /** @internal an instrument hears about this task (see OBSERVED_FLAG) */
   get _observed(): boolean {
-    return (this._flags & OBSERVED_FLAG) !== 0;
+    return (this._flags & OBSERVED) !== 0;
   }
   /** @internal */
   set _observed(on: boolean) {
-    this._flags = on ? this._flags | OBSERVED_FLAG : this._flags & ~OBSERVED_FLAG;
+    this._flags = on ? this._flags | OBSERVED : this._flags & ~OBSERVED;
   }
 
   /** @internal a cancel() arrived while the step was not waiting on a Future */
@@ -704,12 +708,12 @@ export class Task<T> extends Future<T> implements Runnable, ContextHolder {
       value = arg;
     }
     const loop = this._loop;
-    // Instruments (core/observer.ts): this local is the only cost when none is installed;
-    // a task no instrument sampled (OBSERVED_FLAG) costs one more bit test when one is.
-    let observer = loop._observer;
-    if (observer !== null) {
-      if ((flags & OBSERVED_FLAG) === 0) observer = null;
-      else observer._stepStarted(this, waited);
+    // Instruments (core/observer.ts): a bit of the flags already in hand, so a task no
+    // instrument hears about (every task, when none is installed) costs one bit test.
+    let observer: LoopObserver | null = null;
+    if ((flags & OBSERVED) !== 0) {
+      observer = loop._observer;
+      if (observer !== null) observer._stepStarted(this, waited);
     }
     const prevTask = loop._currentTask;
     loop._currentTask = this;

@@ -9,10 +9,11 @@
  * {@link Instrument}; hooks run synchronously on the loop, inside the event they describe,
  * so they must be quick and must not await.
  *
- * Cost: a loop without instruments pays one field read and one branch per task step and per
- * queued callback (core/observer.ts). With instruments, each event is one call through a
- * small dispatcher; the `sample` option keeps only a fraction of the tasks (decided once per
- * task, at creation) so that an instrument can stay installed in production.
+ * Cost: a loop without instruments pays one bit test per task step and one field read and
+ * branch per queued callback (core/observer.ts). With instruments, each event is one call
+ * through a small dispatcher; the `sample` option keeps only a fraction of the tasks
+ * (decided once per task, at creation: the others' steps cost what they cost without
+ * instruments) so that an instrument can stay installed in production.
  *
  * An instrument whose hook throws is removed, and the error goes to the loop's exception
  * handler: a broken instrument never breaks the program it observes (Trio does the same).
@@ -233,6 +234,9 @@ export interface InstrumentOptions {
   statsInterval?: number;
 }
 
+/** OBSERVED_FLAG as a constant of this module, which the compiler folds (an import it reads). */
+const OBSERVED: number = OBSERVED_FLAG;
+
 const HOOKS = [
   "taskCreated",
   "taskScheduled",
@@ -374,6 +378,12 @@ interface Entry {
   acc: number;
   iterationAcc: number;
   waitAcc: number;
+  /**
+   * The number (`Totals.iterations`) of the next iteration reported to this instrument:
+   * Infinity when it has no iteration hook. Worked out ahead (see `advanceIterations`), so
+   * that the iterations in between cost a comparison with the dispatcher's minimum.
+   */
+  nextIteration: number;
   /** The iteration in progress is reported to this instrument. */
   inIteration: boolean;
   /** Its `loopStats` window; null when it has no `loopStats`. */
@@ -385,6 +395,16 @@ interface Entry {
  * the slack keeps rounding from skipping one (0.01 added a hundred times is not quite 1).
  */
 const TAKE = 1 - 1e-9;
+
+/**
+ * Moves `e` on to the next iteration it samples after iteration `i`: as many candidates
+ * as its accumulator takes to reach 1 again (the accumulator of tasks, in one step).
+ */
+function advanceIterations(e: Entry, i: number): void {
+  const k = Math.max(1, Math.ceil((TAKE - e.iterationAcc) / e.rate));
+  e.iterationAcc += k * e.rate - 1;
+  e.nextIteration = i + k;
+}
 
 /**
  * The loop's observer: fans each core event out to the installed instruments.
@@ -404,6 +424,8 @@ class Dispatcher implements LoopObserver {
   private readonly starts: number[] = [];
   private readonly stepping: Task<unknown>[] = [];
   private iterationStart = -1;
+  /** The smallest `nextIteration` of the entries: iterations before it are only counted. */
+  private nextIteration = Number.POSITIVE_INFINITY;
   private tickStart = -1;
   private lastTickEnd = -1;
   private readonly totals: Totals = {
@@ -420,13 +442,10 @@ class Dispatcher implements LoopObserver {
   // What the installed instruments listen to (see `entries`).
   private anyUnsampled = false;
   private wantScheduled = false;
-  /** Read by the loop before each `_queued` call: false spares a call per step. */
-  _wantsQueued = false;
   private wantStepStarted = false;
   private wantStepEnded = false;
   private wantDone = false;
   private wantCancelled = false;
-  private wantIterations = false;
   private wantIO = false;
   private wantStats = false;
 
@@ -442,14 +461,15 @@ class Dispatcher implements LoopObserver {
     const has = (h: (typeof HOOKS)[number]) => list.some((e) => e.instrument[h] !== undefined);
     this.anyUnsampled = list.some((e) => e.sampled === null && e.declined === null);
     this.wantScheduled = has("taskScheduled");
-    this._wantsQueued = this.wantScheduled;
+    // Only then does a queued runnable (once per step) reach the dispatcher at all.
+    this.loop._queueObserver = this.wantScheduled ? this : null;
     this.wantStepStarted = has("stepStarted");
     this.wantStepEnded = has("stepEnded");
     this.wantDone = has("taskDone");
     this.wantCancelled = has("taskCancelled");
-    this.wantIterations = has("iterationStarted") || has("iterationEnded");
     this.wantIO = has("ioWaited");
     this.wantStats = has("loopStats");
+    this.nextIteration = list.reduce((m, e) => Math.min(m, e.nextIteration), Infinity);
     if (!(this.wantIO || this.wantStats)) {
       this.lastTickEnd = -1;
       this.tickStart = -1;
@@ -549,10 +569,9 @@ class Dispatcher implements LoopObserver {
   }
 
   _queued(r: Runnable, _arg: unknown, by: Task<unknown> | null): void {
-    if (!this.wantScheduled) return;
-    // A Handle has no flags; a Future's never have a Task's bits.
-    const flags = (r as { _flags?: number })._flags;
-    if (flags === undefined || (flags & OBSERVED_FLAG) === 0) return;
+    // Called only when some instrument has taskScheduled (see `entries`). A Handle has no
+    // flags (undefined & OBSERVED is 0); a Future's never have a Task's bits.
+    if (((r as Task<unknown>)._flags & OBSERVED) === 0) return;
     if (!isTask(r) || r._state !== PENDING || !this.heard(r)) return;
     this.forTask(r, "taskScheduled", [r, by]);
   }
@@ -589,28 +608,32 @@ class Dispatcher implements LoopObserver {
   }
 
   _iterationStarted(loop: BaseEventLoop, n: number): void {
+    // Counted for loopStats; reported only when some instrument samples this one.
     const totals = this.totals;
-    totals.iterations++;
+    const i = ++totals.iterations;
     totals.callbacks += n;
-    if (!this.wantIterations) return;
+    if (i >= this.nextIteration) this.iterationSampled(loop, n, i);
+  }
+
+  /** Iteration `i` is one that some instrument samples: tell those that do. */
+  private iterationSampled(loop: BaseEventLoop, n: number, i: number): void {
     const entries = this.list;
     let any = false;
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i] as Entry;
-      const ins = e.instrument;
-      if (ins.iterationStarted === undefined && ins.iterationEnded === undefined) continue;
-      if (e.sampled !== null) {
-        e.iterationAcc += e.rate;
-        if (e.iterationAcc < TAKE) continue;
-        e.iterationAcc -= 1;
+    let next = Number.POSITIVE_INFINITY;
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k] as Entry;
+      if (e.nextIteration <= i) {
+        advanceIterations(e, i);
+        e.inIteration = true;
+        any = true;
       }
-      e.inIteration = true;
-      any = true;
+      if (e.nextIteration < next) next = e.nextIteration;
     }
+    this.nextIteration = next;
     if (!any) return;
     this.iterationStart = performance.now();
-    for (let i = 0; i < entries.length; i++) {
-      const e = entries[i] as Entry;
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k] as Entry;
       if (e.inIteration && e.instrument.iterationStarted !== undefined) {
         this.call(e, "iterationStarted", [loop, n]);
       }
@@ -697,6 +720,11 @@ class Dispatcher implements LoopObserver {
     this.call(e, "loopStats", [this.loop, stats]);
   }
 
+  /** Iterations counted so far. */
+  get iterations(): number {
+    return this.totals.iterations;
+  }
+
   /** A fresh window, starting now, for an instrument with `loopStats`. */
   window(interval: number): StatsWindow {
     return { interval, since: this.loop.time(), base: { ...this.totals }, longestTick: 0 };
@@ -711,7 +739,11 @@ function remove(loop: BaseEventLoop, instrument: Instrument, failed = false): bo
   const e = d.entries[i] as Entry;
   // A fresh array: a dispatch in progress keeps iterating the one it started with.
   d.entries = d.entries.filter((_, k) => k !== i);
-  if (d.entries.length === 0) loop._observer = null;
+  if (d.entries.length === 0) {
+    loop._observer = null;
+    // Back to the uninstrumented cost: no pending task's step tests the loop any more.
+    for (const task of loop._tasks) task._observed = false;
+  }
   // Its last, partial window (an instrument removed by its own failure is told nothing).
   if (e.window !== null && !failed) d.report(e, loop.time());
   return true;
@@ -814,8 +846,12 @@ export function addInstrument(instrument: Instrument, options: InstrumentOptions
     iterationAcc: 1 - rate,
     waitAcc: 1 - rate,
     inIteration: false,
+    nextIteration: Number.POSITIVE_INFINITY,
     window: instrument.loopStats === undefined ? null : d.window(interval),
   };
+  if (instrument.iterationStarted !== undefined || instrument.iterationEnded !== undefined) {
+    advanceIterations(entry, d.iterations);
+  }
   d.entries = [...d.entries, entry];
   loop._observer = d;
   // The tasks already pending, as if created now (from a callback: no parent).
