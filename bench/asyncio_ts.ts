@@ -14,6 +14,7 @@ import {
   depthWorkloads,
   ECHO_CLIENTS,
   echoLine,
+  heapSummary,
   LOCK_TASKS,
   lcgDelaysMs,
   lockOutcome,
@@ -47,6 +48,19 @@ function* w2Main(n: number): asyncio.Coroutine<Outcome> {
   function* child(i: number): asyncio.Coroutine<number> {
     yield* asyncio.sleep(0);
     return i;
+  }
+  // `--heap W2`: what is live per task when every child has taken its first step (the
+  // first child to resume looks, before it returns).
+  function* heapChild(i: number): asyncio.Coroutine<number> {
+    yield* asyncio.sleep(0);
+    if (i === 0) heapSummary(n, "spawned tasks, each past its first step");
+    return i;
+  }
+  if (process.env.BENCH_HEAP_SUMMARY) {
+    const coros: asyncio.Coroutine<number>[] = [];
+    for (let i = 0; i < n; i++) coros.push(heapChild(i));
+    const results = yield* asyncio.gather(...coros);
+    return { seconds: 0, ok: results.length === n, check: "heap summary on stderr" };
   }
   const probe = nodeLoopProbe();
   const t0 = now();

@@ -28,7 +28,7 @@ const resultsDir = path.join(here, "results");
 const argv = process.argv.slice(2);
 const USAGE = `usage: node bench/run.mjs [--quick] [--reps N] [--only impl,impl] [--workloads W1,W2]
                          [--docs | --no-docs] [--from results.json] [--keep-dist]
-                         [--profile W [--n N] [--top K] [coro]] [--heap [--n N]]
+                         [--profile W [--n N] [--top K] [coro]] [--heap [--workloads W2] [--n N]]
                          [--redis [--n N] [--reps R] [--only asyncio_ts,raw_stream,bullmq]]
 See bench/README.md.`;
 const BOOLEAN_OPTIONS = new Set([
@@ -162,8 +162,8 @@ const QUICK_N = {
   AG: 50_000,
   D1: 10_000,
   D10: 10_000,
-  D100: 5_000,
-  D1000: 1_000,
+  D100: 10_000,
+  D1000: 10_000,
 };
 
 const D = ["D1", "D10", "D100", "D1000"];
@@ -943,13 +943,23 @@ function writeOutputs(data) {
   }
 }
 
-/** Runs asyncio-ts's M with a heap snapshot and prints where the memory of a sleeping task goes. */
+/**
+ * Runs asyncio-ts's M (or `--workloads W2`) with a heap snapshot and prints where the memory
+ * of a sleeping (or a spawned) task goes.
+ */
 function heap() {
   const errors = build();
   if (errors.asyncio_ts) throw new Error(errors.asyncio_ts);
   const r = spawnSync(
     "node",
-    ["--expose-gc", path.join(distDir, "asyncio_ts.mjs"), "M", "--n", flag("n", "100000")],
+    [
+      "--expose-gc",
+      path.join(distDir, "asyncio_ts.mjs"),
+      // M (tasks asleep) by default; `--workloads W2`: spawned tasks past their first step.
+      ONLY_W[0] ?? "M",
+      "--n",
+      flag("n", "100000"),
+    ],
     { cwd: root, encoding: "utf8", env: { ...process.env, BENCH_HEAP_SUMMARY: "1" } },
   );
   process.stdout.write(r.stdout + r.stderr);
