@@ -88,7 +88,14 @@ export interface Outcome {
 /** Thrown (or returned as a missing table entry) when an implementation lacks a workload. */
 export class NotImplemented extends Error {}
 
+/** When the program's first line ran (performance.now()), if it says: see first_line.ts. */
+let firstLine: number | undefined;
+
 export function report(impl: string, workload: string, n: number, o: Outcome): void {
+  const cold =
+    firstLine === undefined
+      ? {}
+      : { cold_seconds: +((performance.now() - firstLine) / 1000).toFixed(6) };
   const count = o.n ?? n;
   const line = {
     impl,
@@ -100,6 +107,7 @@ export function report(impl: string, workload: string, n: number, o: Outcome): v
     base_rss_mb: +BASE_RSS_MB.toFixed(1),
     check: o.check,
     ok: o.ok,
+    ...cold,
     ...o.extra,
   };
   console.log(JSON.stringify(line));
@@ -115,7 +123,23 @@ function reportNotImplemented(impl: string, workload: string, reason: string): v
 export async function main(
   impl: string,
   table: Record<string, ((n: number) => Promise<Outcome>) | undefined>,
+): Promise<void>;
+/** The same, with the time of the program's first line: the report adds `cold_seconds`. */
+export async function main(
+  impl: string,
+  firstLineMs: number,
+  table: Record<string, ((n: number) => Promise<Outcome>) | undefined>,
+): Promise<void>;
+export async function main(
+  impl: string,
+  a: number | Record<string, ((n: number) => Promise<Outcome>) | undefined>,
+  b?: Record<string, ((n: number) => Promise<Outcome>) | undefined>,
 ): Promise<void> {
+  if (typeof a === "number") firstLine = a;
+  const table = (typeof a === "number" ? b : a) as Record<
+    string,
+    ((n: number) => Promise<Outcome>) | undefined
+  >;
   const { workload, n, variant } = parseArgs();
   const name = variant ? `${impl}_${variant}` : impl;
   const run = table[workload];
