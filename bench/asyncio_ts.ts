@@ -8,7 +8,6 @@
 //
 // The times are taken inside the main coroutine, as the peers take theirs, so they leave
 // out process start-up and loop creation.
-import { FIRST_LINE_MS } from "./peers/first_line.js";
 import * as asyncio from "../src/index.js";
 import {
   CONSUMERS,
@@ -336,7 +335,6 @@ function depthBench(depth: number): (n: number) => Promise<Outcome> {
 
 await main(
   "asyncio_ts",
-  FIRST_LINE_MS,
   coro
     ? depthWorkloads(depthBench)
     : {

@@ -88,8 +88,14 @@ export interface Outcome {
 /** Thrown (or returned as a missing table entry) when an implementation lacks a workload. */
 export class NotImplemented extends Error {}
 
-/** When the program's first line ran (performance.now()), if it says: see first_line.ts. */
-let firstLine: number | undefined;
+/**
+ * When the program's first line ran (performance.now()): bench/run.mjs puts
+ * `globalThis.__benchFirstLineMs = performance.now()` at the top of the asyncio-ts bundle,
+ * before the library's modules. The report then adds `cold_seconds`, from there to the end
+ * of run(): module loading, loop creation and JIT warm-up included; Node's own start-up,
+ * like CPython's interpreter start-up, not.
+ */
+const firstLine = (globalThis as { __benchFirstLineMs?: number }).__benchFirstLineMs;
 
 export function report(impl: string, workload: string, n: number, o: Outcome): void {
   const cold =
@@ -123,23 +129,7 @@ function reportNotImplemented(impl: string, workload: string, reason: string): v
 export async function main(
   impl: string,
   table: Record<string, ((n: number) => Promise<Outcome>) | undefined>,
-): Promise<void>;
-/** The same, with the time of the program's first line: the report adds `cold_seconds`. */
-export async function main(
-  impl: string,
-  firstLineMs: number,
-  table: Record<string, ((n: number) => Promise<Outcome>) | undefined>,
-): Promise<void>;
-export async function main(
-  impl: string,
-  a: number | Record<string, ((n: number) => Promise<Outcome>) | undefined>,
-  b?: Record<string, ((n: number) => Promise<Outcome>) | undefined>,
 ): Promise<void> {
-  if (typeof a === "number") firstLine = a;
-  const table = (typeof a === "number" ? b : a) as Record<
-    string,
-    ((n: number) => Promise<Outcome>) | undefined
-  >;
   const { workload, n, variant } = parseArgs();
   const name = variant ? `${impl}_${variant}` : impl;
   const run = table[workload];
