@@ -22,6 +22,7 @@ import {
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatC10k } from "./c10k.mjs";
 import { renderChart } from "./chart.mjs";
 import { extractDistributed, spliceDistributed } from "./distributed_section.mjs";
 import { formatBundles, formatStartup } from "./startup.mjs";
@@ -38,6 +39,7 @@ const USAGE = `usage: node bench/run.mjs [--quick] [--reps N] [--only impl,impl]
                          [--docs | --no-docs] [--from results.json] [--keep-dist]
                          [--profile W [--n N] [--top K] [coro]] [--heap [--workloads W2] [--n N]]
                          [--redis [--n N] [--reps R] [--only asyncio_ts,raw_stream,bullmq]]
+                         [--c10k [--n CONNS] [--reps R] [--only asyncio_ts,js_raw,py_asyncio]]
 See bench/README.md.`;
 const BOOLEAN_OPTIONS = new Set([
   "--quick",
@@ -46,6 +48,7 @@ const BOOLEAN_OPTIONS = new Set([
   "--keep-dist",
   "--heap",
   "--redis",
+  "--c10k",
   "coro",
 ]);
 const VALUE_OPTIONS = new Set([
@@ -1227,11 +1230,53 @@ function main() {
     });
     process.exit(r.status ?? 1);
   }
+  if (has("c10k")) return c10k();
   if (PROFILE) return profile(PROFILE);
   if (has("heap")) return heap();
   if (FROM) return writeOutputs(JSON.parse(readFileSync(path.resolve(FROM), "utf8")));
   runAll();
   if (!FILTERED) exploreBench();
+}
+
+/**
+ * Opt-in: W7's echo server at 10,000 connections (bench/c10k.mjs) for asyncio-ts, raw
+ * node:net and CPython, with p50/p99 round-trip latency; writes bench/results/c10k.json.
+ */
+function c10k() {
+  const errors = build();
+  if (errors.asyncio_ts || errors.peers) throw new Error(errors.asyncio_ts ?? errors.peers);
+  const args = [
+    path.join(here, "c10k.mjs"),
+    "--json",
+    "--conns",
+    flag("n", "10000"),
+    "--reps",
+    String(REPS),
+    "--seconds",
+    QUICK ? "2" : "5",
+  ];
+  if (ONLY.length > 0) args.push("--only", ONLY.join(","));
+  const r = spawnSync("node", args, {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
+  const result = JSON.parse(line);
+  if (result.skipped) {
+    console.log(result.skipped);
+    return;
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, "c10k.json"), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(formatC10k(result));
+  const ours = result.medians.find((m) => m.impl === "asyncio_ts" && !m.failed);
+  const raw = result.medians.find((m) => m.impl === "js_raw" && !m.failed);
+  if (ours && raw)
+    console.log(
+      `\nW7 at ${result.conns.toLocaleString("en-US")} connections: asyncio-ts at ${((100 * ours.rate) / raw.rate).toFixed(0)}% of raw node:net (target ≥ 90%); p50 ${ours.p50_ms.toFixed(1)} vs ${raw.p50_ms.toFixed(1)} ms, p99 ${ours.p99_ms.toFixed(1)} vs ${raw.p99_ms.toFixed(1)} ms`,
+    );
+  if (result.medians.some((m) => m.failed)) process.exitCode = 1;
 }
 
 /** The race finder's schedules per second on the bank example: bench/explore.ts. */

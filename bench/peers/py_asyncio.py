@@ -288,8 +288,32 @@ WORKLOADS = {"W1": w1_switch, "W2": w2_spawn, "W3": w3_queue, "W4": w4_timers,
              "D1000": depth_bench(1000)}
 
 
+async def echo_server(backlog):
+    """The C10k section's server (bench/c10k.mjs): W7's echo handler on 127.0.0.1, a
+    listen backlog for thousands of connections, serving until the process is ended.
+    Prints its port as one JSON line."""
+    async def handle(reader, writer):
+        try:
+            while line := await reader.readline():
+                writer.write(line)
+                await writer.drain()
+        except ConnectionError:
+            pass
+        finally:
+            writer.close()
+
+    server = await asyncio.start_server(handle, "127.0.0.1", 0, backlog=backlog)
+    port = server.sockets[0].getsockname()[1]
+    print(json.dumps({"port": port}), flush=True)
+    async with server:
+        await server.serve_forever()
+
+
 def main(argv):
     workload = argv[1]
+    if workload == "echo-server":
+        asyncio.run(echo_server(int(argv[argv.index("--backlog") + 1])))
+        return 0
     n = int(argv[argv.index("--n") + 1]) if "--n" in argv else DEFAULT_N[workload]
     secs, ok, check, extra = asyncio.run(WORKLOADS[workload](n))
     cold = time.perf_counter() - FIRST_LINE
