@@ -14,6 +14,7 @@ import {
   depthWorkloads,
   ECHO_CLIENTS,
   echoLine,
+  heapSummary,
   LOCK_TASKS,
   lcgDelaysMs,
   lockOutcome,
@@ -47,6 +48,19 @@ function* w2Main(n: number): asyncio.Coroutine<Outcome> {
   function* child(i: number): asyncio.Coroutine<number> {
     yield* asyncio.sleep(0);
     return i;
+  }
+  // `--heap W2`: what is live per task when every child has taken its first step (the
+  // first child to resume looks, before it returns).
+  function* heapChild(i: number): asyncio.Coroutine<number> {
+    yield* asyncio.sleep(0);
+    if (i === 0) heapSummary(n, "spawned tasks, each past its first step");
+    return i;
+  }
+  if (process.env.BENCH_HEAP_SUMMARY) {
+    const coros: asyncio.Coroutine<number>[] = [];
+    for (let i = 0; i < n; i++) coros.push(heapChild(i));
+    const results = yield* asyncio.gather(...coros);
+    return { seconds: 0, ok: results.length === n, check: "heap summary on stderr" };
   }
   const probe = nodeLoopProbe();
   const t0 = now();
@@ -319,22 +333,51 @@ function depthBench(depth: number): (n: number) => Promise<Outcome> {
     );
 }
 
-await main(
-  "asyncio_ts",
-  coro
-    ? depthWorkloads(depthBench)
-    : {
-        W1: (n) => asyncio.run(w1Main(n)),
-        W2: (n) => asyncio.run(w2Main(n)),
-        W3: (n) => asyncio.run(w3Main(n)),
-        W4: (n) => asyncio.run(w4Main(n)),
-        W5: (n) => asyncio.run(w5Main(n)),
-        W6: (n) => asyncio.run(w6Main(n)),
-        W7: (n) => asyncio.run(w7Main(n)),
-        M: (n) => asyncio.run(mMain(n)),
-        TG: (n) => asyncio.run(tgMain(n)),
-        AC: (n) => asyncio.run(acMain(n)),
-        AG: (n) => asyncio.run(agMain(n)),
-        ...depthWorkloads(depthBench),
-      },
-);
+// ---------------------------------------------------------------- C10k server
+
+/**
+ * The C10k section's server (bench/c10k.mjs): W7's echo handler on 127.0.0.1 with a listen
+ * backlog for thousands of connections, serving until the process is ended. Prints its
+ * port as one JSON line.
+ */
+function* echoServer(backlog: number): asyncio.Coroutine<void> {
+  function* handle(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) {
+    try {
+      for (let line = yield* reader.readline(); line.length > 0; line = yield* reader.readline()) {
+        writer.write(line);
+        yield* writer.drain();
+      }
+    } catch (e) {
+      if (!(e instanceof asyncio.ConnectionError)) throw e;
+    } finally {
+      writer.close();
+    }
+  }
+  const server = yield* asyncio.startServer(handle, "127.0.0.1", 0, { backlog });
+  const [, port] = server.sockets[0]!.getsockname() as [string, number];
+  console.log(JSON.stringify({ port }));
+  yield* server.serveForever();
+}
+
+if (process.argv[2] === "echo-server") {
+  await asyncio.run(echoServer(Number(process.argv[process.argv.indexOf("--backlog") + 1])));
+} else
+  await main(
+    "asyncio_ts",
+    coro
+      ? depthWorkloads(depthBench)
+      : {
+          W1: (n) => asyncio.run(w1Main(n)),
+          W2: (n) => asyncio.run(w2Main(n)),
+          W3: (n) => asyncio.run(w3Main(n)),
+          W4: (n) => asyncio.run(w4Main(n)),
+          W5: (n) => asyncio.run(w5Main(n)),
+          W6: (n) => asyncio.run(w6Main(n)),
+          W7: (n) => asyncio.run(w7Main(n)),
+          M: (n) => asyncio.run(mMain(n)),
+          TG: (n) => asyncio.run(tgMain(n)),
+          AC: (n) => asyncio.run(acMain(n)),
+          AG: (n) => asyncio.run(agMain(n)),
+          ...depthWorkloads(depthBench),
+        },
+  );

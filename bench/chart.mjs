@@ -75,7 +75,14 @@ function panel(x, y, w, rows, opts) {
     `<text x="0" y="14" font-size="13" font-weight="600" fill="#111827">${esc(`${w} ${name}`)}</text>`,
   );
   const ours = good.find((m) => m.impl === "asyncio_ts");
-  const py = good.find((m) => m.impl === "py_asyncio");
+  // The faster CPython (3.11 or 3.13), as the targets use: by rate, or by memory for M.
+  const pys = good.filter((m) => m.group === "python");
+  const py =
+    pys.length === 0
+      ? undefined
+      : pys.reduce((a, b) =>
+          (w === "M" ? b.peak_rss_mb < a.peak_rss_mb : b.rate > a.rate) ? b : a,
+        );
   let sub = `${mt.unit}, ${mt.lower ? "lower" : "higher"} is better`;
   if (ours && py && !mt.lower)
     sub += ` · asyncio-ts = ${(ours.rate / py.rate).toFixed(1)}× CPython`;
@@ -221,6 +228,79 @@ function depthPanel(x, y, w, depthWs, medians, order, opts) {
   return [out.join("\n"), plotY + plotH + 34];
 }
 
+/** The workloads the history view follows, and their colours. */
+const HISTORY_WS = [
+  ["W1", "#1d4ed8"],
+  ["W2", "#0891b2"],
+  ["W3", "#059669"],
+  ["W5", "#d97706"],
+  ["W6", "#7c3aed"],
+  ["W7", "#db2777"],
+];
+/** Runs the history view shows, the most recent last. */
+const HISTORY_RUNS = 30;
+
+/**
+ * The history view: for each workload, asyncio-ts's rate as a multiple of the faster
+ * CPython's in the same run, over the last runs recorded in bench/history.jsonl (one point
+ * per full run, labelled with its commit). A ratio from one run moves far less with the
+ * machine's load than a rate, so a step down marks the commit that caused it.
+ */
+function historyPanel(x, y, w, history) {
+  const runs = history.slice(-HISTORY_RUNS);
+  const ratio = (run, wl) => {
+    const ours = run.medians[`asyncio_ts ${wl}`]?.rate;
+    const pys = ["py_asyncio", "py_asyncio_313"]
+      .map((i) => run.medians[`${i} ${wl}`]?.rate)
+      .filter((r) => typeof r === "number");
+    return typeof ours === "number" && pys.length > 0 ? ours / Math.max(...pys) : undefined;
+  };
+  const series = HISTORY_WS.map(([wl, color]) => ({
+    wl,
+    color,
+    points: runs.map((r, i) => [i, ratio(r, wl)]).filter(([, v]) => v !== undefined),
+  })).filter((s) => s.points.length > 0);
+  const plotX = x + 46;
+  const plotY = y + 34;
+  const plotW = w - 46 - 90;
+  const plotH = 120;
+  const max = Math.max(1, ...series.flatMap((s) => s.points.map(([, v]) => v)));
+  const top = 10 ** Math.ceil(Math.log10(max));
+  const px = (i) => plotX + (runs.length === 1 ? plotW / 2 : (i / (runs.length - 1)) * plotW);
+  // Log scale: 1× (CPython) at the bottom.
+  const py = (v) => plotY + plotH - (Math.log10(Math.max(v, 1)) / Math.log10(top)) * plotH;
+  const out = [`<g>`];
+  out.push(
+    `<text x="${x}" y="${y + 16}" font-size="13" font-weight="600" fill="#111827">${esc(`History: asyncio-ts as a multiple of the faster CPython, the last ${runs.length} full run${runs.length > 1 ? "s" : ""} (bench/history.jsonl)`)}</text>`,
+  );
+  for (let v = 1; v <= top; v *= 10) {
+    out.push(
+      `<line x1="${plotX}" x2="${plotX + plotW}" y1="${py(v).toFixed(1)}" y2="${py(v).toFixed(1)}" stroke="#e5e7eb"/>`,
+      `<text x="${plotX - 6}" y="${(py(v) + 3.5).toFixed(1)}" font-size="10" text-anchor="end" fill="#6b7280">${v}×</text>`,
+    );
+  }
+  runs.forEach((r, i) => {
+    if (runs.length <= 12 || i % Math.ceil(runs.length / 12) === 0 || i === runs.length - 1)
+      out.push(
+        `<text x="${px(i).toFixed(1)}" y="${plotY + plotH + 14}" font-size="9" text-anchor="middle" fill="#6b7280">${esc(`${r.commit} ${String(r.date).slice(5, 10)}`)}</text>`,
+      );
+  });
+  series.forEach((s, k) => {
+    const pts = s.points.map(([i, v]) => `${px(i).toFixed(1)},${py(v).toFixed(1)}`).join(" ");
+    out.push(`<polyline points="${pts}" fill="none" stroke="${s.color}" stroke-width="1.6"/>`);
+    for (const [i, v] of s.points)
+      out.push(
+        `<circle cx="${px(i).toFixed(1)}" cy="${py(v).toFixed(1)}" r="2.2" fill="${s.color}"/>`,
+      );
+    const last = s.points[s.points.length - 1][1];
+    out.push(
+      `<text x="${plotX + plotW + 10}" y="${plotY + 10 + k * 13}" font-size="10.5" fill="${s.color}">${esc(`${s.wl} ${last.toFixed(1)}×`)}</text>`,
+    );
+  });
+  out.push("</g>");
+  return [out.join("\n"), plotH + 34 + 30];
+}
+
 /** The whole SVG for a run (`data` as written to bench/results/latest.json). */
 export function renderChart(data, opts) {
   const { impls, workloads } = opts;
@@ -246,6 +326,11 @@ export function renderChart(data, opts) {
   }
   if (depthWs.length > 0) {
     const [svg, h] = depthPanel(GAP, y, W - 2 * GAP, depthWs, data.medians, order, opts);
+    body.push(svg);
+    y += h;
+  }
+  if (opts.history && opts.history.length > 0) {
+    const [svg, h] = historyPanel(GAP, y, W - 2 * GAP, opts.history);
     body.push(svg);
     y += h;
   }

@@ -3,7 +3,7 @@
 // These are the floors under W5: asyncio-ts delivers a cancellation as a real CancelledError
 // thrown into the task's generator (DESIGN: the coroutine may catch it and clean up).
 //
-//   node bench/floors.mjs
+//   node bench/floors.mjs [--json]
 //
 // Prints, per operation, the median of 5 rounds of 100,000:
 // - new Error with Error.stackTraceLimit = 0 (the cheapest real Error: what the scheduler makes);
@@ -109,10 +109,17 @@ const hosts = {
   "in a microtask": (fn) => queueMicrotask(fn),
   "in a setImmediate callback": (fn) => setImmediate(fn),
 };
+// `--json`: one line, {host: {operation: µs}}, for bench/run.mjs (which runs this once per
+// round, beside W5, and states W5 as a fraction of the floor measured under the same load).
+const json = process.argv.includes("--json");
+const out = {};
 for (const [name, host] of Object.entries(hosts)) {
   const rows = await measure(host);
+  out[name] = Object.fromEntries(Object.entries(rows).map(([op, xs]) => [op, median(xs)]));
+  if (json) continue;
   console.log(`${name}:`);
   for (const [op, xs] of Object.entries(rows)) {
     console.log(`  ${median(xs).toFixed(2).padStart(6)} µs  ${op}`);
   }
 }
+if (json) console.log(JSON.stringify(out));

@@ -10,10 +10,19 @@
 //                           [--docs | --no-docs] [--from results.json] [--profile W3]
 // See bench/README.md.
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  appendFileSync,
+  existsSync,
+  mkdirSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { formatC10k } from "./c10k.mjs";
 import { renderChart } from "./chart.mjs";
 import { extractDistributed, spliceDistributed } from "./distributed_section.mjs";
 import { formatBundles, formatStartup } from "./startup.mjs";
@@ -28,8 +37,9 @@ const resultsDir = path.join(here, "results");
 const argv = process.argv.slice(2);
 const USAGE = `usage: node bench/run.mjs [--quick] [--reps N] [--only impl,impl] [--workloads W1,W2]
                          [--docs | --no-docs] [--from results.json] [--keep-dist]
-                         [--profile W [--n N] [--top K] [coro]] [--heap [--n N]]
+                         [--profile W [--n N] [--top K] [coro]] [--heap [--workloads W2] [--n N]]
                          [--redis [--n N] [--reps R] [--only asyncio_ts,raw_stream,bullmq]]
+                         [--c10k [--n CONNS] [--reps R] [--only asyncio_ts,js_raw,py_asyncio]]
 See bench/README.md.`;
 const BOOLEAN_OPTIONS = new Set([
   "--quick",
@@ -38,6 +48,7 @@ const BOOLEAN_OPTIONS = new Set([
   "--keep-dist",
   "--heap",
   "--redis",
+  "--c10k",
   "coro",
 ]);
 const VALUE_OPTIONS = new Set([
@@ -162,11 +173,13 @@ const QUICK_N = {
   AG: 50_000,
   D1: 10_000,
   D10: 10_000,
-  D100: 5_000,
-  D1000: 1_000,
+  D100: 10_000,
+  D1000: 10_000,
 };
 
 const D = ["D1", "D10", "D100", "D1000"];
+/** The second CPython: 3.13 through pyenv, or BENCH_PYTHON313; left out when missing. */
+const PYTHON313 = process.env.BENCH_PYTHON313 ?? "/root/.pyenv/versions/3.13.0/bin/python3";
 const node = (file) => ["node", ["--max-old-space-size=8192", path.join(distDir, file)]];
 
 /**
@@ -194,6 +207,17 @@ const IMPLS = [
     cmd: ["python3", [path.join(here, "peers", "py_asyncio.py")]],
     workloads: ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M", "TG", "AC", "AG", ...D],
   },
+  // CPython 3.13 beside the system python3 (3.11 here): the ratios use the faster of the two.
+  ...(existsSync(PYTHON313)
+    ? [
+        {
+          id: "py_asyncio_313",
+          group: "python",
+          cmd: [PYTHON313, [path.join(here, "peers", "py_asyncio.py")]],
+          workloads: ["W1", "W2", "W3", "W4", "W5", "W6", "W7", "M", "TG", "AC", "AG", ...D],
+        },
+      ]
+    : []),
   {
     id: "js_raw",
     group: "js",
@@ -283,7 +307,12 @@ function build() {
   // hundreds of modules); asyncio-ts keeps its npm dependencies external, as users get them.
   for (const [key, entries, extra] of [
     ["peers", peers, []],
-    ["asyncio_ts", [path.join(here, "asyncio_ts.ts")], ["--packages=external"]],
+    [
+      "asyncio_ts",
+      [path.join(here, "asyncio_ts.ts")],
+      // The cold figure starts at the bundle's first line (see peers/common.ts).
+      ["--packages=external", "--banner:js=globalThis.__benchFirstLineMs = performance.now();"],
+    ],
   ]) {
     const r = spawnSync(esbuild, [...entries, ...common, ...extra], {
       cwd: root,
@@ -406,6 +435,7 @@ function summarise(plan, runs) {
       spawn_seconds: med("spawn_seconds"),
       rss_asleep_mb: med("rss_asleep_mb"),
       max_node_gap_ms: med("max_node_gap_ms"),
+      cold_seconds: med("cold_seconds"),
       node_ticks: mid.node_ticks,
       node_ticks_seconds: mid.node_ticks === undefined ? undefined : mid.seconds,
       spread: [Math.min(...good.map((r) => r.seconds)), Math.max(...good.map((r) => r.seconds))],
@@ -415,6 +445,98 @@ function summarise(plan, runs) {
   }
   return medians;
 }
+
+// ---------------------------------------------------------------- history
+
+/**
+ * One line per full run (`npm run bench` without --quick or filters): the commit, the date,
+ * the machine's load, and every median, so that a regression shows the day it lands (the
+ * chart draws the last runs). Kept in git: bench/history.jsonl.
+ */
+const HISTORY = path.join(here, "history.jsonl");
+
+function appendHistory(data) {
+  const r = (x, d = 1) => (typeof x === "number" ? +x.toFixed(d) : undefined);
+  const medians = {};
+  for (const m of data.medians) {
+    if (m.failed || m.na) continue;
+    medians[`${m.impl} ${m.workload}`] = {
+      n: m.n,
+      rate: r(m.rate),
+      seconds: r(m.seconds, 4),
+      peak_rss_mb: r(m.peak_rss_mb),
+      ...(m.cold_seconds !== undefined ? { cold_seconds: r(m.cold_seconds, 4) } : {}),
+      ...(m.overshoot_ms !== undefined ? { overshoot_ms: r(m.overshoot_ms) } : {}),
+      ...(m.rss_asleep_mb !== undefined ? { rss_asleep_mb: r(m.rss_asleep_mb) } : {}),
+    };
+  }
+  const commit = data.env["asyncio-ts"].match(/\(([0-9a-f]+)/)?.[1] ?? "?";
+  const line = {
+    commit,
+    dirty: data.env["asyncio-ts"].includes("uncommitted"),
+    date: data.date,
+    loadavg_start: data.loadavg_start,
+    loadavg_end: data.env.loadavg,
+    cores: data.env.cores,
+    node: data.env.node,
+    python: data.env.python,
+    python313: data.env.python313,
+    reps: data.reps,
+    ...(data.floors ? { floors: data.floors } : {}),
+    medians,
+  };
+  appendFileSync(HISTORY, `${JSON.stringify(line)}\n`);
+  process.stderr.write(`appended this run to ${path.relative(root, HISTORY)}\n`);
+}
+
+/** The runs recorded in bench/history.jsonl, oldest first ([] when there is none). */
+function readHistory() {
+  if (!existsSync(HISTORY)) return [];
+  return readFileSync(HISTORY, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
+    .flatMap((l) => {
+      try {
+        return [JSON.parse(l)];
+      } catch {
+        return [];
+      }
+    });
+}
+
+/** bench/floors.mjs's figures in µs, {host: {operation: µs}}; null if it failed. */
+function cancelFloor() {
+  const r = spawnSync("node", [path.join(here, "floors.mjs"), "--json"], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: TIMEOUT_MS,
+  });
+  const line = (r.stdout ?? "").trim().split("\n").pop();
+  try {
+    return JSON.parse(line);
+  } catch {
+    process.stderr.write(`floors.mjs FAILED: ${r.stderr}\n`);
+    return null;
+  }
+}
+
+/** The median of each floor figure over the rounds. */
+function floorMedians(floors) {
+  const out = {};
+  for (const host of Object.keys(floors[0]))
+    out[host] = Object.fromEntries(
+      Object.keys(floors[0][host]).map((op) => [op, median(floors.map((f) => f[host][op]))]),
+    );
+  return out;
+}
+
+/** The floor under one W5 cancellation (a new Error, and a throw the child catches and re-throws, in a microtask), in µs. */
+const FLOOR_ERROR = "new Error (stackTraceLimit 0)";
+const FLOOR_RETHROW = "throw, catch and re-throw in the generator";
+const cancelFloorUs = (floors) => {
+  const m = floors?.["in a microtask"];
+  return m ? { error: m[FLOOR_ERROR], rethrow: m[FLOOR_RETHROW] } : null;
+};
 
 // ---------------------------------------------------------------- environment
 
@@ -437,6 +559,9 @@ function versions() {
     "asyncio-ts": `${JSON.parse(readFileSync(path.join(root, "package.json"), "utf8")).version} (${commit}${dirty ? ", with uncommitted changes in src/" : ""})`,
     node: process.version,
     python: sh("python3", ["-c", "import sys; print(sys.version.split()[0])"]),
+    python313: existsSync(PYTHON313)
+      ? sh(PYTHON313, ["-c", "import sys; print(sys.version.split()[0])"])
+      : "not installed",
     effection: pkg("effection"),
     effect: pkg("effect"),
     "p-queue": pkg("p-queue"),
@@ -517,6 +642,43 @@ function textTable(header, rows) {
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
 
+// ---------------------------------------------------------------- cold start
+
+const COLD_HEADER = [
+  "workload",
+  "asyncio_ts in run()",
+  "asyncio_ts cold",
+  "py_asyncio cold",
+  "py_asyncio_313 cold",
+  "faster CPython ÷ asyncio_ts, cold",
+];
+
+/** The cold-start table's rows: workloads where asyncio-ts and a CPython report a cold time. */
+function coldRows(medians) {
+  const ws = Object.keys(WORKLOADS).filter((w) =>
+    medians.some(
+      (m) => m.impl === "asyncio_ts" && m.workload === w && m.cold_seconds !== undefined,
+    ),
+  );
+  const secs = (impl, w, key) => {
+    const m = get(medians, impl, w);
+    return m?.[key] === undefined ? undefined : m[key];
+  };
+  const f = (x) => (x === undefined ? "–" : fmtSecs(x));
+  return ws.map((w) => {
+    const ours = secs("asyncio_ts", w, "cold_seconds");
+    const best = bestCold(medians, w);
+    return [
+      `${w} ${WORKLOADS[w][0]}`,
+      f(secs("asyncio_ts", w, "seconds")),
+      f(ours),
+      f(secs("py_asyncio", w, "cold_seconds")),
+      f(secs("py_asyncio_313", w, "cold_seconds")),
+      best && ours ? `${(best.cold_seconds / ours).toFixed(1)}×` : "–",
+    ];
+  });
+}
+
 // ---------------------------------------------------------------- targets
 
 const get = (medians, impl, w) =>
@@ -524,11 +686,31 @@ const get = (medians, impl, w) =>
 const JS_PEERS = (medians, w, groups) =>
   medians.filter((m) => m.workload === w && !m.failed && !m.na && groups.includes(m.group));
 
-/** The performance targets, each evaluated on this run's medians. */
-function evaluateTargets(medians) {
+/** The faster CPython on `w` in this run (by rate; W4 and M are not compared by rate). */
+/** The CPython with the shorter cold time on `w`. */
+function bestCold(medians, w) {
+  const pys = medians.filter(
+    (m) => m.workload === w && m.group === "python" && m.cold_seconds !== undefined,
+  );
+  return pys.length === 0
+    ? undefined
+    : pys.reduce((a, b) => (b.cold_seconds < a.cold_seconds ? b : a));
+}
+const fmtSecs = (x) => (x < 1 ? `${(x * 1000).toFixed(0)} ms` : `${x.toFixed(2)} s`);
+
+const pyName = (m) => (m.impl === "py_asyncio_313" ? "CPython 3.13" : "CPython 3.11");
+
+function bestPython(medians, w) {
+  const pys = medians.filter((m) => m.workload === w && m.group === "python" && !m.failed && !m.na);
+  return pys.length === 0 ? undefined : pys.reduce((a, b) => (b.rate > a.rate ? b : a));
+}
+
+/** The performance targets, each evaluated on this run's medians (and its W5 floors). */
+function evaluateTargets(medians, floors) {
   const t = [];
   const ours = (w) => get(medians, "asyncio_ts", w);
-  const py = (w) => get(medians, "py_asyncio", w);
+  // The faster CPython of the run (3.11 or 3.13).
+  const py = (w) => bestPython(medians, w);
   const add = (w, target, f) => {
     const o = ours(w);
     if (!o) {
@@ -550,7 +732,7 @@ function evaluateTargets(medians) {
     return (
       p && {
         ok: o.rate >= k * p.rate,
-        value: `${(o.rate / p.rate).toFixed(1)}× (${fmtRate(o.rate)} vs ${fmtRate(p.rate)})`,
+        value: `${(o.rate / p.rate).toFixed(1)}× (${fmtRate(o.rate)} vs ${fmtRate(p.rate)}, ${pyName(p)})`,
       }
     );
   };
@@ -599,27 +781,37 @@ function evaluateTargets(medians) {
     ok: o.peak_rss_mb < 150,
     value: fmtMb(o.peak_rss_mb),
   }));
+  add("W2", "≥ 80% of L_ystar (the bare yield* trampoline: the limit of the design)", (o) => {
+    const l = get(medians, "L_ystar", "W2");
+    return (
+      l && {
+        ok: o.rate >= 0.8 * l.rate,
+        value: `${((100 * o.rate) / l.rate).toFixed(0)}% (${fmtRate(o.rate)} vs ${fmtRate(l.rate)})`,
+      }
+    );
+  });
   add("W3", "≥ 5× CPython asyncio", vsPy(5));
   add("W3", "ahead of every JS peer", aheadOf(["js", "micro"], ""));
-  add(
-    "W3",
-    "returns to Node's loop between batches: a 1 ms Node interval fires on average at least every 10 ms, never more than 50 ms apart",
-    (o) => {
-      if (o.max_node_gap_ms === undefined) return null;
-      const ticks = o.node_ticks ?? 0;
-      const ms = o.node_ticks_seconds * 1000;
-      const every = ticks > 0 ? ms / ticks : Number.POSITIVE_INFINITY;
-      const control = get(medians, "js_raw", "W3");
-      const ctl =
-        control?.node_ticks !== undefined
-          ? `; js_raw for comparison: ${control.node_ticks} callbacks, longest gap ${control.max_node_gap_ms.toFixed(0)} ms`
-          : "";
-      return {
-        ok: every <= 10 && o.max_node_gap_ms <= 50,
-        value: `${ticks} callbacks in ${ms.toFixed(0)} ms (every ${every.toFixed(1)} ms), longest gap ${o.max_node_gap_ms.toFixed(1)} ms${ctl}`,
-      };
-    },
-  );
+  for (const w of ["W2", "W3"])
+    add(
+      w,
+      "returns to Node's loop between batches: a 1 ms Node interval fires on average at least every 10 ms, never more than 50 ms apart",
+      (o) => {
+        if (o.max_node_gap_ms === undefined) return null;
+        const ticks = o.node_ticks ?? 0;
+        const ms = o.node_ticks_seconds * 1000;
+        const every = ticks > 0 ? ms / ticks : Number.POSITIVE_INFINITY;
+        const control = get(medians, "js_raw", o.workload);
+        const ctl =
+          control?.node_ticks !== undefined
+            ? `; js_raw for comparison: ${control.node_ticks} callbacks, longest gap ${control.max_node_gap_ms.toFixed(0)} ms`
+            : "";
+        return {
+          ok: every <= 10 && o.max_node_gap_ms <= 50,
+          value: `${ticks} callbacks in ${ms.toFixed(0)} ms (every ${every.toFixed(1)} ms), longest gap ${o.max_node_gap_ms.toFixed(1)} ms${ctl}`,
+        };
+      },
+    );
   add("W4", "overshoot no worse than raw setTimeout Promises (js_raw)", (o) => {
     const j = get(medians, "js_raw", "W4");
     return (
@@ -633,6 +825,19 @@ function evaluateTargets(medians) {
     add(w, "≥ 10× CPython asyncio", vsPy(10));
     add(w, "ahead of every JS peer", aheadOf(["js", "micro"], ""));
   }
+  add(
+    "W5",
+    "≥ 75% of the cancellation floor (bench/floors.mjs in the same run: a new Error, and a throw the child catches and re-throws, in a microtask)",
+    (o) => {
+      const f = cancelFloorUs(floors);
+      if (!f) return null;
+      const floorRate = 1e6 / (f.error + f.rethrow);
+      return {
+        ok: o.rate >= 0.75 * floorRate,
+        value: `${((100 * o.rate) / floorRate).toFixed(0)}% (${fmtRate(o.rate)} vs ${fmtRate(floorRate)}: ${f.error.toFixed(2)} + ${f.rethrow.toFixed(2)} µs; asyncio-ts ${(1e6 / o.rate).toFixed(2)} µs per cancellation)`,
+      };
+    },
+  );
   add("W7", "≥ 80% of raw node:net (js_raw)", (o) => {
     const j = get(medians, "js_raw", "W7");
     return (
@@ -652,6 +857,39 @@ function evaluateTargets(medians) {
     }
     return r;
   });
+  for (const w of ["W1", "W2", "W3", "W4", "W5", "W6"]) {
+    add(w, "cold (fresh process, first line to the end of run()) ≥ 5× CPython", (o) => {
+      const p = bestCold(medians, w);
+      if (o.cold_seconds === undefined || !p) return null;
+      return {
+        ok: p.cold_seconds >= 5 * o.cold_seconds,
+        value: `${(p.cold_seconds / o.cold_seconds).toFixed(1)}× (${fmtSecs(o.cold_seconds)} vs ${fmtSecs(p.cold_seconds)}, ${pyName(p)})`,
+      };
+    });
+  }
+  // Await chains: a coroutine()-marked chain resumes in O(1) at any depth; a plain
+  // function* chain goes through every native yield* frame, as the bare trampoline does.
+  const d1coro = get(medians, "asyncio_ts_coro", "D1");
+  const d1000coro = get(medians, "asyncio_ts_coro", "D1000");
+  if (d1coro && d1000coro) {
+    t.push({
+      w: "D1000",
+      target: "coroutine()-marked chain at depth 1,000 within 10% of depth 1 (same n)",
+      status: d1000coro.rate >= 0.9 * d1coro.rate ? "met" : "MISSED",
+      value: `${((100 * d1000coro.rate) / d1coro.rate).toFixed(0)}% (${fmtRate(d1000coro.rate)} vs ${fmtRate(d1coro.rate)})`,
+    });
+  }
+  for (const w of ["D1", "D10", "D100", "D1000"]) {
+    add(w, "plain function* chain within 10% of L_ystar at this depth", (o) => {
+      const l = get(medians, "L_ystar", w);
+      return (
+        l && {
+          ok: o.rate >= 0.9 * l.rate,
+          value: `${((100 * o.rate) / l.rate).toFixed(0)}% (${fmtRate(o.rate)} vs ${fmtRate(l.rate)})`,
+        }
+      );
+    });
+  }
   add("M", "1,000,000 sleeping tasks in < 400 MB (process peak RSS)", (o) => {
     const value = `${fmtMb(o.peak_rss_mb)} at n=${fmtN(o.n)} (${fmtMb(o.rss_asleep_mb)} RSS while asleep)`;
     if (o.n < 1_000_000) return { status: "not run", value: `${value}; needs n=1,000,000` };
@@ -667,6 +905,7 @@ const PEER_NOTES = `| impl | file | how it is written |
 | asyncio_ts | \`bench/asyncio_ts.ts\` | this library's public API, as an asyncio user writes it: \`function*\` coroutines, \`yield* asyncio.sleep(0)\`, \`asyncio.gather(...coros)\`, \`new asyncio.Queue(100)\`, \`yield* lock.acquire()\` + \`try\`/\`finally\` \`lock.release()\` (W6: what Python's \`async with lock\` does, and how js_raw's Mutex is used; \`using … lock.hold()\` costs about 20% more on Node 20, whose \`using\` is compiled to helper calls), \`asyncWith(new TaskGroup(), …)\` + \`exceptStar\` (W5, TG), \`asCompleted\`, \`asyncGenerator\` + \`asyncFor\` (AG), \`startServer\`/\`openConnection\` + \`readline\`/\`drain\` (W7); a line-for-line port of \`py_asyncio.py\` |
 | asyncio_ts_coro | same, \`--variant coro\` | the D workloads with \`asyncio.coroutine()\`-marked coroutines (the Task keeps the frame stack) |
 | py_asyncio | \`bench/peers/py_asyncio.py\` | CPython's stdlib asyncio, default loop (no uvloop): \`await asyncio.sleep(0)\`, \`gather(*coros)\`, \`asyncio.Queue(100)\` + \`None\` sentinels, \`TaskGroup\` whose body raises (W5), \`async with asyncio.Lock()\`, \`start_server\`/\`open_connection\` + \`readline\`/\`drain\`, \`create_task\` ×n (M), \`async with TaskGroup()\` (TG), \`as_completed\` (AC), an \`async def\` generator with \`async for\` (AG), a chain of \`await\`ed \`async def\`s (D) |
+| py_asyncio_313 | same, CPython 3.13 (pyenv) | the same program on CPython 3.13 (\`BENCH_PYTHON313\` names another interpreter; the column is left out when there is none); the ratios to CPython use the faster of the two |
 | js_raw | \`bench/peers/js_raw.ts\` | plain Node: the yield is \`await new Promise(r => setImmediate(r))\` (a trip through Node's loop, like \`sleep(0)\`); \`Promise.all\` of async functions; a 30-line promise \`BoundedQueue\`; \`setTimeout\` promises; one \`AbortController\` per task with an abortable sleep (W5); a 15-line promise \`Mutex\`; \`net\` with a small line splitter and \`noDelay\`; async functions awaiting \`setTimeout\` promises (M); a native \`async function*\` consumed by \`for await\` (AG); a chain of async functions (D) |
 | js_raw_micro | same, \`--variant micro\` | the yield is \`await null\` (a microtask: never returns to Node's loop, so it would starve I/O) |
 | effection | \`bench/peers/effection.ts\` | Effection 4: \`yield* sleep(0)\` (a Node \`setTimeout(0)\`, clamped to 1 ms, so n is lowered), \`yield* all(ops)\`, two \`createQueue\`s as a bounded queue (items + free-slot tokens), \`spawn\` + \`group.halt()\` (W5), a one-token queue as mutex |
@@ -716,7 +955,7 @@ function docsMarkdown(data, targets) {
     `- Machine: ${env.cpu}, ${env.cores} cores, ${env.mem_gib} GiB; ${env.platform}; load average (1, 5, 15 min) ${data.loadavg_start ? `at the start ${data.loadavg_start.join(", ")}, ` : ""}at the end ${env.loadavg.join(", ")}${load1 > env.cores ? ` — **the machine was shared with other work during this run (1-minute load up to ${load1} on ${env.cores} cores, about 1 of it the benchmark itself), so absolute numbers are noisy; read the ratios between implementations, measured in interleaved rounds**` : ""}`,
   );
   out.push(
-    `- Versions: asyncio-ts ${env["asyncio-ts"]}; Node ${env.node}; CPython ${env.python}; Effection ${env.effection}; Effect ${env.effect}; p-queue ${env["p-queue"]}; esbuild ${env.esbuild}`,
+    `- Versions: asyncio-ts ${env["asyncio-ts"]}; Node ${env.node}; CPython ${env.python}${env.python313 && env.python313 !== "not installed" ? ` and ${env.python313} (py_asyncio_313; the ratios use the faster of the two)` : ""}; Effection ${env.effection}; Effect ${env.effect}; p-queue ${env["p-queue"]}; esbuild ${env.esbuild}`,
   );
   out.push(
     `- Method: each (implementation, workload) in a fresh process, ${reps} repetition${reps > 1 ? "s" : ""} in rounds that interleave the implementations (M once: it measures memory${reps >= 3 ? `; W1, W2, W3, W5 and W6, which take a fraction of a second each and vary by up to ±30% from one repetition to the next on this shared machine, ${reps + EXTRA_SHORT_REPS}` : ""}), the median by wall time; whole run ${total.toFixed(0)} s.${reps < 3 && !quick ? ` Repetitions were lowered from 3 to ${reps} to keep the run short on a machine shared with other work.` : ""} Times are taken inside the program (start-up excluded). RSS is the process's peak resident set (\`getrusage\`), so it includes the runtime's own baseline (Node ~40 MB, CPython ~20 MB).`,
@@ -768,6 +1007,17 @@ function docsMarkdown(data, targets) {
     "- Spreads (min–max seconds over the repetitions) and every single run are in `bench/results/latest.json`.",
   );
   out.push("");
+  const cold = coldRows(medians);
+  if (cold.length > 0) {
+    out.push("## Cold start");
+    out.push("");
+    out.push(
+      "A user runs a script once. Each workload's time in a fresh process from the script's first line to the end of `run()` (`asyncio.run()`): module loading, loop creation and JIT warm-up included; the runtime's own start-up (Node's, the interpreter's) not. From the same runs as the table above, whose figures start inside the main coroutine. The target: W1–W6 cold at least 5× the faster CPython.",
+    );
+    out.push("");
+    out.push(markdownTable(COLD_HEADER, cold));
+    out.push("");
+  }
   if (data.startup) {
     out.push("## Start-up");
     out.push("");
@@ -904,7 +1154,7 @@ function startupFigures() {
 // ---------------------------------------------------------------- main
 
 function writeOutputs(data) {
-  const targets = evaluateTargets(data.medians);
+  const targets = evaluateTargets(data.medians, data.floors);
   const cols = IMPLS.map((i) => i.id).filter((id) => data.medians.some((m) => m.impl === id));
   const ws = Object.keys(WORKLOADS).filter((w) => data.medians.some((m) => m.workload === w));
   const header = ["workload", ...cols];
@@ -923,6 +1173,11 @@ function writeOutputs(data) {
   );
   for (const x of targets)
     process.stdout.write(`  ${x.status.padEnd(7)} ${x.w.padEnd(3)} ${x.target}: ${x.value}\n`);
+  const cold = coldRows(data.medians);
+  if (cold.length > 0)
+    process.stdout.write(
+      `\nCold start (first line to the end of run()):\n${textTable(COLD_HEADER, cold)}\n`,
+    );
   if (data.startup) process.stdout.write(`\nStart-up:\n${formatStartup(data.startup)}\n`);
   if (data.bundles) process.stdout.write(`\nBundle size:\n${formatBundles(data.bundles)}\n`);
   const env = data.env;
@@ -937,19 +1192,29 @@ function writeOutputs(data) {
     writeFileSync(page, spliceDistributed(docsMarkdown(data, targets), kept));
     writeFileSync(
       path.join(docs, "benchmarks.svg"),
-      renderChart(data, { workloads: WORKLOADS, impls: IMPLS, fmtRate }),
+      renderChart(data, { workloads: WORKLOADS, impls: IMPLS, fmtRate, history: readHistory() }),
     );
     process.stdout.write("wrote docs/benchmarks.md and docs/benchmarks.svg\n");
   }
 }
 
-/** Runs asyncio-ts's M with a heap snapshot and prints where the memory of a sleeping task goes. */
+/**
+ * Runs asyncio-ts's M (or `--workloads W2`) with a heap snapshot and prints where the memory
+ * of a sleeping (or a spawned) task goes.
+ */
 function heap() {
   const errors = build();
   if (errors.asyncio_ts) throw new Error(errors.asyncio_ts);
   const r = spawnSync(
     "node",
-    ["--expose-gc", path.join(distDir, "asyncio_ts.mjs"), "M", "--n", flag("n", "100000")],
+    [
+      "--expose-gc",
+      path.join(distDir, "asyncio_ts.mjs"),
+      // M (tasks asleep) by default; `--workloads W2`: spawned tasks past their first step.
+      ONLY_W[0] ?? "M",
+      "--n",
+      flag("n", "100000"),
+    ],
     { cwd: root, encoding: "utf8", env: { ...process.env, BENCH_HEAP_SUMMARY: "1" } },
   );
   process.stdout.write(r.stdout + r.stderr);
@@ -965,11 +1230,53 @@ function main() {
     });
     process.exit(r.status ?? 1);
   }
+  if (has("c10k")) return c10k();
   if (PROFILE) return profile(PROFILE);
   if (has("heap")) return heap();
   if (FROM) return writeOutputs(JSON.parse(readFileSync(path.resolve(FROM), "utf8")));
   runAll();
   if (!FILTERED) exploreBench();
+}
+
+/**
+ * Opt-in: W7's echo server at 10,000 connections (bench/c10k.mjs) for asyncio-ts, raw
+ * node:net and CPython, with p50/p99 round-trip latency; writes bench/results/c10k.json.
+ */
+function c10k() {
+  const errors = build();
+  if (errors.asyncio_ts || errors.peers) throw new Error(errors.asyncio_ts ?? errors.peers);
+  const args = [
+    path.join(here, "c10k.mjs"),
+    "--json",
+    "--conns",
+    flag("n", "10000"),
+    "--reps",
+    String(REPS),
+    "--seconds",
+    QUICK ? "2" : "5",
+  ];
+  if (ONLY.length > 0) args.push("--only", ONLY.join(","));
+  const r = spawnSync("node", args, {
+    cwd: root,
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const line = (r.stdout ?? "").trim().split("\n").pop() ?? "";
+  const result = JSON.parse(line);
+  if (result.skipped) {
+    console.log(result.skipped);
+    return;
+  }
+  mkdirSync(resultsDir, { recursive: true });
+  writeFileSync(path.join(resultsDir, "c10k.json"), `${JSON.stringify(result, null, 2)}\n`);
+  console.log(formatC10k(result));
+  const ours = result.medians.find((m) => m.impl === "asyncio_ts" && !m.failed);
+  const raw = result.medians.find((m) => m.impl === "js_raw" && !m.failed);
+  if (ours && raw)
+    console.log(
+      `\nW7 at ${result.conns.toLocaleString("en-US")} connections: asyncio-ts at ${((100 * ours.rate) / raw.rate).toFixed(0)}% of raw node:net (target ≥ 90%); p50 ${ours.p50_ms.toFixed(1)} vs ${raw.p50_ms.toFixed(1)} ms, p99 ${ours.p99_ms.toFixed(1)} vs ${raw.p99_ms.toFixed(1)} ms`,
+    );
+  if (result.medians.some((m) => m.failed)) process.exitCode = 1;
 }
 
 /** The race finder's schedules per second on the bank example: bench/explore.ts. */
@@ -998,6 +1305,7 @@ function runAll() {
       : [],
   );
   const runs = [];
+  const floors = [];
   const rounds = Math.max(...plan.map(({ w }) => repsFor(w)), 1);
   for (let rep = 1; rep <= rounds; rep++) {
     for (const { impl, w } of plan) {
@@ -1005,6 +1313,11 @@ function runAll() {
       const rec = runOnce(impl, w, buildErrors);
       rec.rep = rep;
       runs.push(rec);
+      // The cancellation floor, measured right after each asyncio-ts W5, under the same load.
+      if (impl.id === "asyncio_ts" && w === "W5") {
+        const f = cancelFloor();
+        if (f) floors.push(f);
+      }
       const status = rec.na
         ? rec.check
         : rec.ok
@@ -1027,6 +1340,7 @@ function runAll() {
     workloads: WORKLOADS,
     medians,
     runs,
+    ...(floors.length > 0 ? { floors: floorMedians(floors) } : {}),
     ...(figures ? { startup: figures.startup, bundles: figures.bundles } : {}),
   };
   mkdirSync(resultsDir, { recursive: true });
@@ -1034,6 +1348,7 @@ function runAll() {
     path.join(resultsDir, QUICK ? "quick.json" : "latest.json"),
     `${JSON.stringify(data, null, 2)}\n`,
   );
+  if (!QUICK && !FILTERED) appendHistory(data);
   writeOutputs(data);
   if (medians.some((m) => m.failed)) process.exitCode = 1;
 }

@@ -68,6 +68,98 @@ describe("callSoon", () => {
     expect(log).toEqual(["a", "b", "c"]);
   });
 
+  describe("an iteration longer than a tick's budget", () => {
+    /** Busy for `ms` of real time: makes the tick's budget run out, whatever the load. */
+    const busy = (ms: number): void => {
+      const end = performance.now() + ms;
+      while (performance.now() < end) {
+        // spin
+      }
+    };
+    const BURST = 3000; // > the 256 callbacks between two looks at the clock
+
+    it("returns to Node's loop in the middle, and the iteration still ends before the next", async () => {
+      const loop = new asyncio.NodeEventLoop();
+      loops.push(loop);
+      const log: string[] = [];
+      let nodeRanAt = -1;
+      let ran = 0;
+      for (let i = 0; i < BURST; i++) {
+        loop.callSoon(() => {
+          if (i === 0) {
+            // Node's own loop: a setImmediate queued now runs only when the tick returns.
+            setImmediate(() => {
+              nodeRanAt = ran;
+              // What Node's I/O hands the loop meanwhile joins the next iteration.
+              loop.callSoon(() => log.push("from node"));
+            });
+            loop.callSoon(() => log.push("scheduled by the first"));
+          }
+          ran++;
+          busy(0.01);
+          if (i === BURST - 1) log.push("last of the burst");
+        });
+      }
+      loop.callSoon(() => log.push("queued after the burst"));
+      loop.callSoon(() => loop.stop());
+      await loop.runForever();
+      // stop() ends the loop after its iteration: the next one has not run yet.
+      expect(log).toEqual(["last of the burst", "queued after the burst"]);
+      expect(nodeRanAt).toBeGreaterThan(0);
+      expect(nodeRanAt).toBeLessThan(BURST);
+      loop.stop();
+      await loop.runForever();
+      expect(log).toEqual([
+        "last of the burst",
+        "queued after the burst",
+        "scheduled by the first",
+        "from node",
+      ]);
+    });
+
+    it("is finished before stop() takes effect, even when stop() comes from Node meanwhile", async () => {
+      const loop = new asyncio.NodeEventLoop();
+      loops.push(loop);
+      let ran = 0;
+      let stoppedAt = -1;
+      for (let i = 0; i < BURST; i++) {
+        loop.callSoon(() => {
+          if (i === 0)
+            setImmediate(() => {
+              stoppedAt = ran;
+              loop.stop();
+            });
+          ran++;
+          busy(0.01);
+        });
+      }
+      loop.callSoon(() => ran++); // the same iteration
+      await loop.runForever();
+      expect(stoppedAt).toBeGreaterThan(0);
+      expect(stoppedAt).toBeLessThan(BURST);
+      expect(ran).toBe(BURST + 1);
+    });
+
+    it("keeps tasks' steps in order across the split", async () => {
+      const order: number[] = [];
+      function* child(i: number): asyncio.Coroutine<number> {
+        busy(0.01);
+        yield* asyncio.sleep(0);
+        order.push(i);
+        return i;
+      }
+      const results = await asyncio.run(
+        (function* () {
+          const coros: asyncio.Coroutine<number>[] = [];
+          for (let i = 0; i < BURST; i++) coros.push(child(i));
+          return yield* asyncio.gatherAll(coros);
+        })(),
+      );
+      expect(results).toEqual(Array.from({ length: BURST }, (_, i) => i));
+      expect(order).toEqual(results);
+    });
+  });
+
   it("returns a Handle that can be cancelled before it runs", async () => {
     const { loop } = newLoop();
     const log: string[] = [];

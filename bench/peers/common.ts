@@ -18,8 +18,10 @@ export const DEFAULT_N: Record<string, number> = {
   AG: 1_000_000,
   D1: 100_000,
   D10: 100_000,
-  D100: 50_000,
-  D1000: 10_000,
+  // The same n at every depth, so that depths compare at equal warm-up (a smaller n at
+  // depth 1,000 would weigh the first, unoptimised resumes more there).
+  D100: 100_000,
+  D1000: 100_000,
 };
 export const CONSUMERS = 4; // W3
 export const QUEUE_MAX = 100; // W3
@@ -86,7 +88,20 @@ export interface Outcome {
 /** Thrown (or returned as a missing table entry) when an implementation lacks a workload. */
 export class NotImplemented extends Error {}
 
+/**
+ * When the program's first line ran (performance.now()): bench/run.mjs puts
+ * `globalThis.__benchFirstLineMs = performance.now()` at the top of the asyncio-ts bundle,
+ * before the library's modules. The report then adds `cold_seconds`, from there to the end
+ * of run(): module loading, loop creation and JIT warm-up included; Node's own start-up,
+ * like CPython's interpreter start-up, not.
+ */
+const firstLine = (globalThis as { __benchFirstLineMs?: number }).__benchFirstLineMs;
+
 export function report(impl: string, workload: string, n: number, o: Outcome): void {
+  const cold =
+    firstLine === undefined
+      ? {}
+      : { cold_seconds: +((performance.now() - firstLine) / 1000).toFixed(6) };
   const count = o.n ?? n;
   const line = {
     impl,
@@ -98,6 +113,7 @@ export function report(impl: string, workload: string, n: number, o: Outcome): v
     base_rss_mb: +BASE_RSS_MB.toFixed(1),
     check: o.check,
     ok: o.ok,
+    ...cold,
     ...o.extra,
   };
   console.log(JSON.stringify(line));
@@ -235,7 +251,7 @@ export function nodeLoopProbe(): () => { max_node_gap_ms: number; node_ticks: nu
  * Prints to stderr where the heap goes, per task, while n tasks are asleep: self size by
  * object kind and constructor from a V8 heap snapshot (`node bench/run.mjs --heap`).
  */
-function heapSummary(n: number): void {
+export function heapSummary(n: number, what = "sleeping tasks"): void {
   const gc = (globalThis as { gc?: () => void }).gc;
   gc?.();
   const file = writeHeapSnapshot();
@@ -265,7 +281,7 @@ function heapSummary(n: number): void {
     total += size;
   }
   const lines = [
-    `heap after GC: ${(total / 2 ** 20).toFixed(1)} MB for ${n} sleeping tasks = ${(total / n).toFixed(0)} B per task; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
+    `heap after GC: ${(total / 2 ** 20).toFixed(1)} MB for ${n} ${what} = ${(total / n).toFixed(0)} B per task; RSS ${(process.memoryUsage().rss / 2 ** 20).toFixed(0)} MB`,
   ];
   for (const [key, { bytes, count }] of [...bySize]
     .sort((a, b) => b[1].bytes - a[1].bytes)

@@ -327,20 +327,47 @@ const depths = {
   ...depthWorkloads(depthBench),
 };
 
-await main(
-  "js_raw",
-  micro
-    ? { W1: w1Switch, W2: w2Spawn, W6: w6Lock, ...depths }
-    : {
-        W1: w1Switch,
-        W2: w2Spawn,
-        W3: w3Queue,
-        W4: w4Timers,
-        W5: w5Cancel,
-        W6: w6Lock,
-        W7: w7Echo,
-        M: mSleeping,
-        AG: agNative,
-        ...depths,
-      },
-);
+/**
+ * The C10k section's server (bench/c10k.mjs): W7's echo server on 127.0.0.1 with a listen
+ * backlog for thousands of connections, serving until the process is ended. Prints its
+ * port as one JSON line.
+ */
+function echoServer(backlog: number): void {
+  const server = net.createServer({ noDelay: true }, (sock) => {
+    let buf = "";
+    sock.setEncoding("latin1");
+    sock.on("data", (chunk: string) => {
+      buf += chunk;
+      for (let nl = buf.indexOf("\n"); nl >= 0; nl = buf.indexOf("\n")) {
+        sock.write(buf.slice(0, nl + 1), "latin1");
+        buf = buf.slice(nl + 1);
+      }
+    });
+    sock.on("end", () => sock.end());
+    sock.on("error", () => sock.destroy());
+  });
+  server.listen({ port: 0, host: "127.0.0.1", backlog }, () => {
+    console.log(JSON.stringify({ port: (server.address() as net.AddressInfo).port }));
+  });
+}
+
+if (process.argv[2] === "echo-server") {
+  echoServer(Number(process.argv[process.argv.indexOf("--backlog") + 1]));
+} else
+  await main(
+    "js_raw",
+    micro
+      ? { W1: w1Switch, W2: w2Spawn, W6: w6Lock, ...depths }
+      : {
+          W1: w1Switch,
+          W2: w2Spawn,
+          W3: w3Queue,
+          W4: w4Timers,
+          W5: w5Cancel,
+          W6: w6Lock,
+          W7: w7Echo,
+          M: mSleeping,
+          AG: agNative,
+          ...depths,
+        },
+  );

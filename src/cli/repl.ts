@@ -132,6 +132,8 @@ export function userStack(err: Error): string {
     if (!/^\s+at /.test(line)) return true;
     if (/\((node:|<anonymous>)|^\s+at node:|^\s+at (async )?(new )?Promise/.test(line))
       return false;
+    // The script that runs each tick where Ctrl-C can end it (repl_loop.ts).
+    if (line.includes("asyncio-ts-repl-tick")) return false;
     const file = line.includes("file://")
       ? fileURLToPath(line.slice(line.indexOf("file://")).replace(/:\d+:\d+\)?$/, ""))
       : line;
