@@ -314,3 +314,18 @@ export const api: string = await new Promise<string>((resolve) => {
     resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
   });
 });
+
+/**
+ * Starts a WebSocket echo server on 127.0.0.1 and a free port (its `port`): the server a
+ * WebSocket client example talks to. Shut it down with `server.shutdown()`.
+ */
+export function* wsEchoServer(): asyncio.Coroutine<import("../../src/websockets/index.js").WebSocketServer> {
+  const websockets = yield* asyncio.fromPromise(import("../../src/websockets/index.js"));
+  return yield* websockets.serve(
+    function* (ws) {
+      yield* asyncio.asyncFor(ws, (msg) => ws.send(msg));
+    },
+    "127.0.0.1",
+    0,
+  );
+}
