@@ -54,7 +54,11 @@ describe("loop.getaddrinfo", () => {
     expect(addrconfig.length).toBeGreaterThan(0);
     expect(addrconfig.every((i) => i[1] === SOCK_STREAM && i[4][1] === 80)).toBe(true);
     const mapped = await run((loop) =>
-      loop.getaddrinfo("localhost", 80, { family: AF_INET6, type: SOCK_STREAM, flags: AI_V4MAPPED }),
+      loop.getaddrinfo("localhost", 80, {
+        family: AF_INET6,
+        type: SOCK_STREAM,
+        flags: AI_V4MAPPED,
+      }),
     );
     expect(mapped.length).toBeGreaterThan(0);
     expect(mapped.every((i) => i[0] === AF_INET6 && i[4].length === 4)).toBe(true);

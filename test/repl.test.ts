@@ -98,7 +98,9 @@ describe("asyncio-ts repl: Ctrl-C and a busy coroutine", () => {
     r.child.stdin?.write(
       "const l = asyncio.getRunningLoop(); (function again() { l.callLater(0.001, again) })()\n",
     );
-    r.child.stdin?.write("function* nap() { console.log('napping'); yield* asyncio.sleep(3600) }\n");
+    r.child.stdin?.write(
+      "function* nap() { console.log('napping'); yield* asyncio.sleep(3600) }\n",
+    );
     let at = 0;
     const rounds = 15;
     for (let i = 0; i < rounds; i++) {

@@ -300,7 +300,7 @@ export const RECEIVERS: Readonly<
   file: { type: "files.AsyncFile<string>", init: 'yield* files.openFile("example.txt", "w+")' },
   ws: {
     type: "websockets.ClientConnection",
-    init: "yield* websockets.connect(`ws://127.0.0.1:${(yield* wsEchoServer()).port}`)",
+    init: 'yield* websockets.connect("ws://127.0.0.1:" + (yield* wsEchoServer()).port)',
     uses: ["wsEchoServer"],
   },
   session: { type: "http.ClientSession", init: "new http.ClientSession()" },

@@ -259,8 +259,14 @@ export const log: ClientLog = { quotes: 0, connects: 0, failures: 0 };
  * example reads them from files: test/fixtures/localhost-*.pem. The certificate is
  * self-signed, so it is its own certificate authority: `caPem`.
  */
-export const certPem = readFileSync(new URL("../fixtures/localhost-cert.pem", import.meta.url), "utf8");
-export const keyPem = readFileSync(new URL("../fixtures/localhost-key.pem", import.meta.url), "utf8");
+export const certPem = readFileSync(
+  new URL("../fixtures/localhost-cert.pem", import.meta.url),
+  "utf8",
+);
+export const keyPem = readFileSync(
+  new URL("../fixtures/localhost-key.pem", import.meta.url),
+  "utf8",
+);
 export const caPem = certPem;
 
 /** An event emitter, and a few ticks: a native async iterable. */
@@ -319,7 +325,9 @@ export const api: string = await new Promise<string>((resolve) => {
  * Starts a WebSocket echo server on 127.0.0.1 and a free port (its `port`): the server a
  * WebSocket client example talks to. Shut it down with `server.shutdown()`.
  */
-export function* wsEchoServer(): asyncio.Coroutine<import("../../src/websockets/index.js").WebSocketServer> {
+export function* wsEchoServer(): asyncio.Coroutine<
+  import("../../src/websockets/index.js").WebSocketServer
+> {
   const websockets = yield* asyncio.fromPromise(import("../../src/websockets/index.js"));
   return yield* websockets.serve(
     function* (ws) {
