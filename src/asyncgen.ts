@@ -260,10 +260,16 @@ export class AsyncGenState implements AsyncGenLike {
  *
  * @example
  * ```ts
- * const countdown: asyncio.AsyncIter<number> = {
- *   n: 3,
- *   *anext() { yield* asyncio.sleep(1); return this.n > 0 ? { done: false, value: this.n-- } : { done: true, value: undefined }; },
- * };
+ * function countdown(from: number): asyncio.AsyncIter<number> {
+ *   let n = from;
+ *   return {
+ *     *anext() {
+ *       yield* asyncio.sleep(1);
+ *       return n > 0 ? { done: false, value: n-- } : { done: true, value: undefined };
+ *     },
+ *   };
+ * }
+ * console.log(yield* asyncio.collect(countdown(3))); // [3, 2, 1]
  * ```
  */
 export interface AsyncIter<T> {
@@ -459,7 +465,15 @@ export type ItemOf<F> = F extends (...args: never[]) => Generator<infer Y, unkno
  *
  * @example
  * ```ts
- * const lines: asyncio.AsyncGeneratorFunction<[path: string], string> = readLines;
+ * const words: asyncio.AsyncGeneratorFunction<[text: string], string> = asyncio.asyncGenerator(
+ *   function* (text: string) {
+ *     for (const word of text.split(" ")) {
+ *       yield* asyncio.sleep(0.1);
+ *       yield word;
+ *     }
+ *   },
+ * );
+ * console.log(yield* asyncio.collect(words("one two three"))); // ["one", "two", "three"]
  * ```
  */
 export type AsyncGeneratorFunction<A extends unknown[], T> = (...args: A) => AsyncGen<T>;
@@ -738,8 +752,12 @@ export function* collect<T>(iterable: AsyncIterableLike<T>): Coroutine<T[]> {
  *
  * @example
  * ```ts
- * const labels = asyncio.map(powersOfTwo(3), (n) => `2^? = ${n}`);
- * const slow = asyncio.map(urls, function* (u) { return yield* fetchText(u); });
+ * const labels = asyncio.map(powersOfTwo(3), (n) => `got ${n}`);
+ * console.log(yield* asyncio.collect(labels)); // ["got 1", "got 2", "got 4"]
+ * const pages = asyncio.map(powersOfTwo(2), function* (n) {
+ *   return yield* fetchText(`https://example.com/page/${n}`);
+ * });
+ * console.log(yield* asyncio.collect(pages)); // the text of page 1, then of page 2
  * ```
  */
 export function map<T, U>(

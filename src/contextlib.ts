@@ -63,10 +63,13 @@ export interface NonSuppressingAsyncContextManager<T> {
  *
  * @example
  * ```ts
+ * const lock = new asyncio.Lock();
  * function* main() {
  *   yield* asyncio.asyncWith(lock, function* () {
- *     yield* useTheResource();
+ *     console.log("locked:", lock.locked()); // true
+ *     yield* asyncio.sleep(1);
  *   });
+ *   console.log("locked:", lock.locked()); // false: released on the way out
  * }
  * ```
  */
@@ -120,7 +123,17 @@ export function* asyncWith<T, R>(
  *
  * @example
  * ```ts
- * const cm: asyncio.GeneratorContextManager<Connection> = connect("db");
+ * const opened = asyncio.asynccontextmanager(function* (name: string) {
+ *   const conn = yield* connect(name);
+ *   try {
+ *     yield conn;
+ *   } finally {
+ *     yield* conn.close();
+ *   }
+ * });
+ * const cm: asyncio.GeneratorContextManager<Connection> = opened("db");
+ * const rows = yield* asyncio.asyncWith(cm, (conn) => conn.query("select 1"));
+ * console.log(rows); // ["db: select 1"]
  * ```
  */
 export class GeneratorContextManager<T> implements AsyncContextManager<T> {
@@ -221,9 +234,17 @@ export function asynccontextmanager<
  *
  * @example
  * ```ts
- * yield* asyncio.asyncWith(asyncio.aclosing(ticks()), function* (agen) {
- *   const first = yield* agen.anext();
- * }); // ticks() is closed here, its finally blocks have run
+ * const numbers = asyncio.asyncGenerator(function* () {
+ *   try {
+ *     for (let i = 0; ; i++) yield i;
+ *   } finally {
+ *     console.log("numbers() cleaned up");
+ *   }
+ * });
+ * const first = yield* asyncio.asyncWith(asyncio.aclosing(numbers()), function* (agen) {
+ *   return yield* agen.anext();
+ * }); // numbers() is closed here: "numbers() cleaned up" is printed before the next line
+ * console.log(first); // { done: false, value: 0 }
  * ```
  */
 export function aclosing<T extends { aclose(): Awaitable<unknown> }>(
@@ -255,7 +276,11 @@ export function aclosing<T extends { aclose(): Awaitable<unknown> }>(
  * @example
  * ```ts
  * const ignoreTimeouts: asyncio.AsyncExitCallback = (exc) => exc instanceof asyncio.TimeoutError;
- * stack.pushAsyncExit(ignoreTimeouts);
+ * yield* asyncio.asyncWith(new asyncio.AsyncExitStack(), function* (stack) {
+ *   stack.pushAsyncExit(ignoreTimeouts);
+ *   yield* asyncio.waitFor(asyncio.sleep(10), 1); // TimeoutError, suppressed on exit
+ * });
+ * console.log("the timeout was suppressed");
  * ```
  */
 export type AsyncExitCallback = (exc: unknown) => unknown;
@@ -307,14 +332,24 @@ function isAsyncContextManager(cm: unknown): cm is AsyncContextManager<unknown> 
  *
  * @example
  * ```ts
- * function* main(names: string[]) {
- *   yield* asyncio.asyncWith(new asyncio.AsyncExitStack(), function* (stack) {
- *     const conns = [];
+ * const opened = asyncio.asynccontextmanager(function* (name: string) {
+ *   const conn = yield* connect(name);
+ *   try {
+ *     yield conn;
+ *   } finally {
+ *     yield* conn.close();
+ *     console.log(`closed ${name}`);
+ *   }
+ * });
+ * function* queryAll(names: string[]) {
+ *   return yield* asyncio.asyncWith(new asyncio.AsyncExitStack(), function* (stack) {
+ *     const conns: Connection[] = [];
  *     for (const name of names) conns.push(yield* stack.enterAsyncContext(opened(name)));
  *     stack.callback(() => console.log("all closed"));
- *     yield* useAll(conns);
- *   }); // every connection closed here, last opened first
+ *     return yield* asyncio.gather(...conns.map((c) => c.query("select 1")));
+ *   }); // "all closed", then every connection closed, last opened first
  * }
+ * console.log(yield* queryAll(["users", "orders"]));
  * ```
  */
 export class AsyncExitStack implements AsyncContextManager<AsyncExitStack> {

@@ -62,10 +62,18 @@ export function createEagerTaskFactory(taskConstructor: TaskConstructor): TaskFa
  *
  * @example
  * ```ts
+ * const cache = new Map<number, string>([[42, "the answer"]]);
+ * function* cached(key: number) {
+ *   const hit = cache.get(key);
+ *   if (hit !== undefined) return hit; // no await: an eager task finishes at once
+ *   yield* asyncio.sleep(1);
+ *   return `computed ${key}`;
+ * }
  * function* main() {
  *   asyncio.getRunningLoop().setTaskFactory(asyncio.eagerTaskFactory);
  *   const t = asyncio.createTask(cached(42)); // ran at once
- *   console.log(t.done()); // true if cached() did not suspend
+ *   console.log(t.done(), t.result()); // true the answer
+ *   asyncio.getRunningLoop().setTaskFactory(null);
  * }
  * ```
  */

@@ -22,8 +22,10 @@ import { isCancelledError, KeyboardInterrupt } from "./core/exceptions.js";
  *
  * @example
  * ```ts
+ * const group = new asyncio.ExceptionGroup("two failures", [new RangeError("r"), new TypeError("t")]);
  * const cls: asyncio.ErrorClass<RangeError> = RangeError;
  * const [ranges, rest] = group.split(cls);
+ * console.log(ranges?.exceptions, rest?.exceptions); // [RangeError: r] [TypeError: t]
  * ```
  */
 export type ErrorClass<E> = abstract new (...args: never[]) => E;
@@ -36,9 +38,16 @@ export type ErrorClass<E> = abstract new (...args: never[]) => E;
  *
  * @example
  * ```ts
+ * const group = new asyncio.ExceptionGroup("failures", [
+ *   new asyncio.TimeoutError(),
+ *   new TypeError("bad type"),
+ *   new asyncio.ConnectionRefusedError("refused", { code: "ECONNREFUSED" }),
+ * ]);
  * const [timeouts, rest] = group.split(asyncio.TimeoutError); // a class
  * const bad = group.subgroup([TypeError, RangeError]); // an array of classes
  * const coded = group.subgroup((e) => e instanceof Error && "code" in e); // a predicate
+ * console.log(timeouts?.exceptions.length, rest?.exceptions.length); // 1 2
+ * console.log(bad?.exceptions, coded?.exceptions.length); // [TypeError: bad type] 1
  * ```
  */
 export type ErrorMatcher<E> =
@@ -129,7 +138,9 @@ export class BaseExceptionGroup<E = unknown> extends AggregateError {
    *
    * @example
    * ```ts
+   * const group = new asyncio.ExceptionGroup("many", [new TypeError("a"), new Error("b")]);
    * const [types, rest] = group.split(TypeError);
+   * console.log(types?.exceptions, rest?.exceptions); // [TypeError: a] [Error: b]
    * ```
    */
   split<M>(
@@ -145,7 +156,9 @@ export class BaseExceptionGroup<E = unknown> extends AggregateError {
    *
    * @example
    * ```ts
+   * const group = new asyncio.BaseExceptionGroup("many", [new asyncio.CancelledError(), new Error("b")]);
    * const cancels = group.subgroup(asyncio.CancelledError);
+   * console.log(cancels?.exceptions.length); // 1
    * ```
    */
   subgroup<M>(matcher: ErrorMatcher<M>): BaseExceptionGroup<M> | null {
@@ -197,8 +210,13 @@ export class BaseExceptionGroup<E = unknown> extends AggregateError {
    *
    * @example
    * ```ts
-   * try { await Promise.any(promises); }
-   * catch (e) { const group = asyncio.BaseExceptionGroup.fromAggregateError(e as AggregateError); }
+   * const promises = [Promise.reject(new Error("a")), Promise.reject(new Error("b"))];
+   * try {
+   *   await Promise.any(promises);
+   * } catch (e) {
+   *   const group = asyncio.BaseExceptionGroup.fromAggregateError(e as AggregateError);
+   *   console.log(group.exceptions.length); // 2
+   * }
    * ```
    */
   static fromAggregateError<E>(error: AggregateError): BaseExceptionGroup<E> {

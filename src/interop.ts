@@ -23,8 +23,11 @@ import type { Task } from "./core/tasks.js";
  *
  * @example
  * ```ts
+ * import { readFile, writeFile } from "node:fs/promises";
  * function* main() {
+ *   yield* asyncio.fromPromise(writeFile("notes.txt", "remember the milk"));
  *   const text = yield* asyncio.fromPromise(readFile("notes.txt", "utf8"));
+ *   console.log(text); // remember the milk
  * }
  * ```
  */
@@ -171,13 +174,26 @@ export interface RunCoroutineThreadsafeOptions {
  *
  * @example
  * ```ts
+ * import { createServer } from "node:http";
+ * import type { AddressInfo } from "node:net";
+ * function* render(path: string) {
+ *   yield* asyncio.sleep(0.1);
+ *   return `<h1>${path}</h1>`;
+ * }
  * const loop = asyncio.getRunningLoop();
- * http.createServer(async (req, res) => {
- *   const body = await asyncio.runCoroutineThreadsafe(render(req.url), loop, {
+ * // Node's own server, whose callbacks are async functions, hands work to the loop.
+ * const server = createServer(async (req, res) => {
+ *   const body = await asyncio.runCoroutineThreadsafe(render(req.url ?? "/"), loop, {
  *     signal: AbortSignal.timeout(5000),
  *   });
  *   res.end(body);
  * });
+ * yield* asyncio.fromPromise(new Promise<void>((listening) => server.listen(0, "127.0.0.1", listening)));
+ * const { port } = server.address() as AddressInfo;
+ * const resp = yield* asyncio.fromPromise(fetch(`http://127.0.0.1:${port}/hello`));
+ * console.log(yield* asyncio.fromPromise(resp.text())); // <h1>/hello</h1>
+ * server.closeAllConnections();
+ * server.close();
  * ```
  */
 export function runCoroutineThreadsafe<T>(

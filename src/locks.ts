@@ -279,7 +279,10 @@ export class Lock {
    *
    * @example
    * ```ts
+   * yield* lock.acquire();
+   * console.log(lock.locked()); // true
    * lock.release();
+   * console.log(lock.locked()); // false
    * ```
    */
   release(): void {
@@ -324,12 +327,15 @@ export class Lock {
    *
    * @example
    * ```ts
+   * let counter = 0;
    * function* increment() {
    *   using _held = yield* lock.hold();
    *   const v = counter;
    *   yield* asyncio.sleep(0);
    *   counter = v + 1;
    * } // released here
+   * yield* asyncio.gather(increment(), increment(), increment());
+   * console.log(counter); // 3: without the lock, 1
    * ```
    */
   hold(): Coroutine<Disposable> {
@@ -497,7 +503,8 @@ export class Event {
    *
    * @example
    * ```ts
-   * yield* event.wait();
+   * asyncio.getRunningLoop().callLater(1, () => event.set());
+   * console.log(yield* event.wait()); // true, a second later
    * ```
    */
   wait(): Coroutine<true> {
@@ -648,8 +655,18 @@ export class Condition {
    *
    * @example
    * ```ts
+   * const items: string[] = [];
+   * function* produce() {
+   *   yield* asyncio.sleep(1);
+   *   yield* cond.with(function* () {
+   *     items.push("apple");
+   *     cond.notify();
+   *   });
+   * }
+   * asyncio.createTask(produce());
    * yield* cond.with(function* () {
-   *   const item = yield* cond.waitFor(() => queue.shift());
+   *   const item = yield* cond.waitFor(() => items.shift());
+   *   console.log(item); // apple
    * });
    * ```
    */
@@ -746,11 +763,18 @@ export class Condition {
  * @example
  * ```ts
  * const sem = new asyncio.Semaphore(3); // at most 3 downloads at a time
+ * let running = 0;
  * function* download(url: string) {
  *   return yield* sem.with(function* () {
- *     return yield* fetchIt(url);
+ *     running++;
+ *     console.log("downloading", running); // never more than 3
+ *     yield* asyncio.sleep(1);
+ *     running--;
+ *     return `<body of ${url}>`;
  *   });
  * }
+ * const pages = yield* asyncio.gather(...[1, 2, 3, 4, 5].map((n) => download(`https://example.com/${n}`)));
+ * console.log(pages.length); // 5
  * ```
  */
 export class Semaphore {
@@ -917,7 +941,11 @@ function checkCount(cls: string, name: string, value: unknown, min: number): voi
  * @example
  * ```ts
  * const sem = new asyncio.BoundedSemaphore(2);
- * sem.release(); // RangeError: BoundedSemaphore released too many times
+ * try {
+ *   sem.release(); // never acquired
+ * } catch (e) {
+ *   console.log(String(e)); // RangeError: BoundedSemaphore released too many times
+ * }
  * ```
  */
 export class BoundedSemaphore extends Semaphore {

@@ -58,7 +58,19 @@ export class QueueFull extends QueueError {}
  *
  * @example
  * ```ts
- * try { yield* queue.get(); } catch (e) { if (e instanceof asyncio.QueueShutDown) return; throw e; }
+ * function* consume(q: asyncio.Queue<number>) {
+ *   for (;;) {
+ *     try {
+ *       console.log("got", yield* q.get());
+ *     } catch (e) {
+ *       if (e instanceof asyncio.QueueShutDown) return "queue shut down";
+ *       throw e;
+ *     }
+ *   }
+ * }
+ * queue.putNowait(1);
+ * queue.shutdown();
+ * console.log(yield* consume(queue)); // got 1, then: queue shut down
  * ```
  */
 export class QueueShutDown extends QueueError {}
@@ -275,7 +287,9 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * const item = yield* queue.get();
+   * asyncio.getRunningLoop().callLater(1, () => queue.putNowait(7));
+   * const item = yield* queue.get(); // waits for the item
+   * console.log(item); // 7
    * ```
    */
   get(): Coroutine<T> {
@@ -309,7 +323,14 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * queue.putNowait(1);
    * const item = queue.getNowait();
+   * console.log(item); // 1
+   * try {
+   *   queue.getNowait();
+   * } catch (e) {
+   *   console.log(e instanceof asyncio.QueueEmpty); // true: nothing left
+   * }
    * ```
    */
   getNowait(): T {
@@ -428,8 +449,21 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
-   * const job = yield* queue.get();
-   * try { yield* run(job); } finally { queue.taskDone(); }
+   * function* worker() {
+   *   for (;;) {
+   *     const job = yield* queue.get();
+   *     try {
+   *       yield* asyncio.sleep(job);
+   *     } finally {
+   *       queue.taskDone();
+   *     }
+   *   }
+   * }
+   * const w = asyncio.createTask(worker());
+   * queue.putNowait(1);
+   * queue.putNowait(2);
+   * yield* queue.join(); // both jobs processed
+   * w.cancel();
    * ```
    */
   taskDone(): void {
@@ -446,8 +480,20 @@ export class Queue<T = unknown> implements AsyncIterable<T> {
    *
    * @example
    * ```ts
+   * const jobs = [1, 2, 3];
+   * let processed = 0;
+   * asyncio.createTask(
+   *   (function* () {
+   *     for (;;) {
+   *       yield* asyncio.sleep(yield* queue.get());
+   *       processed++;
+   *       queue.taskDone();
+   *     }
+   *   })(),
+   * );
    * for (const job of jobs) yield* queue.put(job);
    * yield* queue.join(); // every job was processed
+   * console.log(processed); // 3
    * ```
    */
   *join(): Coroutine<void> {

@@ -196,7 +196,10 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
    *
    * @example
    * ```ts
-   * const t = tg.createTask(download(url), { name: `get ${url}` });
+   * yield* asyncio.withTaskGroup(function* (tg) {
+   *   const t = tg.createTask(download(url), { name: `get ${url}` });
+   *   console.log(t.getName()); // get https://example.com/
+   * });
    * ```
    */
   createTask<T>(coro: Coroutine<T>, options: TaskOptions = {}): Task<T> {
@@ -228,11 +231,14 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
    *
    * @example
    * ```ts
+   * const shutdownRequested = new asyncio.Event();
+   * asyncio.getRunningLoop().callLater(5, () => shutdownRequested.set());
    * yield* asyncio.withTaskGroup(function* (tg) {
-   *   tg.createTask(serve());
+   *   tg.createTask(serveForever());
    *   yield* shutdownRequested.wait();
    *   tg.cancel(); // the group ends quietly
    * });
+   * console.log("shut down without an error");
    * ```
    */
   cancel(): void {

@@ -158,8 +158,19 @@ export type GatherResults<T extends readonly unknown[]> = {
  *
  * @example
  * ```ts
- * const [n, s] = yield* asyncio.gather(asyncio.sleep(1, 1), fetchText(), { returnExceptions: true });
- * if (s instanceof Error) console.log("failed:", s); // n: number | Error, s: string | Error
+ * function* failing(): asyncio.Coroutine<string> {
+ *   yield* asyncio.sleep(0.5);
+ *   throw new Error("no route");
+ * }
+ * const results: asyncio.GatherResultsOrErrors<[asyncio.Coroutine<number>, asyncio.Coroutine<string>]> =
+ *   yield* asyncio.gather(
+ *     asyncio.sleep(1, 1),
+ *     failing(),
+ *     { returnExceptions: true },
+ *   );
+ * const [n, s] = results; // n: number | Error, s: string | Error
+ * if (s instanceof Error) console.log("failed:", s.message); // failed: no route
+ * console.log(n); // 1
  * ```
  */
 export type GatherResultsOrErrors<T extends readonly unknown[]> = {

@@ -56,8 +56,10 @@ export const ALL_COMPLETED = "ALL_COMPLETED";
  *
  * @example
  * ```ts
+ * const failFast = true;
  * const returnWhen: asyncio.ReturnWhen = failFast ? asyncio.FIRST_EXCEPTION : asyncio.ALL_COMPLETED;
  * const [done, pending] = yield* asyncio.wait(tasks, { returnWhen });
+ * console.log(done.size, pending.size); // 2 0: neither failed, so wait() waited for both
  * ```
  */
 export type ReturnWhen = typeof FIRST_COMPLETED | typeof FIRST_EXCEPTION | typeof ALL_COMPLETED;
@@ -213,8 +215,13 @@ function* waitImpl(
  *
  * @example
  * ```ts
- * for (const next of asyncio.asCompleted([fetch(1), fetch(2)], { timeout: 5 })) {
- *   console.log(yield* next); // TimeoutError for what is not done after 5 s
+ * try {
+ *   for (const next of asyncio.asCompleted([fetchUser(1), slow()], { timeout: 5 })) {
+ *     console.log(yield* next); // { id: 1, name: "user1" }, then a TimeoutError
+ *   }
+ * } catch (e) {
+ *   if (!(e instanceof asyncio.TimeoutError)) throw e;
+ *   console.log("slow() was not done after 5 s");
  * }
  * ```
  */
@@ -404,8 +411,9 @@ export class AsCompleted<T, F extends Future<T> = Future<T>> implements Iterable
  * @example
  * ```ts
  * function* main() {
- *   for (const next of asyncio.asCompleted([fetch(1), fetch(2), fetch(3)])) {
- *     console.log(yield* next); // fastest first
+ *   const jobs = [asyncio.sleep(3, "third"), asyncio.sleep(1, "first"), asyncio.sleep(2, "second")];
+ *   for (const next of asyncio.asCompleted(jobs)) {
+ *     console.log(yield* next); // fastest first: first, second, third
  *   }
  * }
  * ```

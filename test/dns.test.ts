@@ -3,9 +3,11 @@ import * as asyncio from "../src/index.js";
 import {
   AF_INET,
   AF_INET6,
+  AI_ADDRCONFIG,
   AI_CANONNAME,
   AI_NUMERICHOST,
   AI_PASSIVE,
+  AI_V4MAPPED,
   IPPROTO_TCP,
   IPPROTO_UDP,
   NI_NUMERICHOST,
@@ -43,6 +45,23 @@ describe("loop.getaddrinfo", () => {
       loop.getaddrinfo("127.0.0.1", "8443", { type: SOCK_STREAM }),
     );
     expect(numeric[0]?.[4]).toEqual(["127.0.0.1", 8443]);
+  });
+
+  it("passes AI_ADDRCONFIG and AI_V4MAPPED to the resolver (they were rejected as bad hints)", async () => {
+    const addrconfig = await run((loop) =>
+      loop.getaddrinfo("localhost", 80, { type: SOCK_STREAM, flags: AI_ADDRCONFIG }),
+    );
+    expect(addrconfig.length).toBeGreaterThan(0);
+    expect(addrconfig.every((i) => i[1] === SOCK_STREAM && i[4][1] === 80)).toBe(true);
+    const mapped = await run((loop) =>
+      loop.getaddrinfo("localhost", 80, {
+        family: AF_INET6,
+        type: SOCK_STREAM,
+        flags: AI_V4MAPPED,
+      }),
+    );
+    expect(mapped.length).toBeGreaterThan(0);
+    expect(mapped.every((i) => i[0] === AF_INET6 && i[4].length === 4)).toBe(true);
   });
 
   it("gives IPv6 socket addresses four fields", async () => {

@@ -61,7 +61,18 @@ const CANCELLED_FRACTION_TO_COMPACT = 0.5;
  *
  * @example
  * ```ts
- * loop.setExceptionHandler((loop, ctx) => log.error(ctx.message, ctx.exception));
+ * const seen: string[] = [];
+ * const handler: asyncio.ExceptionHandler = (_loop, ctx) => {
+ *   seen.push(ctx.message);
+ * };
+ * const loop = asyncio.getRunningLoop();
+ * loop.setExceptionHandler(handler);
+ * loop.callSoon(() => {
+ *   throw new Error("boom");
+ * });
+ * yield* asyncio.sleep(0);
+ * loop.setExceptionHandler(null);
+ * console.log(seen); // ["Exception in callback …"]
  * ```
  */
 export type ExceptionHandler = (loop: BaseEventLoop, context: ExceptionContext) => void;
@@ -71,7 +82,13 @@ export type ExceptionHandler = (loop: BaseEventLoop, context: ExceptionContext) 
  *
  * @example
  * ```ts
- * loop.setTaskFactory((loop, coro, opts) => new asyncio.Task(coro, { ...opts, loop }));
+ * const named: asyncio.TaskFactory = (loop, coro, opts) =>
+ *   new asyncio.Task(coro, { ...opts, loop, name: opts.name ?? "worker" });
+ * const loop = asyncio.getRunningLoop();
+ * loop.setTaskFactory(named);
+ * const task = asyncio.createTask(work());
+ * loop.setTaskFactory(null);
+ * console.log(task.getName(), yield* task); // worker done
  * ```
  */
 export type TaskFactory = <T>(
@@ -374,8 +391,11 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
+   * const loop = new asyncio.VirtualEventLoop();
    * loop.callLater(1, () => loop.stop());
    * await loop.runForever();
+   * console.log(loop.time()); // 1
+   * loop.close();
    * ```
    */
   runForever(): Promise<void> {
@@ -444,8 +464,10 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
-   * await loop.runUntilComplete(main());
+   * const loop = new asyncio.VirtualEventLoop();
+   * console.log(await loop.runUntilComplete(work())); // done
    * loop.close();
+   * console.log(loop.isClosed()); // true
    * ```
    */
   close(): void {
@@ -568,7 +590,17 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
-   * loop.setExceptionHandler((loop, ctx) => { errors.push(ctx); });
+   * const errors: asyncio.ExceptionContext[] = [];
+   * const loop = asyncio.getRunningLoop();
+   * loop.setExceptionHandler((_loop, ctx) => {
+   *   errors.push(ctx);
+   * });
+   * loop.callSoon(() => {
+   *   throw new Error("boom");
+   * });
+   * yield* asyncio.sleep(0);
+   * loop.setExceptionHandler(null);
+   * console.log(errors.length, errors[0]?.exception); // 1 Error: boom
    * ```
    */
   setExceptionHandler(handler: ExceptionHandler | null): void {
@@ -590,9 +622,16 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
+   * const ignorable = (ctx: asyncio.ExceptionContext) => ctx.exception instanceof asyncio.CancelledError;
+   * const loop = asyncio.getRunningLoop();
    * loop.setExceptionHandler((loop, ctx) => {
    *   if (!ignorable(ctx)) loop.defaultExceptionHandler(ctx);
    * });
+   * loop.callSoon(() => {
+   *   throw new asyncio.CancelledError(); // ignored: nothing is printed
+   * });
+   * yield* asyncio.sleep(0);
+   * loop.setExceptionHandler(null);
    * ```
    */
   defaultExceptionHandler(context: ExceptionContext): void {
@@ -605,7 +644,13 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
+   * const loop = asyncio.getRunningLoop();
+   * const reported: string[] = [];
+   * loop.setExceptionHandler((_loop, ctx) => reported.push(ctx.message));
+   * const err = new asyncio.ConnectionResetError("peer went away");
    * loop.callExceptionHandler({ message: "lost connection", exception: err });
+   * loop.setExceptionHandler(null);
+   * console.log(reported); // ["lost connection"]
    * ```
    */
   callExceptionHandler(context: ExceptionContext): void {
@@ -979,7 +1024,15 @@ export abstract class BaseEventLoop {
    * @example
    * ```ts
    * const loop = asyncio.getRunningLoop();
-   * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", 8888);
+   * const server = yield* loop.createServer(() => new EchoProtocol(), "127.0.0.1", 0);
+   * const [, port] = server.sockets[0]!.getsockname();
+   * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", port);
+   * transport.write(Buffer.from("hello")); // the echo comes back: MyProtocol prints "hello"
+   * yield* asyncio.sleep(0.1);
+   * console.log(protocol instanceof MyProtocol); // true
+   * transport.close();
+   * server.close();
+   * yield* server.waitClosed();
    * ```
    */
   createConnection<P extends BaseProtocol>(
@@ -1016,7 +1069,14 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
-   * const [transport] = yield* loop.createUnixConnection(() => new MyProtocol(), "/tmp/app.sock");
+   * const path = `${process.cwd()}/app.sock`;
+   * const server = yield* loop.createUnixServer(() => new EchoProtocol(), path);
+   * const [transport] = yield* loop.createUnixConnection(() => new MyProtocol(), path);
+   * transport.write(Buffer.from("hello")); // MyProtocol prints the echo: "hello"
+   * yield* asyncio.sleep(0.1);
+   * transport.close();
+   * server.close();
+   * yield* server.waitClosed();
    * ```
    */
   createUnixConnection<P extends BaseProtocol>(
@@ -1050,9 +1110,21 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
+   * class EchoUdp extends asyncio.DatagramProtocol {
+   *   transport: asyncio.DatagramTransport | null = null;
+   *   override connectionMade(transport: asyncio.DatagramTransport): void {
+   *     this.transport = transport;
+   *   }
+   *   override datagramReceived(data: Buffer, addr: asyncio.DatagramAddress): void {
+   *     this.transport?.sendto(data, addr);
+   *   }
+   * }
    * const [transport, proto] = yield* loop.createDatagramEndpoint(() => new EchoUdp(), {
    *   localAddr: ["127.0.0.1", 0],
    * });
+   * console.log(transport.getExtraInfo("sockname")); // ["127.0.0.1", <a free port>]
+   * console.log(proto.transport === transport); // true
+   * transport.close();
    * ```
    */
   createDatagramEndpoint<P extends DatagramProtocol>(
@@ -1068,9 +1140,20 @@ export abstract class BaseEventLoop {
    *
    * @example
    * ```ts
-   * const tlsTransport = yield* loop.startTls(transport, protocol, { ca: [caPem] }, {
-   *   serverHostname: "example.test",
+   * const server = yield* loop.createServer(() => new asyncio.Protocol(), "127.0.0.1", 0, {
+   *   ssl: { key: keyPem, cert: certPem },
    * });
+   * const [, port] = server.sockets[0]!.getsockname();
+   * // A plain TCP connection (a STARTTLS protocol would first agree on the upgrade)...
+   * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", port);
+   * // ...then the TLS handshake over it.
+   * const tlsTransport = yield* loop.startTls(transport, protocol, { ca: [caPem] }, {
+   *   serverHostname: "localhost",
+   * });
+   * console.log(tlsTransport.getExtraInfo("sslVersion")); // "TLSv1.3"
+   * tlsTransport.close();
+   * server.close();
+   * yield* server.waitClosed();
    * ```
    */
   startTls(

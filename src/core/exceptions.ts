@@ -111,7 +111,8 @@ export class InvalidStateError extends AsyncioError {}
  *
  * @example
  * ```ts
- * throw new asyncio.OSError("bind failed", { code: "EACCES", errno: -13, syscall: "bind" });
+ * const err = new asyncio.OSError("bind failed", { code: "EACCES", errno: -13, syscall: "bind" });
+ * console.log(err.message, err.code, err.errno, err.syscall); // [Errno 13] bind failed EACCES -13 bind
  * ```
  */
 export interface OSErrorOptions {
@@ -140,8 +141,16 @@ export interface OSErrorOptions {
  *
  * @example
  * ```ts
- * try { yield* asyncio.startServer(handler, "127.0.0.1", 8080); }
- * catch (e) { if (e instanceof asyncio.OSError && e.code === "EADDRINUSE") console.log("port taken"); }
+ * const first = yield* asyncio.startServer(handle, "127.0.0.1", 0);
+ * const [, port] = first.sockets[0]!.getsockname();
+ * try {
+ *   yield* asyncio.startServer(handle, "127.0.0.1", port); // the same port again
+ * } catch (e) {
+ *   if (e instanceof asyncio.OSError && e.code === "EADDRINUSE") console.log("port taken");
+ *   else throw e;
+ * } finally {
+ *   first.close();
+ * }
  * ```
  */
 export class OSError extends AsyncioError {
@@ -199,8 +208,16 @@ export class ConnectionResetError extends ConnectionError {}
  *
  * @example
  * ```ts
- * try { writer.write(data); yield* writer.drain(); }
- * catch (e) { if (e instanceof asyncio.BrokenPipeError) console.log("reader is gone"); }
+ * const proc = yield* asyncio.createSubprocessExec("true", { stdin: asyncio.PIPE });
+ * yield* proc.wait(); // the reader is gone: `true` exits without reading
+ * const writer = proc.stdin!;
+ * try {
+ *   writer.write(Buffer.alloc(1 << 20));
+ *   yield* writer.drain();
+ * } catch (e) {
+ *   if (e instanceof asyncio.BrokenPipeError) console.log("reader is gone");
+ *   else if (!(e instanceof asyncio.ConnectionResetError)) throw e;
+ * }
  * ```
  */
 export class BrokenPipeError extends ConnectionError {}

@@ -34,7 +34,15 @@ export interface TimerEntry extends Runnable {
  *
  * @example
  * ```ts
- * loop.setExceptionHandler((loop, ctx) => console.error(ctx.message, ctx.exception));
+ * const loop = asyncio.getRunningLoop();
+ * loop.setExceptionHandler((_loop, ctx: asyncio.ExceptionContext) => {
+ *   console.error(ctx.message, ctx.exception); // Exception in callback … Error: boom
+ * });
+ * loop.callSoon(() => {
+ *   throw new Error("boom");
+ * });
+ * yield* asyncio.sleep(0);
+ * loop.setExceptionHandler(null);
  * ```
  */
 export interface ExceptionContext {

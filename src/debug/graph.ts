@@ -39,8 +39,9 @@ import { GatheringFuture } from "../tasks.js";
  *
  * @example
  * ```ts
+ * yield* asyncio.sleep(0); // the task has started and is suspended in work()
  * const graph = asyncio.captureCallGraph(task);
- * for (const entry of graph.callStack) console.log(entry.name, entry.marked);
+ * for (const entry of graph?.callStack ?? []) console.log(entry.name, entry.marked);
  * ```
  */
 export interface FrameCallGraphEntry {
@@ -61,9 +62,21 @@ export interface FrameCallGraphEntry {
  *
  * @example
  * ```ts
+ * function* fetchIt() {
+ *   yield* asyncio.sleep(1);
+ * }
+ * function* worker() {
+ *   yield* fetchIt();
+ * }
+ * const task = asyncio.createTask(worker());
+ * const waiter = asyncio.createTask((function* () { yield* task; })());
+ * yield* asyncio.sleep(0);
  * const graph = asyncio.captureCallGraph(task);
- * console.log(graph.callStack.map((e) => e.name));   // ["fetch", "worker"]
- * console.log(graph.awaitedBy.map((g) => g.future)); // the tasks awaiting `task`
+ * if (graph !== null) {
+ *   console.log(graph.callStack.map((e) => e.name)); // the frames task is suspended in
+ *   console.log(graph.awaitedBy.map((g) => g.future === waiter)); // [true]
+ * }
+ * yield* waiter;
  * ```
  */
 export interface FutureCallGraph {
@@ -151,13 +164,18 @@ function checkFuture(fn: string, arg: string, x: unknown): asserts x is Future<u
  *
  * @example
  * ```ts
+ * const job = asyncio.getRunningLoop().createFuture<string>(); // finished by someone else
+ * asyncio.getRunningLoop().callLater(1, () => job.setResult("done"));
+ * const jobFinished = new asyncio.Event();
+ * job.addDoneCallback(() => jobFinished.set());
  * const me = asyncio.currentTask()!;
  * asyncio.futureAddToAwaitedBy(job, me);
  * try {
- *   yield* jobFinished.wait();
+ *   yield* jobFinished.wait(); // meanwhile the call graph of `job` shows `me` awaiting it
  * } finally {
  *   asyncio.futureDiscardFromAwaitedBy(job, me);
  * }
+ * console.log(job.result()); // done
  * ```
  */
 export function futureAddToAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {
@@ -179,7 +197,11 @@ export function futureAddToAwaitedBy(fut: Future<unknown>, waiter: Future<unknow
  *
  * @example
  * ```ts
- * asyncio.futureDiscardFromAwaitedBy(job, asyncio.currentTask()!);
+ * const job = asyncio.getRunningLoop().createFuture<string>();
+ * const me = asyncio.currentTask()!;
+ * asyncio.futureAddToAwaitedBy(job, me);
+ * asyncio.futureDiscardFromAwaitedBy(job, me);
+ * console.log(asyncio.captureCallGraph(job)?.awaitedBy.length); // 0
  * ```
  */
 export function futureDiscardFromAwaitedBy(fut: Future<unknown>, waiter: Future<unknown>): void {

@@ -202,7 +202,16 @@ export interface LoopStats {
  *
  * @example
  * ```ts
+ * let steps = 0;
+ * const myInstrument: asyncio.Instrument = {
+ *   stepEnded() {
+ *     steps++;
+ *   },
+ * };
  * asyncio.addInstrument(myInstrument, { sample: 0.01 }); // 1 task in 100
+ * yield* asyncio.gather(...Array.from({ length: 1000 }, () => asyncio.sleep(1)));
+ * asyncio.removeInstrument(myInstrument);
+ * console.log(steps < 1000); // true: only the sampled tasks were seen
  * ```
  */
 export interface InstrumentOptions {
@@ -878,12 +887,20 @@ export function addInstrument(instrument: Instrument, options: InstrumentOptions
  *
  * @example
  * ```ts
+ * const names: string[] = [];
+ * const tracer: asyncio.Instrument = {
+ *   taskCreated(task) {
+ *     names.push(task.getName());
+ *   },
+ * };
  * asyncio.addInstrument(tracer);
  * try {
- *   yield* work();
+ *   yield* asyncio.createTask(work(), { name: "traced" });
  * } finally {
  *   asyncio.removeInstrument(tracer);
  * }
+ * asyncio.createTask(work(), { name: "not traced" });
+ * console.log(names); // ["traced"]
  * ```
  */
 export function removeInstrument(

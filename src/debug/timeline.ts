@@ -35,7 +35,11 @@ import {
  *
  * @example
  * ```ts
- * for (const w of timeline.tasks()[0]!.waits) console.log(w.kind, w.end - w.start);
+ * timeline.observe(); // the running loop
+ * yield* asyncio.createTask(asyncio.sleep(2), { name: "sleeper" });
+ * timeline.stop();
+ * const sleeper = timeline.tasks().find((t) => t.name === "sleeper")!;
+ * for (const w of sleeper.waits) console.log(w.kind, w.end - w.start); // sleep 2
  * ```
  */
 export interface TimelineSpan {
@@ -48,7 +52,12 @@ export interface TimelineSpan {
  *
  * @example
  * ```ts
+ * timeline.observe();
+ * yield* asyncio.createTask(asyncio.sleep(1), { name: "napper" });
+ * timeline.stop();
+ * const lane = timeline.tasks().find((t) => t.name === "napper")!;
  * const sleeps = lane.waits.filter((w) => w.kind === "sleep");
+ * console.log(sleeps.length); // 1
  * ```
  */
 export interface TimelineWait extends TimelineSpan {
@@ -61,7 +70,14 @@ export interface TimelineWait extends TimelineSpan {
  *
  * @example
  * ```ts
+ * timeline.observe();
+ * const victim = asyncio.createTask(slow(), { name: "victim" });
+ * asyncio.getRunningLoop().callLater(1, () => victim.cancel("too slow"));
+ * yield* asyncio.wait([victim]);
+ * timeline.stop();
+ * const lane = timeline.tasks().find((t) => t.name === "victim")!;
  * for (const c of lane.cancels) console.log(`cancelled by ${c.by ?? "a callback"}: ${c.message}`);
+ * // cancelled by a callback: too slow
  * ```
  */
 export interface TimelineCancel {
@@ -120,6 +136,10 @@ export interface TimelineGroup {
  *
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
+ * timeline.observe();
+ * yield* asyncio.gather(work(), work());
+ * timeline.stop();
  * writeFileSync("run.html", timeline.toHTML({ title: "checkout flow" }));
  * ```
  */
@@ -193,10 +213,12 @@ function errorText(e: unknown): string {
  *
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
  * const timeline = new asyncio.Timeline();
  * await asyncio.run(main(), { loopFactory: () => timeline.observe(new asyncio.VirtualEventLoop()) });
- * writeFileSync("run.html", timeline.toHTML());
- * writeFileSync("run.json", JSON.stringify(timeline.toTraceEvents()));
+ * writeFileSync("run.html", timeline.toHTML()); // open it in a browser
+ * writeFileSync("run.json", JSON.stringify(timeline.toTraceEvents())); // or in Perfetto
+ * console.log(timeline.tasks().length); // 3: main() and its two pieces of work
  * ```
  */
 export class Timeline implements Instrument {

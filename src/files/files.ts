@@ -74,7 +74,11 @@ export type TextMode = Base | `${Base}+` | `${Base}t` | `${Base}+t` | `${Base}t+
  *
  * @example
  * ```ts
- * const bytes = yield* asyncio.asyncWith(files.openFile("image.png", "rb"), (f) => f.read()); // Uint8Array
+ * import { writeFileSync } from "node:fs";
+ * writeFileSync("image.png", new Uint8Array([0x89, 0x50, 0x4e, 0x47]));
+ * const mode: files.BinaryMode = "rb";
+ * const bytes = yield* asyncio.asyncWith(files.openFile("image.png", mode), (f) => f.read()); // Uint8Array
+ * console.log(bytes.length); // 4
  * ```
  */
 export type BinaryMode = `${Base}b` | `${Base}+b` | `${Base}b+`;
@@ -84,8 +88,12 @@ export type BinaryMode = `${Base}b` | `${Base}+b` | `${Base}b+`;
  *
  * @example
  * ```ts
- * const opener = files.openFile("legacy.txt", "r", { encoding: "latin1" });
+ * import { writeFileSync } from "node:fs";
+ * writeFileSync("legacy.txt", new Uint8Array([0x63, 0x61, 0x66, 0xe9])); // "café" in Latin-1
+ * const encoding: files.FileEncoding = "latin1";
+ * const opener = files.openFile("legacy.txt", "r", { encoding });
  * const text = yield* asyncio.asyncWith(opener, (f) => f.read());
+ * console.log(text); // café
  * ```
  */
 export type FileEncoding = "utf-8" | "utf8" | "latin1";
@@ -146,9 +154,12 @@ function parseMode(mode: unknown): ParsedMode {
  *
  * @example
  * ```ts
- * const f = yield* files.openFile("data.bin", "rb");
+ * import { writeFileSync } from "node:fs";
+ * writeFileSync("data.bin", new Uint8Array(64).fill(7));
+ * const f: files.AsyncFile<Uint8Array> = yield* files.openFile("data.bin", "rb");
  * const header = yield* f.read(16);
  * yield* f.close();
+ * console.log(header.length); // 16
  * ```
  */
 export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T> {
@@ -470,7 +481,16 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
    *
    * @example
    * ```ts
-   * for await (const line of file) process.stdout.write(line);
+   * yield* file.write("one\ntwo\n");
+   * yield* file.seek(0);
+   * const lines: string[] = [];
+   * // In an async function, `for await` reads the file line by line.
+   * yield* asyncio.fromPromise(
+   *   (async () => {
+   *     for await (const line of file) lines.push(line);
+   *   })(),
+   * );
+   * console.log(lines); // ["one\n", "two\n"]
    * ```
    */
   async *[Symbol.asyncIterator](): AsyncGenerator<T, void, undefined> {
@@ -671,8 +691,12 @@ export class AsyncFile<T extends string | Uint8Array> implements AsyncIterable<T
  *
  * @example
  * ```ts
- * const f = yield* files.openFile("a.txt");           // awaited
- * yield* asyncio.asyncWith(files.openFile("a.txt"), (f) => f.read()); // managed
+ * import { writeFileSync } from "node:fs";
+ * writeFileSync("a.txt", "hello");
+ * const opener: files.FileOpener<string> = files.openFile("a.txt");
+ * const f = yield* opener; // awaited: close it yourself
+ * yield* f.close();
+ * console.log(yield* asyncio.asyncWith(files.openFile("a.txt"), (f) => f.read())); // managed: hello
  * ```
  */
 export class FileOpener<T extends string | Uint8Array> implements Awaitable<AsyncFile<T>> {

@@ -70,7 +70,13 @@ export class ClientError extends Error {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof http.ClientConnectionError && e.code === "ECONNREFUSED") retry(); }
+ * const session = new http.ClientSession();
+ * try {
+ *   yield* session.get("http://127.0.0.1:1/"); // nothing listens on port 1
+ * } catch (e) {
+ *   if (e instanceof http.ClientConnectionError && e.code === "ECONNREFUSED") console.log("refused");
+ *   else throw e;
+ * }
  * ```
  */
 export class ClientConnectionError extends ClientError {
@@ -88,7 +94,17 @@ export class ClientConnectionError extends ClientError {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof http.ClientResponseError && e.status === 404) return null; }
+ * const session = new http.ClientSession({ baseUrl: api });
+ * function* fetchOptional(path: string) {
+ *   try {
+ *     const resp = yield* session.get(path, { raiseForStatus: true });
+ *     return yield* resp.text();
+ *   } catch (e) {
+ *     if (e instanceof http.ClientResponseError && e.status === 404) return null;
+ *     throw e;
+ *   }
+ * }
+ * console.log(yield* fetchOptional("/missing")); // null
  * ```
  */
 export class ClientResponseError extends ClientError {
@@ -108,7 +124,13 @@ export class ClientResponseError extends ClientError {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof http.TooManyRedirects) console.log("redirect loop at", e.url); }
+ * const session = new http.ClientSession({ baseUrl: api });
+ * try {
+ *   yield* session.get("/loop"); // redirects to itself
+ * } catch (e) {
+ *   if (e instanceof http.TooManyRedirects) console.log("redirect loop at", e.url);
+ *   else throw e;
+ * }
  * ```
  */
 export class TooManyRedirects extends ClientResponseError {}
@@ -157,8 +179,11 @@ const DEFAULT_TIMEOUT = new ClientTimeout({ total: 300 });
  *
  * @example
  * ```ts
+ * const headers: http.ClientHeaders = [["accept", "application/json"]];
  * const session = new http.ClientSession({ headers: { "user-agent": "asyncio-ts" } });
- * const resp = yield* session.get("http://127.0.0.1:8080/items", { headers: [["accept", "application/json"]] });
+ * const resp = yield* session.get(`${api}/items`, { headers });
+ * console.log(resp.status); // 200
+ * yield* resp.release();
  * ```
  */
 export type ClientHeaders = Record<string, string> | Headers | [string, string][];
@@ -195,7 +220,10 @@ export interface ClientSessionOptions {
  *
  * @example
  * ```ts
- * const resp = yield* session.post("/items", { json: { name: "x" }, timeout: 5, raiseForStatus: true });
+ * const session = new http.ClientSession({ baseUrl: api });
+ * const options: http.RequestOptions = { json: { name: "x" }, timeout: 5, raiseForStatus: true };
+ * const resp = yield* session.post("/items", options);
+ * console.log(resp.status, yield* resp.json()); // 201 { name: "x" }
  * ```
  */
 export interface RequestOptions {
@@ -318,7 +346,11 @@ const DRAIN_LIMIT = 128 * 1024;
  *
  * @example
  * ```ts
- * const text = yield* resp.text({ encoding: "latin1", errors: "strict" });
+ * const session = new http.ClientSession({ baseUrl: api });
+ * const resp = yield* session.get("/latin1");
+ * const options: http.TextOptions = { encoding: "latin1", errors: "strict" };
+ * const text = yield* resp.text(options);
+ * console.log(text); // café
  * ```
  */
 export interface TextOptions {
@@ -349,8 +381,9 @@ function wrapError(e: unknown, url: string): unknown {
  *
  * @example
  * ```ts
- * const resp = yield* session.get(url);
- * if (resp.ok) console.log(yield* resp.json());
+ * const session = new http.ClientSession();
+ * const resp: http.ClientResponse = yield* session.get(`${api}/items`);
+ * if (resp.ok) console.log(yield* resp.json()); // { items: ["apple", "pear"] }
  * ```
  */
 export class ClientResponse {
@@ -411,7 +444,10 @@ export class ClientResponse {
    *
    * @example
    * ```ts
+   * const session = new http.ClientSession({ baseUrl: api });
+   * const resp = yield* session.get("/latin1");
    * const data = yield* resp.bytes();
+   * console.log(data.length); // 4
    * ```
    */
   *bytes(): Coroutine<Uint8Array> {
@@ -440,9 +476,11 @@ export class ClientResponse {
    *
    * @example
    * ```ts
-   * const html = yield* resp.text();
-   * const lenient = yield* resp.text({ errors: "replace" });
-   * const legacy = yield* resp.text("windows-1252", { errors: "replace" });
+   * const session = new http.ClientSession({ baseUrl: api });
+   * const html = yield* (yield* session.get("/")).text();
+   * const lenient = yield* (yield* session.get("/bad-utf8")).text({ errors: "replace" });
+   * const legacy = yield* (yield* session.get("/latin1")).text("windows-1252", { errors: "replace" });
+   * console.log(html, lenient, legacy); // hello ok� café
    * ```
    */
   *text(encoding?: string | TextOptions | null, options: TextOptions = {}): Coroutine<string> {
@@ -472,7 +510,10 @@ export class ClientResponse {
    *
    * @example
    * ```ts
+   * const session = new http.ClientSession({ baseUrl: api });
+   * const resp = yield* session.get("/items");
    * const { items } = (yield* resp.json()) as { items: string[] };
+   * console.log(items); // ["apple", "pear"]
    * ```
    */
   *json<T = unknown>(): Coroutine<T> {
@@ -485,6 +526,9 @@ export class ClientResponse {
    *
    * @example
    * ```ts
+   * const session = new http.ClientSession({ baseUrl: api });
+   * const resp = yield* session.get("/items");
+   * console.log(resp.status); // 200: the body is not needed
    * yield* resp.release();
    * ```
    */
@@ -545,9 +589,10 @@ export class ClientResponse {
  *
  * @example
  * ```ts
- * const status = yield* asyncio.asyncWith(session.get(url), function* (resp) {
+ * const status = yield* asyncio.asyncWith(session.get(`${api}/items`), function* (resp) {
  *   return resp.status;
- * });
+ * }); // the response is released here
+ * console.log(status); // 200
  * ```
  */
 export class RequestContextManager implements Awaitable<ClientResponse> {
@@ -667,7 +712,9 @@ export class ClientSession {
    *
    * @example
    * ```ts
+   * const session = new http.ClientSession({ baseUrl: api });
    * const resp = yield* session.request("PUT", "/items/1", { json: { name: "x" } });
+   * console.log(resp.status, yield* resp.json()); // 200 { name: "x" }
    * ```
    */
   request(method: string, url: string | URL, options: RequestOptions = {}): RequestContextManager {

@@ -151,11 +151,20 @@ export class BodyReader implements AsyncIter<Uint8Array> {
    *
    * @example
    * ```ts
-   * for (;;) {
-   *   const chunk = yield* request.content.read();
-   *   if (chunk.byteLength === 0) break;
-   *   sink.push(chunk);
-   * }
+   * const app = new http.Application();
+   * app.router.addPost("/upload", function* (request) {
+   *   const sink: Uint8Array[] = [];
+   *   for (;;) {
+   *     const chunk = yield* request.content.read();
+   *     if (chunk.byteLength === 0) break;
+   *     sink.push(chunk);
+   *   }
+   *   return new http.Response(`${Buffer.concat(sink).length} bytes`);
+   * });
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
+   * const resp = yield* new http.ClientSession().post(`${server.url}/upload`, { data: "x".repeat(100_000) });
+   * console.log(yield* resp.text()); // 100000 bytes
+   * yield* server.shutdown();
    * ```
    */
   *read(): Coroutine<Uint8Array> {
@@ -339,7 +348,15 @@ export class Request {
    *
    * @example
    * ```ts
-   * const data = yield* request.bytes();
+   * const app = new http.Application();
+   * app.router.addPost("/upload", function* (request) {
+   *   const data = yield* request.bytes();
+   *   return new http.Response(`${data.length} bytes`);
+   * });
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
+   * const resp = yield* new http.ClientSession().post(`${server.url}/upload`, { data: "hello" });
+   * console.log(yield* resp.text()); // 5 bytes
+   * yield* server.shutdown();
    * ```
    */
   bytes(): Coroutine<Uint8Array> {
@@ -351,7 +368,15 @@ export class Request {
    *
    * @example
    * ```ts
-   * const text = yield* request.text();
+   * const app = new http.Application();
+   * app.router.addPost("/shout", function* (request) {
+   *   const text = yield* request.text();
+   *   return new http.Response(text.toUpperCase());
+   * });
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
+   * const resp = yield* new http.ClientSession().post(`${server.url}/shout`, { data: "hello" });
+   * console.log(yield* resp.text()); // HELLO
+   * yield* server.shutdown();
    * ```
    */
   *text(): Coroutine<string> {
@@ -365,7 +390,15 @@ export class Request {
    *
    * @example
    * ```ts
-   * const { name } = (yield* request.json()) as { name: string };
+   * const app = new http.Application();
+   * app.router.addPost("/greet", function* (request) {
+   *   const { name } = (yield* request.json()) as { name: string };
+   *   return http.jsonResponse({ greeting: `hello ${name}` });
+   * });
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
+   * const resp = yield* new http.ClientSession().post(`${server.url}/greet`, { json: { name: "ada" } });
+   * console.log(yield* resp.json()); // { greeting: "hello ada" }
+   * yield* server.shutdown();
    * ```
    */
   *json<T = unknown>(): Coroutine<T> {

@@ -285,7 +285,21 @@ export interface ServerSentEvent {
  *
  * @example
  * ```ts
- * new http.EventSourceResponse(ticks(), { ping: 15 });
+ * const tickEvents = asyncio.asyncGenerator(function* () {
+ *   for (let n = 1; n <= 3; n++) {
+ *     yield* asyncio.sleep(1);
+ *     yield `tick ${n}`;
+ *   }
+ * });
+ * const init: http.EventSourceInit = { ping: 15 }; // a comment line every 15 s of silence
+ * const app = new http.Application();
+ * app.router.addGet("/events", function* () {
+ *   return new http.EventSourceResponse(tickEvents(), init);
+ * });
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const resp = yield* new http.ClientSession().get(`${server.url}/events`);
+ * console.log(yield* resp.text()); // data: tick 1, data: tick 2, data: tick 3
+ * yield* server.shutdown();
  * ```
  */
 export interface EventSourceInit extends Omit<ResponseInit, "contentType"> {
@@ -402,7 +416,15 @@ export class EventSourceResponse extends StreamingResponse {
  *
  * @example
  * ```ts
- * throw new http.HTTPException(409, { text: "name taken", headers: { "retry-after": "5" } });
+ * const init: http.HTTPExceptionInit = { text: "name taken", headers: { "retry-after": "5" } };
+ * const app = new http.Application();
+ * app.router.addPost("/users", function* () {
+ *   throw new http.HTTPException(409, init);
+ * });
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const resp = yield* new http.ClientSession().post(`${server.url}/users`);
+ * console.log(resp.status, resp.headers.get("retry-after"), yield* resp.text()); // 409 5 name taken
+ * yield* server.shutdown();
  * ```
  */
 export interface HTTPExceptionInit {
@@ -419,11 +441,20 @@ export interface HTTPExceptionInit {
  *
  * @example
  * ```ts
+ * const items = new Map([["1", { name: "apple" }]]);
  * function* getItem(request: http.Request) {
  *   const item = items.get(request.matchInfo.id!);
  *   if (item === undefined) throw new http.HTTPNotFound({ text: `no item ${request.matchInfo.id}` });
  *   return http.jsonResponse(item);
  * }
+ * const app = new http.Application();
+ * app.router.addGet("/items/{id}", getItem);
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const session = new http.ClientSession({ baseUrl: server.url });
+ * console.log(yield* (yield* session.get("/items/1")).json()); // { name: "apple" }
+ * const missing = yield* session.get("/items/2");
+ * console.log(missing.status, yield* missing.text()); // 404 no item 2
+ * yield* server.shutdown();
  * ```
  */
 export class HTTPException extends Error {
@@ -484,7 +515,8 @@ export class HTTPNotFound extends HTTPException {
  *
  * @example
  * ```ts
- * throw new http.HTTPMethodNotAllowed("DELETE", ["GET", "POST"]);
+ * const err = new http.HTTPMethodNotAllowed("DELETE", ["GET", "POST"]);
+ * console.log(err.status, err.headers); // 405 { allow: "GET, POST" }
  * ```
  */
 export class HTTPMethodNotAllowed extends HTTPException {
@@ -514,7 +546,8 @@ export class HTTPRequestTimeout extends HTTPException {
  *
  * @example
  * ```ts
- * throw new http.HTTPRequestEntityTooLarge(1024, 5000);
+ * const err = new http.HTTPRequestEntityTooLarge(1024, 5000);
+ * console.log(err.status, err.text); // 413 and what it says about the two sizes
  * ```
  */
 export class HTTPRequestEntityTooLarge extends HTTPException {

@@ -50,7 +50,19 @@ export type Middleware = (request: Request, handler: Handler) => Coroutine<Respo
  *
  * @example
  * ```ts
- * app.router.addRoutes([http.get("/", index), http.post("/items", createItem)]);
+ * function* index() {
+ *   return new http.Response("home");
+ * }
+ * function* createItem(request: http.Request) {
+ *   return http.jsonResponse(yield* request.json(), { status: 201 });
+ * }
+ * const routes: http.RouteDef[] = [http.get("/", index), http.post("/items", createItem)];
+ * const app = new http.Application();
+ * app.router.addRoutes(routes);
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const resp = yield* new http.ClientSession().post(`${server.url}/items`, { json: { name: "x" } });
+ * console.log(resp.status); // 201
+ * yield* server.shutdown();
  * ```
  */
 export interface RouteDef {
@@ -78,7 +90,15 @@ function checkHandler(handler: unknown, where: string): Handler {
  *
  * @example
  * ```ts
+ * function* deleteItem(request: http.Request) {
+ *   return new http.Response(`deleted ${request.matchInfo.id}`);
+ * }
+ * const app = new http.Application();
  * app.router.addRoutes([http.route("DELETE", "/items/{id}", deleteItem)]);
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const resp = yield* new http.ClientSession().delete(`${server.url}/items/7`);
+ * console.log(yield* resp.text()); // deleted 7
+ * yield* server.shutdown();
  * ```
  */
 export function route(method: string, path: string, handler: Handler): RouteDef {
@@ -207,9 +227,24 @@ function decode(s: string): string {
  *
  * @example
  * ```ts
+ * const items = new Map<string, unknown>();
+ * function* getItem(request: http.Request) {
+ *   if (!items.has(request.matchInfo.id!)) throw new http.HTTPNotFound();
+ *   return http.jsonResponse(items.get(request.matchInfo.id!));
+ * }
+ * function* createItem(request: http.Request) {
+ *   const id = String(items.size + 1);
+ *   items.set(id, yield* request.json());
+ *   return http.jsonResponse({ id }, { status: 201 });
+ * }
  * const app = new http.Application();
  * app.router.addGet("/items/{id}", getItem);
  * app.router.addPost("/items", createItem);
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const session = new http.ClientSession({ baseUrl: server.url });
+ * yield* session.post("/items", { json: { name: "apple" } });
+ * console.log(yield* (yield* session.get("/items/1")).json()); // { name: "apple" }
+ * yield* server.shutdown();
  * ```
  */
 export class Router {
@@ -230,7 +265,16 @@ export class Router {
    *
    * @example
    * ```ts
+   * function* getUser(request: http.Request) {
+   *   return http.jsonResponse({ id: Number(request.matchInfo.id) });
+   * }
+   * const app = new http.Application();
    * app.router.addRoute("GET", "/users/{id:\\d+}", getUser);
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
+   * const session = new http.ClientSession({ baseUrl: server.url });
+   * console.log(yield* (yield* session.get("/users/42")).json()); // { id: 42 }
+   * console.log((yield* session.get("/users/bob")).status); // 404: not digits
+   * yield* server.shutdown();
    * ```
    */
   addRoute(method: string, path: string, handler: Handler): void {
@@ -288,7 +332,18 @@ export class Router {
    *
    * @example
    * ```ts
-   * app.router.addRoutes([http.get("/", index), http.post("/items", createItem)]);
+   * const app = new http.Application();
+   * app.router.addRoutes([
+   *   http.get("/", function* () {
+   *     return new http.Response("home");
+   *   }),
+   *   http.post("/items", function* (request) {
+   *     return http.jsonResponse(yield* request.json(), { status: 201 });
+   *   }),
+   * ]);
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
+   * console.log(yield* (yield* new http.ClientSession().get(server.url)).text()); // home
+   * yield* server.shutdown();
    * ```
    */
   addRoutes(routes: Iterable<RouteDef>): void {

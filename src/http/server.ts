@@ -56,9 +56,15 @@ import { type Handler, type Middleware, Router } from "./router.js";
  *
  * @example
  * ```ts
- * app.onStartup.push(function* (app) {
+ * const app = new http.Application();
+ * const connectDatabase = () => connect("db"); // a pretend database
+ * const hook: http.AppHook = function* (app) {
  *   app.state.set("db", yield* connectDatabase());
- * });
+ * };
+ * app.onStartup.push(hook);
+ * const server = yield* http.serve(app, "127.0.0.1", 0); // the startup hooks have run
+ * console.log((app.state.get("db") as Connection).name); // db
+ * yield* server.shutdown();
  * ```
  */
 export type AppHook = (app: Application) => Coroutine<void>;
@@ -68,7 +74,21 @@ export type AppHook = (app: Application) => Coroutine<void>;
  *
  * @example
  * ```ts
- * const app = new http.Application({ middlewares: [timing], maxBodySize: 10 * 1024 * 1024 });
+ * const timing: http.Middleware = function* (request, handler) {
+ *   const started = asyncio.getRunningLoop().time();
+ *   const response = yield* handler(request);
+ *   console.log(`${request.method} ${request.path}: ${asyncio.getRunningLoop().time() - started}s`);
+ *   return response;
+ * };
+ * const options: http.ApplicationOptions = { middlewares: [timing], maxBodySize: 10 * 1024 * 1024 };
+ * const app = new http.Application(options);
+ * app.router.addGet("/", function* () {
+ *   return new http.Response("hi");
+ * });
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const resp = yield* new http.ClientSession().get(server.url); // GET /: 0s
+ * console.log(resp.status); // 200
+ * yield* server.shutdown();
  * ```
  */
 export interface ApplicationOptions {
@@ -86,8 +106,19 @@ export interface ApplicationOptions {
  * @example
  * ```ts
  * const app = new http.Application();
- * app.router.addGet("/", function* () { return new http.Response("hi"); });
- * app.onCleanup.push(function* (app) { yield* (app.state.get("db") as Db).close(); });
+ * app.onStartup.push(function* (app) {
+ *   app.state.set("db", yield* connect("db"));
+ * });
+ * app.router.addGet("/", function* () {
+ *   return new http.Response("hi");
+ * });
+ * app.onCleanup.push(function* (app) {
+ *   yield* (app.state.get("db") as Connection).close();
+ *   console.log("database closed");
+ * });
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * console.log(yield* (yield* new http.ClientSession().get(server.url)).text()); // hi
+ * yield* server.shutdown(); // database closed
  * ```
  */
 export class Application {
@@ -155,7 +186,11 @@ export class Application {
  *
  * @example
  * ```ts
- * const server = yield* http.serve(app, "0.0.0.0", 8080, { shutdownTimeout: 10, keepAliveTimeout: 30 });
+ * const app = new http.Application();
+ * const options: http.ServeOptions = { shutdownTimeout: 10, keepAliveTimeout: 30 };
+ * const server = yield* http.serve(app, "127.0.0.1", 0, options);
+ * console.log(server.url); // http://127.0.0.1:…
+ * yield* server.shutdown(); // within 10 s
  * ```
  */
 export interface ServeOptions {
@@ -242,11 +277,15 @@ type State = typeof SERVING | typeof SHUTTING_DOWN | typeof CLOSED;
  *
  * @example
  * ```ts
- * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * const app = new http.Application();
+ * app.router.addGet("/", function* () {
+ *   return new http.Response("hi");
+ * });
+ * const server: http.WebServer = yield* http.serve(app, "127.0.0.1", 0);
  * console.log("listening on", server.url);
  * yield* asyncio.asyncWith(server, function* () {
- *   yield* asyncio.sleep(60);
- * });
+ *   console.log(yield* (yield* new http.ClientSession().get(server.url)).text()); // hi
+ * }); // shut down here
  * ```
  */
 export class WebServer implements LoopResource {
@@ -563,6 +602,8 @@ export class WebServer implements LoopResource {
    *
    * @example
    * ```ts
+   * const app = new http.Application();
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
    * yield* server.shutdown(10); // in-flight requests get 10 s, then are cancelled
    * ```
    */
@@ -651,8 +692,11 @@ export class WebServer implements LoopResource {
    *
    * @example
    * ```ts
-   * const server = yield* http.serve(app, "127.0.0.1", 8080);
-   * yield* server.serveForever();
+   * const app = new http.Application();
+   * const server = yield* http.serve(app, "127.0.0.1", 0);
+   * asyncio.getRunningLoop().callLater(60, () => asyncio.createTask(server.shutdown()));
+   * yield* server.serveForever(); // until shut down, or cancelled (Ctrl-C)
+   * console.log("stopped serving");
    * ```
    */
   *serveForever(): Coroutine<void> {
@@ -710,11 +754,18 @@ function writeRaw(socket: Socket, response: Response): void {
  *
  * @example
  * ```ts
+ * const app = new http.Application();
+ * app.router.addGet("/", function* () {
+ *   return new http.Response("hi");
+ * });
  * function* main() {
- *   const server = yield* http.serve(app, "127.0.0.1", 8080);
+ *   const server = yield* http.serve(app, "127.0.0.1", 0);
  *   console.log(`serving on ${server.url}`);
  *   yield* server.serveForever();
  * }
+ * const serving = asyncio.createTask(main());
+ * yield* asyncio.sleep(3600);
+ * serving.cancel(); // the server shuts down gracefully
  * ```
  */
 export function* serve(
@@ -784,9 +835,19 @@ export function* serve(
  *
  * @example
  * ```ts
- * await asyncio.run(http.runApp(app, "127.0.0.1", 8080, {
- *   onReady: (server) => console.log(`serving on ${server.url}`),
- * }));
+ * const app = new http.Application();
+ * await asyncio.run(
+ *   http.runApp(app, "127.0.0.1", 0, {
+ *     onReady: (server) => {
+ *       console.log(`serving on ${server.url}`);
+ *       // A program runs until Ctrl-C; this one stops itself after a minute.
+ *       const running = asyncio.currentTask();
+ *       asyncio.getRunningLoop().callLater(60, () => running?.cancel());
+ *     },
+ *   }),
+ * ).catch((e: unknown) => {
+ *   if (!(e instanceof asyncio.CancelledError)) throw e;
+ * });
  * ```
  */
 export function* runApp(

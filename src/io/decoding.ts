@@ -22,7 +22,9 @@ export type Decoder = InstanceType<typeof TextDecoder>;
  * @example
  * ```ts
  * const errors: asyncio.DecodeErrors = "replace";
+ * const resp = yield* new http.ClientSession().get(`${api}/bad-utf8`);
  * const text = yield* resp.text({ errors });
+ * console.log(text); // ok�
  * ```
  */
 export type DecodeErrors = "strict" | "replace";

@@ -43,7 +43,8 @@ export const AF_INET = 2;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("localhost", 80, { family: asyncio.AF_INET6 }); // IPv6 only
+ * const infos = yield* loop.getaddrinfo("::1", 80, { family: asyncio.AF_INET6 }); // IPv6 only
+ * console.log(infos.every(([family]) => family === asyncio.AF_INET6)); // true
  * ```
  */
 export const AF_INET6 = 10;
@@ -125,7 +126,12 @@ export const AI_NUMERICHOST = 4;
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("localhost", 80, { family: asyncio.AF_INET6, flags: asyncio.AI_V4MAPPED });
+ * const infos = yield* loop.getaddrinfo("localhost", 80, {
+ *   family: asyncio.AF_INET6,
+ *   type: asyncio.SOCK_STREAM,
+ *   flags: asyncio.AI_V4MAPPED,
+ * });
+ * console.log(infos[0]?.[4]); // ["::1", 80, 0, 0], or ["::ffff:127.0.0.1", 80, 0, 0] without IPv6
  * ```
  */
 export const AI_V4MAPPED = 8;
@@ -135,6 +141,7 @@ export const AI_V4MAPPED = 8;
  * @example
  * ```ts
  * const infos = yield* loop.getaddrinfo("localhost", 80, { flags: asyncio.AI_ADDRCONFIG }); // no IPv6 on an IPv4-only host
+ * console.log(infos.length > 0); // true
  * ```
  */
 export const AI_ADDRCONFIG = 32;
@@ -193,11 +200,13 @@ export type AddrInfo = [
  *
  * @example
  * ```ts
- * const infos = yield* loop.getaddrinfo("localhost", "https", {
+ * const options: asyncio.GetaddrinfoOptions = {
  *   family: asyncio.AF_INET,
  *   type: asyncio.SOCK_STREAM,
  *   flags: asyncio.AI_ADDRCONFIG,
- * });
+ * };
+ * const infos = yield* loop.getaddrinfo("localhost", "https", options);
+ * console.log(infos); // [[2, 1, 6, "", ["127.0.0.1", 443]]]
  * ```
  */
 export interface GetaddrinfoOptions {
@@ -320,10 +329,12 @@ export function getaddrinfo(
   } else if (flags & AI_NUMERICHOST && builtin("node:net").isIP(host) === 0) {
     lookup = Promise.reject(gaiError("Name or service not known", "EAI_NONAME", host));
   } else {
+    // Node takes the C library's own values (32 and 8 on Linux), which it validates.
+    const dns = builtin("node:dns");
     let hints = 0;
-    if (flags & AI_ADDRCONFIG) hints |= 0x400; // dns.ADDRCONFIG
-    if (flags & AI_V4MAPPED) hints |= 0x800; // dns.V4MAPPED
-    lookup = builtin("node:dns").promises.lookup(host, {
+    if (flags & AI_ADDRCONFIG) hints |= dns.ADDRCONFIG;
+    if (flags & AI_V4MAPPED) hints |= dns.V4MAPPED;
+    lookup = dns.promises.lookup(host, {
       all: true,
       family: nodeFamily,
       hints,

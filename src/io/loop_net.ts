@@ -42,8 +42,19 @@ const SSL_HANDSHAKE_TIMEOUT = 60;
  *
  * @example
  * ```ts
- * const [reader, writer] = yield* asyncio.openConnection("example.com", 443, { ssl: true });
- * const [r2, w2] = yield* asyncio.openConnection("localhost", 8443, { ssl: { ca: [caPem] } });
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0, {
+ *   ssl: { key: keyPem, cert: certPem },
+ * });
+ * const [, port] = server.sockets[0]!.getsockname();
+ * // `ssl: true` trusts the system's CAs, as for a public server; this one's certificate
+ * // is self-signed, so it is trusted by name.
+ * const ssl: asyncio.ClientSSL = { ca: [caPem] };
+ * const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port, { ssl });
+ * writer.write(Buffer.from("over TLS\n"));
+ * console.log((yield* reader.readline()).toString()); // over TLS
+ * writer.close();
+ * yield* writer.waitClosed();
+ * server.close();
  * ```
  */
 export type ClientSSL = true | tls.ConnectionOptions;
@@ -53,9 +64,11 @@ export type ClientSSL = true | tls.ConnectionOptions;
  *
  * @example
  * ```ts
- * const server = yield* asyncio.startServer(handle, "0.0.0.0", 8443, {
- *   ssl: { key: readFileSync("key.pem"), cert: readFileSync("cert.pem") },
- * });
+ * const ssl: asyncio.ServerSSL = { key: keyPem, cert: certPem }; // as read from key.pem, cert.pem
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0, { ssl });
+ * console.log(server.isServing()); // true
+ * server.close();
+ * yield* server.waitClosed();
  * ```
  */
 export type ServerSSL = tls.TlsOptions;
@@ -65,11 +78,20 @@ export type ServerSSL = tls.TlsOptions;
  *
  * @example
  * ```ts
- * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "example.com", 443, {
- *   ssl: true,
+ * const server = yield* loop.createServer(() => new EchoProtocol(), "127.0.0.1", 0, {
+ *   ssl: { key: keyPem, cert: certPem },
+ * });
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const options: asyncio.CreateConnectionOptions = {
+ *   ssl: { ca: [caPem] }, // `true` for a public server: the system's CAs
  *   family: 4,
  *   sslHandshakeTimeout: 10,
- * });
+ * };
+ * const [transport] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", port, options);
+ * transport.write(Buffer.from("hello")); // MyProtocol prints the echo: hello
+ * yield* asyncio.sleep(0.1);
+ * transport.close();
+ * server.close();
  * ```
  */
 export interface CreateConnectionOptions {
@@ -123,10 +145,19 @@ export interface CreateServerOptions {
  *
  * @example
  * ```ts
- * const [transport] = yield* loop.createUnixConnection(() => new MyProtocol(), "/tmp/app.sock", {
- *   ssl: { ca: [caPem] },
- *   serverHostname: "app.local",
+ * const path = `${process.cwd()}/tls.sock`;
+ * const server = yield* loop.createUnixServer(() => new EchoProtocol(), path, {
+ *   ssl: { key: keyPem, cert: certPem },
  * });
+ * const options: asyncio.CreateUnixConnectionOptions = {
+ *   ssl: { ca: [caPem] },
+ *   serverHostname: "localhost", // a Unix socket has no host name: the certificate's
+ * };
+ * const [transport] = yield* loop.createUnixConnection(() => new MyProtocol(), path, options);
+ * transport.write(Buffer.from("hello")); // MyProtocol prints the echo: hello
+ * yield* asyncio.sleep(0.1);
+ * transport.close();
+ * server.close();
  * ```
  */
 export interface CreateUnixConnectionOptions {
@@ -185,10 +216,16 @@ export interface CreateDatagramEndpointOptions {
  *
  * @example
  * ```ts
- * const tlsTransport = yield* loop.startTls(transport, protocol, { ca: [caPem] }, {
- *   serverHostname: "example.test",
- *   sslHandshakeTimeout: 10,
+ * const server = yield* loop.createServer(() => new asyncio.Protocol(), "127.0.0.1", 0, {
+ *   ssl: { key: keyPem, cert: certPem },
  * });
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const [transport, protocol] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", port);
+ * const options: asyncio.StartTlsOptions = { serverHostname: "localhost", sslHandshakeTimeout: 10 };
+ * const tlsTransport = yield* loop.startTls(transport, protocol, { ca: [caPem] }, options);
+ * console.log(tlsTransport.getExtraInfo("peercert") !== undefined); // true
+ * tlsTransport.close();
+ * server.close();
  * ```
  */
 export interface StartTlsOptions {

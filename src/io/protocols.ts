@@ -24,8 +24,16 @@ import type { BaseTransport, DatagramTransport, Transport } from "./transports.j
  *
  * @example
  * ```ts
- * const peer: asyncio.DatagramAddress = ["127.0.0.1", 9999];
+ * const [receiver] = yield* loop.createDatagramEndpoint(() => new asyncio.DatagramProtocol(), {
+ *   localAddr: ["127.0.0.1", 0],
+ * });
+ * const peer: asyncio.DatagramAddress = receiver.getExtraInfo("sockname") as asyncio.DatagramAddress;
+ * const [transport] = yield* loop.createDatagramEndpoint(() => new asyncio.DatagramProtocol(), {
+ *   localAddr: ["127.0.0.1", 0],
+ * });
  * transport.sendto(Buffer.from("ping"), peer);
+ * transport.close();
+ * receiver.close();
  * ```
  */
 export type DatagramAddress = readonly [host: string, port: number];

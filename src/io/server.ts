@@ -74,12 +74,15 @@ export type AcceptCallback = (sock: net.Socket, server: Server) => void;
  * @example
  * ```ts
  * function* main() {
- *   const server = yield* asyncio.startServer(handleClient, "127.0.0.1", 8888);
+ *   const server = yield* asyncio.startServer(handle, "127.0.0.1", 0);
  *   console.log("serving on", server.sockets.map((s) => s.getsockname()));
  *   yield* asyncio.asyncWith(server, function* () {
- *     yield* server.serveForever();
+ *     yield* server.serveForever(); // until cancelled: Ctrl-C, or as below
  *   });
  * }
+ * const serving = asyncio.createTask(main());
+ * yield* asyncio.sleep(3600);
+ * serving.cancel(); // the server closes
  * ```
  */
 export class Server<A extends SocketAddress = SocketAddress> implements LoopResource {

@@ -76,8 +76,10 @@ const NEWLINE_SEPS: readonly Buffer[] = [NEWLINE];
  *
  * @example
  * ```ts
+ * writer.write(Buffer.from("Host: x\r\n\r\nframe\0"));
  * const header = yield* reader.readuntil("\r\n\r\n"); // a string, encoded as UTF-8
  * const frame = yield* reader.readuntil(new Uint8Array([0])); // bytes
+ * console.log(JSON.stringify(header.toString()), frame); // "Host: x\r\n\r\n" <Buffer 66 72 61 6d 65 00>
  * ```
  */
 export type Separator = Uint8Array | string;
@@ -393,8 +395,10 @@ export class StreamReader {
    *
    * @example
    * ```ts
+   * writer.write(Buffer.from("Host: x\r\n\r\nname;value\n"));
    * const header = yield* reader.readuntil("\r\n\r\n");
-   * const token = yield* reader.readuntil([";", "\n"]);
+   * const token = yield* reader.readuntil([";", "\n"]); // whichever separator comes first
+   * console.log(header.length, token.toString()); // 11 name;
    * ```
    */
   readuntil(separator: Separator | readonly Separator[] = NEWLINE): Coroutine<Buffer> {
@@ -457,8 +461,13 @@ export class StreamReader {
    *
    * @example
    * ```ts
+   * const message = Buffer.from("hello");
+   * const length = Buffer.alloc(4);
+   * length.writeUInt32BE(message.length);
+   * writer.write(Buffer.concat([length, message])); // a length-prefixed frame
    * const header = yield* reader.readexactly(4);
    * const body = yield* reader.readexactly(header.readUInt32BE(0));
+   * console.log(body.toString()); // hello
    * ```
    */
   readexactly(n: number): Coroutine<Buffer> {
@@ -488,7 +497,11 @@ export class StreamReader {
    *
    * @example
    * ```ts
-   * for (let r = yield* reader.anext(); !r.done; r = yield* reader.anext()) handle(r.value);
+   * const lines: string[] = [];
+   * for (let r = yield* reader.anext(); !r.done; r = yield* reader.anext()) {
+   *   lines.push(r.value.toString().trim());
+   * }
+   * console.log(lines); // ["hello", "world"]
    * ```
    */
   *anext(): Coroutine<IteratorResult<Buffer, undefined>> {
@@ -720,7 +733,24 @@ export class StreamReaderProtocol extends Protocol {
  *
  * @example
  * ```ts
- * yield* writer.startTls({ ca: [caPem] }, { serverHostname: "localhost", sslHandshakeTimeout: 10 });
+ * // A server that upgrades each connection to TLS once the client asks for it.
+ * const server = yield* asyncio.startServer(function* (reader, writer) {
+ *   yield* reader.readline(); // STARTTLS
+ *   writer.write(Buffer.from("GO\n"));
+ *   yield* writer.startTls({ key: keyPem, cert: certPem });
+ *   writer.write(yield* reader.readline()); // echo one line, over TLS
+ *   writer.close();
+ * }, "127.0.0.1", 0);
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
+ * writer.write(Buffer.from("STARTTLS\n"));
+ * yield* reader.readline(); // GO
+ * const options: asyncio.StreamStartTlsOptions = { serverHostname: "localhost", sslHandshakeTimeout: 10 };
+ * yield* writer.startTls({ ca: [caPem] }, options);
+ * writer.write(Buffer.from("secret\n"));
+ * console.log((yield* reader.readline()).toString()); // secret
+ * writer.close();
+ * server.close();
  * ```
  */
 export interface StreamStartTlsOptions {
@@ -848,8 +878,20 @@ export class StreamWriter {
    *
    * @example
    * ```ts
+   * const server = yield* asyncio.startServer(function* (reader, writer) {
+   *   yield* reader.readline(); // STARTTLS
+   *   yield* writer.startTls({ key: keyPem, cert: certPem }); // the server side: key and cert
+   *   writer.write(yield* reader.readline());
+   *   writer.close();
+   * }, "127.0.0.1", 0);
+   * const [, port] = server.sockets[0]!.getsockname();
+   * const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
    * writer.write(Buffer.from("STARTTLS\n"));
    * yield* writer.startTls({ ca: [caPem] }, { serverHostname: "localhost" });
+   * writer.write(Buffer.from("over TLS now\n"));
+   * console.log((yield* reader.readline()).toString()); // over TLS now
+   * writer.close();
+   * server.close();
    * ```
    */
   *startTls(
@@ -897,7 +939,14 @@ export class StreamWriter {
  *
  * @example
  * ```ts
- * const [reader, writer] = yield* asyncio.openConnection("example.com", 443, { ssl: true, limit: 2 ** 20 });
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0);
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const options: asyncio.OpenConnectionOptions = { limit: 2 ** 20 }; // lines up to 1 MiB
+ * const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port, options);
+ * writer.write(Buffer.from(`${"x".repeat(100_000)}\n`)); // over the default 64 KiB limit
+ * console.log((yield* reader.readline()).length); // 100001
+ * writer.close();
+ * server.close();
  * ```
  */
 export interface OpenConnectionOptions extends CreateConnectionOptions {
@@ -922,7 +971,14 @@ export interface StartServerOptions extends CreateServerOptions {
  *
  * @example
  * ```ts
- * const [reader, writer] = yield* asyncio.openUnixConnection("/tmp/app.sock", { limit: 2 ** 20 });
+ * const path = `${process.cwd()}/app.sock`;
+ * const server = yield* asyncio.startUnixServer(handle, path);
+ * const options: asyncio.OpenUnixConnectionOptions = { limit: 2 ** 20 };
+ * const [reader, writer] = yield* asyncio.openUnixConnection(path, options);
+ * writer.write(Buffer.from("hi\n"));
+ * console.log((yield* reader.readline()).toString()); // hi
+ * writer.close();
+ * server.close();
  * ```
  */
 export interface OpenUnixConnectionOptions extends CreateUnixConnectionOptions {
@@ -956,8 +1012,15 @@ function splitLimit<O extends { limit?: number }>(options: O): [number, Omit<O, 
  *
  * @example
  * ```ts
- * const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", 8888);
- * const [r2, w2] = yield* asyncio.openConnection("example.com", 443, { ssl: true });
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0); // a line echo
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
+ * writer.write(Buffer.from("ping\n"));
+ * console.log((yield* reader.readline()).toString()); // ping
+ * writer.close();
+ * yield* writer.waitClosed();
+ * server.close();
+ * // Over TLS to a public server: openConnection("example.com", 443, { ssl: true })
  * ```
  */
 export function openConnection(
@@ -1030,7 +1093,13 @@ function* startServerCo(
  *
  * @example
  * ```ts
- * const [reader, writer] = yield* asyncio.openUnixConnection("/tmp/app.sock");
+ * const path = `${process.cwd()}/echo.sock`;
+ * const server = yield* asyncio.startUnixServer(handle, path);
+ * const [reader, writer] = yield* asyncio.openUnixConnection(path);
+ * writer.write(Buffer.from("ping\n"));
+ * console.log((yield* reader.readline()).toString()); // ping
+ * writer.close();
+ * server.close();
  * ```
  */
 export function openUnixConnection(

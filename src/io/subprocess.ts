@@ -65,7 +65,10 @@ export const STDOUT = -2;
  *
  * @example
  * ```ts
- * yield* asyncio.createSubprocessExec("rm", "-f", path, { stdout: asyncio.DEVNULL });
+ * const proc = yield* asyncio.createSubprocessExec("echo", "nobody reads this", {
+ *   stdout: asyncio.DEVNULL,
+ * });
+ * console.log(yield* proc.wait(), proc.stdout); // 0 null
  * ```
  */
 export const DEVNULL = -3;
@@ -119,7 +122,13 @@ export interface SubprocessOptions {
  *
  * @example
  * ```ts
- * try { proc.terminate(); } catch (e) { if (!(e instanceof asyncio.ProcessLookupError)) throw e; }
+ * const proc = yield* asyncio.createSubprocessExec("sleep", "10");
+ * try {
+ *   proc.terminate();
+ * } catch (e) {
+ *   if (!(e instanceof asyncio.ProcessLookupError)) throw e; // it had exited already
+ * }
+ * console.log(yield* proc.wait()); // -15
  * ```
  */
 export class ProcessLookupError extends OSError {
@@ -246,7 +255,9 @@ export class Process {
    *
    * @example
    * ```ts
+   * const proc = yield* asyncio.createSubprocessExec("sh", "-c", "exit 3");
    * const code = yield* proc.wait();
+   * console.log(code); // 3
    * ```
    */
   *wait(): Coroutine<number> {
@@ -268,7 +279,12 @@ export class Process {
    *
    * @example
    * ```ts
+   * const proc = yield* asyncio.createSubprocessExec("tr", "a-z", "A-Z", {
+   *   stdin: asyncio.PIPE,
+   *   stdout: asyncio.PIPE,
+   * });
    * const [out, err] = yield* proc.communicate("some input\n");
+   * console.log(out?.toString(), err); // SOME INPUT null
    * ```
    */
   *communicate(input?: Uint8Array | string | null): Coroutine<[Buffer | null, Buffer | null]> {
@@ -298,7 +314,9 @@ export class Process {
    *
    * @example
    * ```ts
+   * const proc = yield* asyncio.createSubprocessExec("sleep", "10");
    * proc.sendSignal("SIGINT");
+   * console.log(yield* proc.wait()); // -2
    * ```
    */
   sendSignal(sig: NodeJS.Signals | number): void {
@@ -333,8 +351,9 @@ export class Process {
    *
    * @example
    * ```ts
+   * const proc = yield* asyncio.createSubprocessExec("sleep", "10");
    * proc.terminate();
-   * yield* proc.wait(); // -15
+   * console.log(yield* proc.wait()); // -15
    * ```
    */
   terminate(): void {
@@ -346,8 +365,9 @@ export class Process {
    *
    * @example
    * ```ts
+   * const proc = yield* asyncio.createSubprocessExec("sleep", "10");
    * proc.kill();
-   * yield* proc.wait(); // -9
+   * console.log(yield* proc.wait()); // -9
    * ```
    */
   kill(): void {

@@ -45,9 +45,13 @@ const MODULE_FUNCTION = Symbol("asyncio-ts: module function");
  *
  * @example
  * ```ts
+ * import { writeFileSync } from "node:fs";
+ * const url = new URL("./fib.mjs", import.meta.url);
+ * writeFileSync(url, "export function fib(n) { return n < 2 ? n : fib(n - 1) + fib(n - 2); }\n");
  * const fib: asyncio.ModuleFunction<[number], number> =
- *   asyncio.moduleFunction<(n: number) => number>(new URL("./fib.mjs", import.meta.url), "fib");
- * const n = yield* asyncio.toThread(fib, 30);
+ *   asyncio.moduleFunction<(n: number) => number>(url, "fib");
+ * const n = yield* asyncio.toThread(fib, 30); // in a worker thread: the loop stays free
+ * console.log(n); // 832040
  * ```
  */
 export interface ModuleFunction<A extends unknown[] = unknown[], R = unknown> {
@@ -252,7 +256,16 @@ export interface Executor {
  *
  * @example
  * ```ts
- * yield* asyncio.fromPromise(pool.shutdown(true, { cancelFutures: true }));
+ * const pool = new asyncio.ThreadPoolExecutor(1);
+ * const running = asyncio.getRunningLoop().runInExecutor(pool, (ms: number) => {
+ *   const end = Date.now() + ms;
+ *   while (Date.now() < end); // busy in the worker
+ *   return "ran";
+ * }, 50);
+ * const queued = asyncio.getRunningLoop().runInExecutor(pool, () => "never ran");
+ * const options: asyncio.ShutdownOptions = { cancelFutures: true };
+ * yield* asyncio.fromPromise(pool.shutdown(true, options));
+ * console.log(yield* running, queued.cancelled()); // ran true
  * ```
  */
 export interface ShutdownOptions {

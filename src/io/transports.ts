@@ -45,9 +45,14 @@ const DEFAULT_HIGH_WATER = 64 * 1024;
  *
  * @example
  * ```ts
- * const peer = transport.getExtraInfo("peername"); // SocketAddress | undefined
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0);
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const [, writer] = yield* asyncio.openConnection("127.0.0.1", port);
+ * const peer: asyncio.SocketAddress | undefined = writer.transport.getExtraInfo("peername");
  * if (typeof peer === "string") console.log("unix socket", peer);
- * else if (peer !== undefined) console.log("host", peer[0], "port", peer[1]);
+ * else if (peer !== undefined) console.log("host", peer[0], "port", peer[1]); // host 127.0.0.1 port …
+ * writer.close();
+ * server.close();
  * ```
  */
 export type SocketAddress = InetAddress | string;
@@ -70,8 +75,17 @@ export type InetAddress = readonly [host: string, port: number];
  *
  * @example
  * ```ts
- * const cert = transport.getExtraInfo("peercert"); // tls.PeerCertificate | undefined
+ * const server = yield* asyncio.startServer(handle, "127.0.0.1", 0, {
+ *   ssl: { key: keyPem, cert: certPem },
+ * });
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const [, writer] = yield* asyncio.openConnection("127.0.0.1", port, { ssl: { ca: [caPem] } });
+ * const cert = writer.transport.getExtraInfo("peercert"); // tls.PeerCertificate | undefined
  * const version = writer.getExtraInfo("sslVersion", "none"); // string
+ * const key: keyof asyncio.TransportExtraInfo = "sockname";
+ * console.log(cert?.subject.CN, version, writer.getExtraInfo(key) !== undefined); // localhost TLSv1.3 true
+ * writer.close();
+ * server.close();
  * ```
  */
 export interface TransportExtraInfo {
@@ -201,9 +215,13 @@ export function _sockAddress(
  *
  * @example
  * ```ts
- * const [transport] = yield* loop.createConnection(() => new asyncio.Protocol(), "127.0.0.1", 8888);
- * console.log(transport.getExtraInfo("peername")); // ["127.0.0.1", 8888]
+ * const server = yield* loop.createServer(() => new asyncio.Protocol(), "127.0.0.1", 0);
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const [transport] = yield* loop.createConnection(() => new asyncio.Protocol(), "127.0.0.1", port);
+ * console.log(transport.getExtraInfo("peername")); // ["127.0.0.1", port]
  * transport.close();
+ * console.log(transport.isClosing()); // true
+ * server.close();
  * ```
  */
 export abstract class BaseTransport {
@@ -247,8 +265,14 @@ export abstract class BaseTransport {
  *
  * @example
  * ```ts
- * transport.write(Buffer.from("hello\n"));
+ * const server = yield* loop.createServer(() => new EchoProtocol(), "127.0.0.1", 0);
+ * const [, port] = server.sockets[0]!.getsockname();
+ * const [transport] = yield* loop.createConnection(() => new MyProtocol(), "127.0.0.1", port);
+ * transport.write(Buffer.from("hello\n")); // MyProtocol prints the echo
  * if (transport.canWriteEof()) transport.writeEof();
+ * yield* asyncio.sleep(0.1);
+ * transport.close();
+ * server.close();
  * ```
  */
 export abstract class Transport extends BaseTransport {

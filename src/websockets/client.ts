@@ -18,7 +18,12 @@ import { Connection, type ConnectionOptions, resolveOptions } from "./connection
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof websockets.InvalidURI) console.log("bad address:", e.uri); }
+ * try {
+ *   yield* websockets.connect("http://127.0.0.1/chat");
+ * } catch (e) {
+ *   if (e instanceof websockets.InvalidURI) console.log("bad address:", e.uri);
+ *   else throw e;
+ * }
  * ```
  */
 export class InvalidURI extends TypeError {
@@ -40,7 +45,18 @@ export class InvalidURI extends TypeError {
  *
  * @example
  * ```ts
- * catch (e) { if (e instanceof websockets.InvalidStatus && e.status === 401) login(); }
+ * const app = new http.Application();
+ * app.router.addGet("/chat", function* () {
+ *   throw new http.HTTPException(401);
+ * });
+ * const server = yield* http.serve(app, "127.0.0.1", 0);
+ * try {
+ *   yield* websockets.connect(`ws://127.0.0.1:${server.port}/chat`);
+ * } catch (e) {
+ *   if (e instanceof websockets.InvalidStatus && e.status === 401) console.log("log in first");
+ *   else throw e;
+ * }
+ * yield* server.shutdown();
  * ```
  */
 export class InvalidStatus extends Error {
@@ -77,7 +93,11 @@ export interface ConnectOptions extends ConnectionOptions {
  *
  * @example
  * ```ts
- * const ws: websockets.ClientConnection = yield* websockets.connect("ws://127.0.0.1:8765");
+ * const server = yield* wsEchoServer();
+ * const ws: websockets.ClientConnection = yield* websockets.connect(`ws://127.0.0.1:${server.port}`);
+ * console.log(ws.subprotocol === ""); // true: none was asked for
+ * yield* ws.close();
+ * yield* server.shutdown();
  * ```
  */
 export class ClientConnection extends Connection {
@@ -93,9 +113,13 @@ export class ClientConnection extends Connection {
  *
  * @example
  * ```ts
- * yield* asyncio.asyncWith(websockets.connect(url), function* (ws) {
+ * const server = yield* wsEchoServer();
+ * const connecting: websockets.Connect = websockets.connect(`ws://127.0.0.1:${server.port}`);
+ * yield* asyncio.asyncWith(connecting, function* (ws) {
  *   yield* ws.send("hi");
- * });
+ *   console.log(yield* ws.recv()); // hi
+ * }); // closed here
+ * yield* server.shutdown();
  * ```
  */
 export class Connect {

@@ -21,8 +21,9 @@ import { _trackResource, _untrackResource, type LoopResource } from "../io/trans
  *
  * @example
  * ```ts
+ * yield* ws.send("hello"); // the echo server sends it back
  * const msg: websockets.Data = yield* ws.recv();
- * if (typeof msg === "string") console.log("text:", msg);
+ * if (typeof msg === "string") console.log("text:", msg); // text: hello
  * ```
  */
 export type Data = string | Uint8Array;
@@ -83,7 +84,15 @@ const CLOSE_NAMES: Record<number, string> = {
  *
  * @example
  * ```ts
- * websockets.serve(handler, "127.0.0.1", 8765, { pingInterval: 5, pingTimeout: 5, maxSize: 64 * 1024 });
+ * function* handler(ws: websockets.ServerConnection) {
+ *   yield* ws.send("hi");
+ * }
+ * const options: websockets.ConnectionOptions = { pingInterval: 5, pingTimeout: 5, maxSize: 64 * 1024 };
+ * const server = yield* websockets.serve(handler, "127.0.0.1", 0, options);
+ * const ws = yield* websockets.connect(`ws://127.0.0.1:${server.port}`, options);
+ * console.log(yield* ws.recv()); // hi
+ * yield* ws.close();
+ * yield* server.shutdown();
  * ```
  */
 export interface ConnectionOptions {
@@ -152,7 +161,11 @@ export function resolveOptions(o: ConnectionOptions, where: string): ResolvedOpt
  *
  * @example
  * ```ts
- * if (ws.state === "open") yield* ws.send("still here");
+ * const state: websockets.State = ws.state;
+ * if (state === "open") yield* ws.send("still here");
+ * console.log(yield* ws.recv()); // still here
+ * yield* ws.close();
+ * console.log(ws.state); // closed
  * ```
  */
 export type State = "open" | "closing" | "closed";
@@ -393,7 +406,15 @@ export class Connection implements AsyncIter<Data>, LoopResource {
    *
    * @example
    * ```ts
+   * yield* ws.send("hello");
    * const greeting = yield* ws.recv(5); // at most 5 seconds
+   * console.log(greeting); // hello
+   * try {
+   *   yield* ws.recv(5); // nothing more comes
+   * } catch (e) {
+   *   if (!(e instanceof asyncio.TimeoutError)) throw e;
+   *   console.log("nothing within 5 s");
+   * }
    * ```
    */
   *recv(timeout: number | null = null): Coroutine<Data> {
@@ -465,8 +486,9 @@ export class Connection implements AsyncIter<Data>, LoopResource {
    *
    * @example
    * ```ts
-   * yield* ws.send(JSON.stringify({ type: "hello" }));
-   * yield* ws.send(new Uint8Array([1, 2, 3]));
+   * yield* ws.send(JSON.stringify({ type: "hello" })); // a text message
+   * yield* ws.send(new Uint8Array([1, 2, 3])); // a binary message
+   * console.log(yield* ws.recv(), yield* ws.recv()); // {"type":"hello"} <Buffer 01 02 03>
    * ```
    */
   *send(message: Data | ArrayBuffer): Coroutine<void> {
@@ -508,6 +530,7 @@ export class Connection implements AsyncIter<Data>, LoopResource {
    * @example
    * ```ts
    * const rtt = yield* ws.ping();
+   * console.log(rtt >= 0); // true: the round trip, in seconds
    * ```
    */
   *ping(): Coroutine<number> {
@@ -538,6 +561,7 @@ export class Connection implements AsyncIter<Data>, LoopResource {
    * @example
    * ```ts
    * yield* ws.close(4000, "bye");
+   * console.log(ws.closeCode, ws.closeReason); // 4000 bye
    * ```
    */
   *close(code = 1000, reason = ""): Coroutine<void> {
@@ -576,8 +600,9 @@ export class Connection implements AsyncIter<Data>, LoopResource {
    *
    * @example
    * ```ts
+   * asyncio.createTask(ws.close(1001, "going away"));
    * yield* ws.waitClosed();
-   * console.log("closed with", ws.closeCode, ws.closeReason);
+   * console.log("closed with", ws.closeCode, ws.closeReason); // closed with 1001 going away
    * ```
    */
   *waitClosed(): Coroutine<void> {

@@ -91,10 +91,18 @@ const KEY = /^[A-Za-z0-9+/]{22}==$/;
  * @example
  * ```ts
  * const app = new http.Application();
- * app.router.addGet("/", index);
+ * app.router.addGet("/", function* () {
+ *   return new http.Response("the page");
+ * });
  * app.router.addGet("/ws", websockets.route(function* (ws) {
  *   yield* asyncio.asyncFor(ws, (msg) => ws.send(msg));
  * }));
+ * const server = yield* http.serve(app, "127.0.0.1", 0); // HTTP and WebSockets on one port
+ * const ws = yield* websockets.connect(`ws://127.0.0.1:${server.port}/ws`);
+ * yield* ws.send("ping");
+ * console.log(yield* ws.recv()); // ping
+ * yield* ws.close();
+ * yield* server.shutdown();
  * ```
  */
 export function route(handler: ConnectionHandler, options: ConnectionOptions = {}): Handler {
@@ -170,7 +178,14 @@ export function route(handler: ConnectionHandler, options: ConnectionOptions = {
  *
  * @example
  * ```ts
- * const server = yield* websockets.serve(handler, "127.0.0.1", 8765, { pingInterval: 10, maxSize: 2 ** 16 });
+ * function* handler(ws: websockets.ServerConnection) {
+ *   yield* ws.send("welcome");
+ * }
+ * const options: websockets.WebSocketServeOptions = { pingInterval: 10, maxSize: 2 ** 16 };
+ * const server = yield* websockets.serve(handler, "127.0.0.1", 0, options);
+ * const ws = yield* websockets.connect(`ws://127.0.0.1:${server.port}`);
+ * console.log(yield* ws.recv()); // welcome
+ * yield* server.shutdown();
  * ```
  */
 export interface WebSocketServeOptions extends ConnectionOptions, ServeOptions {}
@@ -181,8 +196,13 @@ export interface WebSocketServeOptions extends ConnectionOptions, ServeOptions {
  *
  * @example
  * ```ts
- * const server = yield* websockets.serve(echo, "127.0.0.1", 8765);
- * yield* server.serveForever();
+ * function* echo(ws: websockets.ServerConnection) {
+ *   yield* asyncio.asyncFor(ws, (msg) => ws.send(msg));
+ * }
+ * const server: websockets.WebSocketServer = yield* websockets.serve(echo, "127.0.0.1", 0);
+ * asyncio.getRunningLoop().callLater(60, () => asyncio.createTask(server.shutdown()));
+ * yield* server.serveForever(); // until shut down, or cancelled (Ctrl-C)
+ * console.log("stopped");
  * ```
  */
 export class WebSocketServer {
@@ -212,7 +232,10 @@ export class WebSocketServer {
    *
    * @example
    * ```ts
+   * const server = yield* wsEchoServer();
+   * const ws = yield* websockets.connect(`ws://127.0.0.1:${server.port}`);
    * yield* server.shutdown(5);
+   * console.log(ws.closeCode); // 1001: going away
    * ```
    */
   shutdown(timeout?: number): Coroutine<void> {

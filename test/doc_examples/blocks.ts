@@ -298,7 +298,11 @@ export const RECEIVERS: Readonly<
   server: { type: "asyncio.Server" },
   f: { type: "files.AsyncFile<string>", init: 'yield* files.openFile("example.txt", "w+")' },
   file: { type: "files.AsyncFile<string>", init: 'yield* files.openFile("example.txt", "w+")' },
-  ws: { type: "websockets.ClientConnection" },
+  ws: {
+    type: "websockets.ClientConnection",
+    init: 'yield* websockets.connect("ws://127.0.0.1:" + (yield* wsEchoServer()).port)',
+    uses: ["wsEchoServer"],
+  },
   session: { type: "http.ClientSession", init: "new http.ClientSession()" },
   resp: { type: "http.ClientResponse" },
   request: { type: "http.Request" },

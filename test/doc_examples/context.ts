@@ -8,6 +8,9 @@
  * @module
  */
 import { EventEmitter } from "node:events";
+import { readFileSync } from "node:fs";
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
 import type { ClientLog } from "../../examples/testing/reconnect.js";
 import * as asyncio from "../../src/index.js";
 import { echoLines } from "../fixtures/net_helpers.js";
@@ -247,11 +250,86 @@ export function* fetchWithRetry(): asyncio.Coroutine<string> {
 /** The client's log, as examples/testing/reconnect.ts keeps it. */
 export const log: ClientLog = { quotes: 0, connects: 0, failures: 0 };
 
-/** A PEM certificate authority, as a TLS example reads it from a file (a placeholder). */
-export const caPem = "-----BEGIN CERTIFICATE-----\n…\n-----END CERTIFICATE-----\n";
+/**
+ * A TLS certificate for `localhost` and 127.0.0.1 and its private key (PEM), as a TLS
+ * example reads them from files: test/fixtures/localhost-*.pem. The certificate is
+ * self-signed, so it is its own certificate authority: `caPem`.
+ */
+export const certPem = readFileSync(
+  new URL("../fixtures/localhost-cert.pem", import.meta.url),
+  "utf8",
+);
+export const keyPem = readFileSync(
+  new URL("../fixtures/localhost-key.pem", import.meta.url),
+  "utf8",
+);
+export const caPem = certPem;
 
 /** An event emitter, and a few ticks: a native async iterable. */
 export const emitter = new EventEmitter();
 export async function* ticks(): AsyncGenerator<number> {
   for (let i = 0; i < 3; i++) yield i;
+}
+
+/**
+ * A local HTTP server for the client examples, as a page would use a public API: its base
+ * URL (`http://127.0.0.1:<port>`). It answers `GET /items` with `{"items":["apple","pear"]}`,
+ * a POST or PUT with the JSON it was sent (201 for a POST), `/latin1` with Latin-1 text,
+ * `/bad-utf8` with bytes that are not UTF-8, `/missing` with 404, `/loop` with a redirect
+ * to itself, and anything else with `hello`. Node's own server: it runs whatever loop the
+ * example uses.
+ */
+export const api: string = await new Promise<string>((resolve) => {
+  const server = createServer((req, res) => {
+    const chunks: Buffer[] = [];
+    req.on("data", (c: Buffer) => chunks.push(c));
+    req.on("end", () => {
+      const body = Buffer.concat(chunks);
+      const path = (req.url ?? "/").split("?")[0];
+      if ((req.method === "POST" || req.method === "PUT") && path?.startsWith("/items")) {
+        res.writeHead(req.method === "POST" ? 201 : 200, { "content-type": "application/json" });
+        res.end(body);
+      } else if (path === "/items") {
+        res.writeHead(200, { "content-type": "application/json" });
+        res.end(JSON.stringify({ items: ["apple", "pear"] }));
+      } else if (path === "/latin1") {
+        res.writeHead(200, { "content-type": "text/plain; charset=latin1" });
+        res.end(Buffer.from([0x63, 0x61, 0x66, 0xe9]));
+      } else if (path === "/bad-utf8") {
+        res.writeHead(200, { "content-type": "text/plain; charset=utf-8" });
+        res.end(Buffer.from([0x6f, 0x6b, 0xff]));
+      } else if (path === "/missing") {
+        res.writeHead(404, { "content-type": "text/plain" });
+        res.end("not found");
+      } else if (path === "/loop") {
+        res.writeHead(302, { location: "/loop" });
+        res.end();
+      } else {
+        res.writeHead(200, { "content-type": "text/plain" });
+        res.end("hello");
+      }
+    });
+  });
+  server.keepAliveTimeout = 100;
+  server.listen(0, "127.0.0.1", () => {
+    server.unref();
+    resolve(`http://127.0.0.1:${(server.address() as AddressInfo).port}`);
+  });
+});
+
+/**
+ * Starts a WebSocket echo server on 127.0.0.1 and a free port (its `port`): the server a
+ * WebSocket client example talks to. Shut it down with `server.shutdown()`.
+ */
+export function* wsEchoServer(): asyncio.Coroutine<
+  import("../../src/websockets/index.js").WebSocketServer
+> {
+  const websockets = yield* asyncio.fromPromise(import("../../src/websockets/index.js"));
+  return yield* websockets.serve(
+    function* (ws) {
+      yield* asyncio.asyncFor(ws, (msg) => ws.send(msg));
+    },
+    "127.0.0.1",
+    0,
+  );
 }
