@@ -306,7 +306,7 @@ function startRepl(loop: BaseEventLoop): ReplSession {
     server.close();
   };
   // SIGINT is the watchdog's for the REPL's life when Node lets us hold it: a Ctrl-C that
-  // ends no busy tick is kept by it and taken here, next to a tick or within 50 ms when the
+  // ends no busy tick is kept by it and taken here, after a tick or within 50 ms when the
   // loop is idle. No process listener then: adding one would put libuv's handler back in
   // the watchdog's place. Where the watchdog cannot be held, a listener as usual.
   const sigint = loop instanceof ReplEventLoop ? SigintWatch.hold() : null;
@@ -315,7 +315,7 @@ function startRepl(loop: BaseEventLoop): ReplSession {
     const takeCtrlC = (): void => {
       if (sigint.take()) onSignal("SIGINT");
     };
-    loop.betweenTicks = takeCtrlC;
+    loop.afterTick = takeCtrlC;
     poll = setInterval(takeCtrlC, 50);
     poll.unref();
   } else {
@@ -324,7 +324,7 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   process.on("SIGTERM", onSignal);
   server.on("exit", () => {
     if (poll !== undefined) clearInterval(poll);
-    if (loop instanceof ReplEventLoop) loop.betweenTicks = null;
+    if (loop instanceof ReplEventLoop) loop.afterTick = null;
     sigint?.release();
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);

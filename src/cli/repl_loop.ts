@@ -70,10 +70,7 @@ interface SigintWatchdogBinding {
  * brings the count to zero puts SIGINT's default handler back; holding two starts keeps
  * the count above zero, so taking a kept Ctrl-C (a stop that returns and clears it, and a
  * start) never reaches zero either. The watchdog's functions are Node's own internal
- * binding (what `node:repl` uses), reached through `process.binding`. The stop of a tick's
- * own watchdog clears a kept signal without reporting it, so the REPL takes one just before
- * each tick: only a Ctrl-C landing in the few instructions between that take and the
- * tick's watchdog start is lost (the press does nothing; a second one works). Where it is missing
+ * binding (what `node:repl` uses), reached through `process.binding`; where it is missing
  * {@link SigintWatch.hold} returns null and the REPL listens for SIGINT as other programs do.
  *
  * @example
@@ -146,12 +143,8 @@ export class ReplEventLoop extends NodeEventLoop {
    * end: the REPL takes the terminal out of raw mode there, so the key becomes a SIGINT.
    */
   aroundTick: ((inTick: boolean) => void) | null = null;
-  /**
-   * Told just before and just after each tick, outside the span Ctrl-C can end: the REPL
-   * takes a Ctrl-C the watchdog kept. Before, because the stop of the tick's own watchdog
-   * clears a kept signal without reporting it.
-   */
-  betweenTicks: (() => void) | null = null;
+  /** Told after each tick, outside the span Ctrl-C can end: the REPL takes a kept Ctrl-C. */
+  afterTick: (() => void) | null = null;
 
   /** @internal Each tick runs where Ctrl-C can end it. */
   protected override _tick(): void {
@@ -168,7 +161,6 @@ export class ReplEventLoop extends NodeEventLoop {
         around?.(false);
       }
     };
-    this.betweenTicks?.();
     try {
       tickScript.runInThisContext({ breakOnSigint: true });
     } catch (e) {
@@ -178,7 +170,7 @@ export class ReplEventLoop extends NodeEventLoop {
     } finally {
       delete g[TICK];
     }
-    this.betweenTicks?.();
+    this.afterTick?.();
   }
 
   /** @internal Puts back what the ended tick's `finally` blocks would have, then carries on. */
