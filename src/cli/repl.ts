@@ -34,7 +34,7 @@ import { run } from "../io/runners.js";
 import { ensureFuture, isAwaitableLike } from "../tasks.js";
 import { ExitCode, UsageError } from "./program.js";
 import { AWAIT_HOOK, rewriteAwaits } from "./repl_await.js";
-import { ReplEventLoop, SigintWatch } from "./repl_loop.js";
+import { ReplEventLoop } from "./repl_loop.js";
 import { answeredHelpOrVersion, packageVersion, parseArgs } from "./usage.js";
 
 /**
@@ -167,10 +167,18 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   let current: InputRun | null = null;
 
   // Ctrl-C ended a step that never returned (a busy loop): the loop cancelled that task;
-  // the input that was running is interrupted too. That Ctrl-C was the watchdog's to
-  // handle and is handled: it reaches no other handler (see SigintWatch).
+  // the input that was running is interrupted too.
+  // Node's SIGINT watchdog may raise the signal it caught once more as it stops, for the
+  // process's own listeners: that echo of the Ctrl-C already handled must not quit the
+  // REPL. It arrives at the next poll of Node's loop, before the next check phase.
+  let echoOfInterrupt = false;
   if (loop instanceof ReplEventLoop) {
     loop.onInterrupt = (task) => {
+      if (process.env.DBG_SIGINT) process.stderr.write(`[dbg onInterrupt]\n`);
+      echoOfInterrupt = true;
+      setImmediate(() => {
+        echoOfInterrupt = false;
+      });
       const run = current;
       if (run !== null) {
         run.interrupt();
@@ -288,6 +296,7 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   // cleanup runs before the prompt comes back.
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
   server.emit = ((event: string | symbol, ...args: unknown[]) => {
+    if (process.env.DBG_SIGINT && event === "SIGINT") process.stderr.write(`[dbg server SIGINT]\n`);
     if (event === "SIGINT" && current?.interrupt()) return true;
     return emit(event, ...args);
   }) as typeof server.emit;
@@ -301,31 +310,18 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   const closed = loop.createFuture<number>();
   let exitCode: number = ExitCode.ok;
   const onSignal = (signal: NodeJS.Signals): void => {
+    if (process.env.DBG_SIGINT) process.stderr.write(`[dbg process ${signal} echo=${echoOfInterrupt}]\n`);
+    if (signal === "SIGINT" && echoOfInterrupt) {
+      echoOfInterrupt = false;
+      return;
+    }
     if (signal === "SIGINT" && current?.interrupt()) return;
     exitCode = signal === "SIGINT" ? ExitCode.sigint : ExitCode.sigterm;
     server.close();
   };
-  // SIGINT is the watchdog's for the REPL's life when Node lets us hold it: a Ctrl-C that
-  // ends no busy tick is kept by it and taken here, after a tick or within 50 ms when the
-  // loop is idle. No process listener then: adding one would put libuv's handler back in
-  // the watchdog's place. Where the watchdog cannot be held, a listener as usual.
-  const sigint = loop instanceof ReplEventLoop ? SigintWatch.hold() : null;
-  let poll: ReturnType<typeof setInterval> | undefined;
-  if (sigint !== null && loop instanceof ReplEventLoop) {
-    const takeCtrlC = (): void => {
-      if (sigint.take()) onSignal("SIGINT");
-    };
-    loop.afterTick = takeCtrlC;
-    poll = setInterval(takeCtrlC, 50);
-    poll.unref();
-  } else {
-    process.on("SIGINT", onSignal);
-  }
+  process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   server.on("exit", () => {
-    if (poll !== undefined) clearInterval(poll);
-    if (loop instanceof ReplEventLoop) loop.afterTick = null;
-    sigint?.release();
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
     process.stderr.write("\nexiting asyncio REPL...\n");
