@@ -174,7 +174,6 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   let echoOfInterrupt = false;
   if (loop instanceof ReplEventLoop) {
     loop.onInterrupt = (task) => {
-      if (process.env.DBG_SIGINT) process.stderr.write(`[dbg onInterrupt]\n`);
       echoOfInterrupt = true;
       setImmediate(() => {
         echoOfInterrupt = false;
@@ -296,7 +295,6 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   // cleanup runs before the prompt comes back.
   const emit = server.emit.bind(server) as (event: string | symbol, ...args: unknown[]) => boolean;
   server.emit = ((event: string | symbol, ...args: unknown[]) => {
-    if (process.env.DBG_SIGINT && event === "SIGINT") process.stderr.write(`[dbg server SIGINT]\n`);
     if (event === "SIGINT" && current?.interrupt()) return true;
     return emit(event, ...args);
   }) as typeof server.emit;
@@ -310,7 +308,6 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   const closed = loop.createFuture<number>();
   let exitCode: number = ExitCode.ok;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (process.env.DBG_SIGINT) process.stderr.write(`[dbg process ${signal} echo=${echoOfInterrupt}]\n`);
     if (signal === "SIGINT" && echoOfInterrupt) {
       echoOfInterrupt = false;
       return;
