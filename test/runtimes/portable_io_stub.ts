@@ -41,3 +41,7 @@ export function _unfinishedThreadCalls(_loop: BaseEventLoop): never[] {
 
 /** Stands in for the thread pool class the harness tests calls against; never made. */
 export class ThreadPoolExecutor {}
+
+/** Stand-ins for the socket transports: no loop here opens one, so nothing is one. */
+export class SocketTransport {}
+export class UdpTransport {}
