@@ -6,6 +6,7 @@
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
 import { describe, expect, it, vi } from "vitest";
 
@@ -78,6 +79,19 @@ describe("asyncio-ts repl: Ctrl-C and a busy coroutine", () => {
     expect(r.out).not.toContain("unreachable");
   });
 
+  it("Ctrl-C in a busy loop that prints: the interrupted write is finished, output goes on", async () => {
+    // The signal most often lands inside console.log, after its bytes went out.
+    const r = new Repl(spawn(process.execPath, [main, "repl"], { cwd: root, env }));
+    r.child.stdin?.write("function* chatty() { for (let i = 0; ; i++) console.log('line', i) }\n");
+    r.child.stdin?.write("await chatty()\n");
+    await r.expect(/line 0\n/);
+    r.child.kill("SIGINT");
+    const at = await r.expect(/KeyboardInterrupt: interrupted \(Ctrl-C\)/);
+    r.child.stdin?.end("'still ' + 'printing'\n");
+    await r.expect(/'still printing'/, at);
+    expect(await r.exited).toBe(0);
+  });
+
   it("a busy background task at the prompt is ended and named", async () => {
     const r = new Repl(spawn(process.execPath, [main, "repl"], { cwd: root, env }));
     r.child.stdin?.write(`${SPIN}\n`);
@@ -111,6 +125,53 @@ describe("asyncio-ts repl: Ctrl-C and a busy coroutine", () => {
       expect(await r.exited).toBe(0);
     },
   );
+});
+
+describe("asyncio-ts repl: a write cut off by Ctrl-C", () => {
+  // A write ended inside its synchronous part, as V8 ends a tick: _write never returns.
+  function cutOffSink(): { sink: Writable; written: string[] } {
+    const written: string[] = [];
+    let cut = true;
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        written.push(chunk.toString());
+        if (cut) {
+          cut = false;
+          throw new Error("ended here");
+        }
+        done();
+      },
+    });
+    return { sink, written };
+  }
+
+  it("is finished as written, and the writes queued behind it go out", async () => {
+    const { finishInterruptedWrite } = await import("../src/cli/repl_loop.js");
+    const { sink, written } = cutOffSink();
+    expect(() => sink.write("cut ")).toThrow("ended here");
+    sink.write("queued ");
+    expect(written).toEqual(["cut "]); // wedged: the rest waits behind the cut write
+    expect(finishInterruptedWrite(sink)).toBe(true);
+    sink.write("after");
+    expect(written).toEqual(["cut ", "queued ", "after"]);
+    expect(finishInterruptedWrite(sink)).toBe(false);
+  });
+
+  it("a stream that is not mid-write, or waits for the OS, is left alone", async () => {
+    const { finishInterruptedWrite } = await import("../src/cli/repl_loop.js");
+    let pending: (() => void) | null = null;
+    const slow = new Writable({
+      write(_chunk, _enc, done) {
+        pending = () => done();
+      },
+    });
+    expect(finishInterruptedWrite(slow)).toBe(false);
+    slow.write("waiting");
+    expect(finishInterruptedWrite(slow)).toBe(false); // its callback is still to come
+    expect(pending).not.toBeNull();
+    (pending as unknown as () => void)();
+    expect(slow.writableLength).toBe(0);
+  });
 });
 
 describe("asyncio-ts repl: slips at the prompt", () => {

@@ -161,6 +161,9 @@ function replRun(): never {
   );
 }
 
+/** How long after a Ctrl-C ended a tick a process SIGINT is taken as its echo. */
+const ECHO_WINDOW_MS = 1000;
+
 function startRepl(loop: BaseEventLoop): ReplSession {
   const interactive = process.stdin.isTTY === true;
   const colors = interactive && process.stdout.isTTY === true && !process.env.NO_COLOR;
@@ -170,14 +173,13 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   // the input that was running is interrupted too.
   // Node's SIGINT watchdog may raise the signal it caught once more as it stops, for the
   // process's own listeners: that echo of the Ctrl-C already handled must not quit the
-  // REPL. It arrives at the next poll of Node's loop, before the next check phase.
-  let echoOfInterrupt = false;
+  // REPL. When it arrives depends on how busy the machine is (after the next check phase
+  // has been seen on a loaded machine), so one SIGINT within a second of the interrupt is
+  // taken as its echo. A second Ctrl-C that soon at an idle prompt is swallowed once.
+  let interruptedAt = Number.NEGATIVE_INFINITY;
   if (loop instanceof ReplEventLoop) {
     loop.onInterrupt = (task) => {
-      echoOfInterrupt = true;
-      setImmediate(() => {
-        echoOfInterrupt = false;
-      });
+      interruptedAt = performance.now();
       const run = current;
       if (run !== null) {
         run.interrupt();
@@ -308,8 +310,8 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   const closed = loop.createFuture<number>();
   let exitCode: number = ExitCode.ok;
   const onSignal = (signal: NodeJS.Signals): void => {
-    if (signal === "SIGINT" && echoOfInterrupt) {
-      echoOfInterrupt = false;
+    if (signal === "SIGINT" && performance.now() - interruptedAt < ECHO_WINDOW_MS) {
+      interruptedAt = Number.NEGATIVE_INFINITY;
       return;
     }
     if (signal === "SIGINT" && current?.interrupt()) return;

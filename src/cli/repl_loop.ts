@@ -19,6 +19,7 @@
  * @module
  */
 
+import type { Writable } from "node:stream";
 import { Script } from "node:vm";
 import type { ContextHolder } from "../core/contextvars.js";
 import { _enterContext } from "../core/contextvars.js";
@@ -43,6 +44,39 @@ function* ENDED_FRAME(): Coroutine<never> {
 /** Node's error for a script ended by SIGINT. */
 function isInterrupted(e: unknown): boolean {
   return (e as { code?: unknown } | null)?.code === "ERR_SCRIPT_EXECUTION_INTERRUPTED";
+}
+
+/** The parts of a Node Writable's state that an interrupted write leaves behind. */
+interface WriteState {
+  writing?: unknown;
+  sync?: unknown;
+  writecb?: unknown;
+  onwrite?: unknown;
+}
+
+/**
+ * Finishes a write that Ctrl-C cut off inside its synchronous part; true if there was one.
+ *
+ * A busy loop that prints is most often ended inside `console.log`: after the bytes went
+ * out but before the stream noted the write done. The stream then counts that write as in
+ * progress for ever and buffers everything after it, so the REPL falls silent. Between
+ * ticks no write can be in its synchronous part (`sync`), so one that is was ended with the
+ * tick: finish it as written, as its own callback would have. Its text may be cut short, as
+ * Python's `print` interrupted by Ctrl-C is. A write waiting for the OS (not `sync`) is left
+ * to complete; so is a stream without these fields (other runtimes).
+ *
+ * @example
+ * ```ts
+ * finishInterruptedWrite(process.stdout); // after a tick was ended
+ * ```
+ */
+export function finishInterruptedWrite(stream: Writable): boolean {
+  const state = (stream as unknown as { _writableState?: WriteState })._writableState;
+  if (state === undefined || state.writing !== true || state.sync !== true) return false;
+  if (typeof state.writecb !== "function" || typeof state.onwrite !== "function") return false;
+  state.sync = false;
+  (state.onwrite as (err: Error | null) => void)(null);
+  return true;
 }
 
 /**
@@ -96,6 +130,8 @@ export class ReplEventLoop extends NodeEventLoop {
     (this as unknown as { _inTick: boolean })._inTick = false;
     _endStep();
     _enterContext(outside);
+    finishInterruptedWrite(process.stdout);
+    finishInterruptedWrite(process.stderr);
     if (task !== null && !task.done()) {
       // Its generator still counts as running and can never be resumed: a fresh frame
       // stands in for it, which rethrows the cancellation to the frames below (coroutine()
