@@ -48,12 +48,12 @@ import { deriveSeed, mulberry32, type Random } from "./random.js";
  * }
  *
  * // Timers up to 1 ms late (the default jitter): every schedule passes.
- * const { runs } = await explore(replyInTime, { runs: 500, seed: 42 });
- * console.log(`${runs} schedules passed`); // 500 schedules passed
+ * const { runs } = await explore(replyInTime, { runs: 200, seed: 42 });
+ * console.log(`${runs} schedules passed`); // 200 schedules passed
  *
  * // Up to 5 ms late, each run failing after 1 s of loop time: one schedule times out.
  * try {
- *   await explore(replyInTime, { runs: 500, seed: 42, jitter: 0.005, test: { timeout: 1 } });
+ *   await explore(replyInTime, { runs: 200, seed: 42, jitter: 0.005, test: { timeout: 1 } });
  * } catch (e) {
  *   const { run, seed } = e as ExploreFailure;
  *   console.log(`${(e as Error).name} on schedule ${run}, seed ${seed}`);
