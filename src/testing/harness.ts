@@ -185,7 +185,8 @@ export type TestLoop = "virtual" | "real" | (() => BaseEventLoop);
  * import { asyncioTest, type TestOptions } from "asyncio-ts/testing";
  *
  * // A test of real sockets: on Node's own loop (not virtual time, the default), failing
- * // if it takes more than 5 s of wall-clock time.
+ * // if it takes more than 5 s of wall-clock time. (On virtual time, `timeout: 60` fails a
+ * // test after 60 s of it.)
  * const options: TestOptions = { loop: "real", realTimeout: 5 };
  *
  * it("talks to a server on 127.0.0.1", asyncioTest(options, function* () {

@@ -113,9 +113,27 @@ export interface LinkOptions {
  *
  * @example
  * ```ts
- * asyncioTest({ loop: () => new SimulatedLoop({ latency: 0.02, seed: 3 }) }, function* () {
+ * import { expect, it } from "vitest";
+ * import * as asyncio from "asyncio-ts";
+ * import { asyncioTest, network, SimulatedLoop } from "asyncio-ts/testing";
+ *
+ * // Every link 20 ms each way; a connect to a host out of reach fails after 3 s.
+ * const loop = () => new SimulatedLoop({ latency: 0.02, connectTimeout: 3, seed: 3 });
+ *
+ * it("gives up on a host out of reach", asyncioTest({ loop }, function* () {
  *   const net = network();
- * });
+ *   net.addHost("db");
+ *   net.partition(["db"]); // cut off from every other host
+ *   const start = asyncio.getRunningLoop().time();
+ *   let error: unknown = null;
+ *   try {
+ *     yield* asyncio.openConnection("db", 5432);
+ *   } catch (e) {
+ *     error = e;
+ *   }
+ *   expect(error).toBeInstanceOf(asyncio.OSError); // Connect call failed ('10.0.0.2', 5432): timed out
+ *   expect(asyncio.getRunningLoop().time() - start).toBe(3);
+ * }));
  * ```
  */
 export interface NetworkOptions extends LinkOptions {
