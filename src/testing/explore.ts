@@ -38,7 +38,27 @@ import { deriveSeed, mulberry32, type Random } from "./random.js";
  *
  * @example
  * ```ts
- * await explore(body, { runs: 1000, seed: 42, jitter: 0.005 });
+ * import * as asyncio from "asyncio-ts";
+ * import { type ExploreFailure, explore } from "asyncio-ts/testing";
+ *
+ * // A reply due in 10 ms, awaited with a 12 ms timeout: it is late only if its timer
+ * // fires more than 2 ms after the timeout's, as it may on a busy machine.
+ * function* replyInTime(): asyncio.Coroutine<void> {
+ *   yield* asyncio.waitFor(asyncio.sleep(0.01), 0.012);
+ * }
+ *
+ * // Timers up to 1 ms late (the default jitter): every schedule passes.
+ * const { runs } = await explore(replyInTime, { runs: 200, seed: 42 });
+ * console.log(`${runs} schedules passed`); // 200 schedules passed
+ *
+ * // Up to 5 ms late, each run failing after 1 s of loop time: one schedule times out.
+ * try {
+ *   await explore(replyInTime, { runs: 200, seed: 42, jitter: 0.005, test: { timeout: 1 } });
+ * } catch (e) {
+ *   const { run, seed } = e as ExploreFailure;
+ *   console.log(`${(e as Error).name} on schedule ${run}, seed ${seed}`);
+ *   // TimeoutError on schedule 7, seed 142367074
+ * }
  * ```
  */
 export interface ExploreOptions {
@@ -108,7 +128,31 @@ export interface Perturbation {
  *
  * @example
  * ```ts
- * const { runs, seed } = await explore(body, { runs: 200 });
+ * import * as asyncio from "asyncio-ts";
+ * import { explore } from "asyncio-ts/testing";
+ *
+ * // Two visitors bump one counter: each reads it, saves for 10 ms and writes it back,
+ * // holding a lock, so that the second waits for the first whatever the timing.
+ * function* twoVisitors(): asyncio.Coroutine<void> {
+ *   let visits = 0;
+ *   const lock = new asyncio.Lock();
+ *   function* visit(): asyncio.Coroutine<void> {
+ *     yield* asyncio.asyncWith(lock, function* () {
+ *       const seen = visits;
+ *       yield* asyncio.sleep(0.01);
+ *       visits = seen + 1;
+ *     });
+ *   }
+ *   yield* asyncio.gather(visit(), (function* () {
+ *     yield* asyncio.sleep(0.01); // the second visitor comes as the first one saves
+ *     yield* visit();
+ *   })());
+ *   if (visits !== 2) throw new Error(`lost a visit: counted ${visits}, not 2`);
+ * }
+ *
+ * const { runs, seed, choicePoints, perturbations } = await explore(twoVisitors, { runs: 100 });
+ * console.log(`${runs} schedules from seed ${seed} passed`); // 100 schedules from seed 1 passed
+ * console.log(`${perturbations} of ${choicePoints} timers fired late`); // 173 of 300 timers fired late
  * ```
  */
 export interface ExploreResult {
@@ -128,11 +172,42 @@ export interface ExploreResult {
  *
  * @example
  * ```ts
+ * import * as asyncio from "asyncio-ts";
+ * import { type ExploreFailure, explore } from "asyncio-ts/testing";
+ *
+ * // Two visitors bump one counter: each reads it, saves for 10 ms and writes it back.
+ * // The count is right only if the first one's save ends before the second one reads.
+ * function* twoVisitors(): asyncio.Coroutine<void> {
+ *   let visits = 0;
+ *   function* visit(): asyncio.Coroutine<void> {
+ *     const seen = visits;
+ *     yield* asyncio.sleep(0.01);
+ *     visits = seen + 1;
+ *   }
+ *   yield* asyncio.gather(visit(), (function* () {
+ *     yield* asyncio.sleep(0.01); // the second visitor comes as the first one saves
+ *     yield* visit();
+ *   })());
+ *   if (visits !== 2) throw new Error(`lost a visit: counted ${visits}, not 2`);
+ * }
+ *
  * try {
- *   await explore(body);
+ *   await explore(twoVisitors, { runs: 100, seed: 7 });
  * } catch (e) {
- *   const { seed, run } = e as ExploreFailure;
- *   await explore(body, { seed, runs: 1 }); // the same failure again
+ *   const { seed, run, perturbations, perturbationsBeforeShrinking } = e as ExploreFailure;
+ *   console.log(`schedule ${run} failed, seed ${seed}`); // schedule 2 failed, seed 2902783164
+ *   console.log(`${perturbations.length} of ${perturbationsBeforeShrinking} perturbations suffice:`);
+ *   for (const p of perturbations) console.log(`#${p.index} ${p.description}`);
+ *   // #0 the sleep of task 'Task-2' (coroutine) due at 0.01 fires 0.000760077 s late
+ *
+ *   // The same failure again, as often as it takes to understand it (in a debugger, with
+ *   // logging): the seed alone, or the seed and the perturbations that suffice.
+ *   const indices = perturbations.map((p) => p.index);
+ *   const again = await explore(twoVisitors, { seed, runs: 1, perturbations: indices }).then(
+ *     () => "passed",
+ *     (e: Error) => e.message.split("\n")[0],
+ *   );
+ *   console.log(again); // lost a visit: counted 1, not 2 [seed 2902783164]
  * }
  * ```
  */
@@ -409,12 +484,40 @@ function checkOptions(body: unknown, options: ExploreOptions): void {
  *
  * @example
  * ```ts
- * it("transfers never create money", () =>
- *   explore(function* () {
- *     const bank = new Bank({ alice: 100 });
- *     yield* asyncio.gather(bank.transfer("alice", "bob", 80), bank.transfer("alice", "carol", 80));
- *     expect(bank.total()).toBe(100);
- *   }, { runs: 1000 }));
+ * import * as asyncio from "asyncio-ts";
+ * import { explore } from "asyncio-ts/testing";
+ *
+ * // Two visitors bump one counter: each reads it, saves for 10 ms and writes it back.
+ * // The second comes as the first one saves: on the plain schedule the first save ends
+ * // first and the count is right. explore() also tries the schedules in which that
+ * // save's timer fires a little late, as on a busy machine.
+ * function* twoVisitors(): asyncio.Coroutine<void> {
+ *   let visits = 0;
+ *   function* visit(): asyncio.Coroutine<void> {
+ *     const seen = visits;
+ *     yield* asyncio.sleep(0.01);
+ *     visits = seen + 1;
+ *   }
+ *   yield* asyncio.gather(visit(), (function* () {
+ *     yield* asyncio.sleep(0.01);
+ *     yield* visit();
+ *   })());
+ *   if (visits !== 2) throw new Error(`lost a visit: counted ${visits}, not 2`);
+ * }
+ *
+ * try {
+ *   await explore(twoVisitors, { runs: 100, seed: 1 });
+ * } catch (e) {
+ *   console.log((e as Error).message);
+ *   // lost a visit: counted 1, not 2 [seed 1]
+ *   // explore(): schedule 1 of 100 failed, seed 1
+ *   //   replay it: explore(body, { seed: 1, runs: 1 })
+ *   //   1 perturbation(s) of 2 suffice: explore(body, { seed: 1, runs: 1, perturbations: [0] })
+ *   //   #0 at t=0: the sleep of task 'Task-2' (coroutine) due at 0.01 fires 0.000527447 s late
+ * }
+ * // In a test, the rejection fails the test with that message:
+ * // it("counts every visit", () => explore(twoVisitors));
+ * // and it passes once visit() holds a Lock across its read and its write.
  * ```
  */
 export async function explore(
@@ -552,8 +655,27 @@ function annotate(
  *
  * @example
  * ```ts
- * const s: ExploreSchedule = ...;
- * await s.run(function* () { yield* asyncio.sleep(1); });
+ * import fc from "fast-check";
+ * import * as asyncio from "asyncio-ts";
+ * import { type ExploreSchedule, scheduleArbitrary } from "asyncio-ts/testing";
+ *
+ * // A reply due in 10 ms, awaited with a 12 ms timeout: it is late if its timer fires
+ * // more than 2 ms after the timeout's.
+ * function* replyInTime(): asyncio.Coroutine<void> {
+ *   yield* asyncio.waitFor(asyncio.sleep(0.01), 0.012);
+ * }
+ *
+ * // fast-check draws schedules, with timers up to 5 ms late, until one fails; then shrinks it.
+ * const details = await fc.check(
+ *   fc.asyncProperty(scheduleArbitrary(fc, { jitter: 0.005 }), (s) => s.run(replyInTime)),
+ *   { seed: 1 },
+ * );
+ * if (details.counterexample !== null) {
+ *   const [schedule]: [ExploreSchedule] = details.counterexample;
+ *   console.log(`${schedule}`); // Schedule(seed=2139069405, rate=0.0492582)
+ *   // The schedule replays: it fails the same way again.
+ *   await schedule.run(replyInTime).catch((e: Error) => console.log(e.name)); // TimeoutError
+ * }
  * ```
  */
 export interface ExploreSchedule {
@@ -617,13 +739,31 @@ class ChosenSchedule implements ExploreSchedule {
  * @example
  * ```ts
  * import fc from "fast-check";
+ * import * as asyncio from "asyncio-ts";
+ * import { scheduleArbitrary } from "asyncio-ts/testing";
+ *
+ * // `n` visitors bump one counter at once: each reads it, saves for 10 ms and writes it
+ * // back, holding a lock, so that they go one at a time.
+ * function* visitors(n: number): asyncio.Coroutine<void> {
+ *   let visits = 0;
+ *   const lock = new asyncio.Lock();
+ *   function* visit(): asyncio.Coroutine<void> {
+ *     yield* asyncio.asyncWith(lock, function* () {
+ *       const seen = visits;
+ *       yield* asyncio.sleep(0.01);
+ *       visits = seen + 1;
+ *     });
+ *   }
+ *   yield* asyncio.gather(...Array.from({ length: n }, () => visit()));
+ *   if (visits !== n) throw new Error(`lost a visit: counted ${visits}, not ${n}`);
+ * }
+ *
+ * // Every number of visitors, under every schedule fast-check draws. Without the lock it
+ * // fails, shrunk to the counterexample [2, Schedule(seed=0, rate=0)]: two visitors lose
+ * // a visit even on the plain schedule.
  * await fc.assert(
- *   fc.asyncProperty(fc.integer({ min: 1, max: 100 }), scheduleArbitrary(fc), (amount, schedule) =>
- *     schedule.run(function* () {
- *       const bank = new Bank({ alice: 100 });
- *       yield* asyncio.gather(bank.transfer("alice", "bob", amount), bank.transfer("alice", "eve", amount));
- *       expect(bank.total()).toBe(100);
- *     }),
+ *   fc.asyncProperty(fc.integer({ min: 1, max: 8 }), scheduleArbitrary(fc), (n, schedule) =>
+ *     schedule.run(() => visitors(n)),
  *   ),
  * );
  * ```

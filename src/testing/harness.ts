@@ -42,15 +42,37 @@ import { timeout } from "../timeouts.js";
  *
  * @example
  * ```ts
- * const server = fixture(function* (use: Use<asyncio.Server>) {
- *   const s = yield* asyncio.startServer(echo, "127.0.0.1", 0);
+ * import { expect, it } from "vitest";
+ * import * as asyncio from "asyncio-ts";
+ * import { asyncioTest, type Fixture, fixture, type Use } from "asyncio-ts/testing";
+ *
+ * // Answers one line with the same line.
+ * function* echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter): asyncio.Coroutine<void> {
+ *   writer.write(yield* reader.readline());
+ *   yield* writer.drain();
+ *   writer.close();
+ * }
+ *
+ * // An echo server on a free port of 127.0.0.1, for the test to connect to; closed after
+ * // the test, whatever its outcome.
+ * const echoPort: Fixture<number> = fixture(function* (use: Use<number>) {
+ *   const server = yield* asyncio.startServer(echo, "127.0.0.1", 0);
  *   try {
- *     yield* use(s);
+ *     const [, port] = server.sockets[0]!.getsockname();
+ *     yield* use(port);
  *   } finally {
- *     s.close();
- *     yield* s.waitClosed();
+ *     server.close();
+ *     yield* server.waitClosed();
  *   }
  * });
+ *
+ * it("echoes a line", asyncioTest({ fixtures: { port: echoPort } }, function* ({ port }) {
+ *   const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
+ *   writer.write(Buffer.from("hello\n"));
+ *   expect((yield* reader.readline()).toString()).toBe("hello\n");
+ *   writer.close();
+ *   yield* writer.waitClosed();
+ * }));
  * ```
  */
 export interface Fixture<T> {
@@ -158,9 +180,28 @@ export type TestLoop = "virtual" | "real" | (() => BaseEventLoop);
  *
  * @example
  * ```ts
- * it("talks to the network", asyncioTest({ loop: "real", realTimeout: 2 }, function* () {
- *   const [r, w] = yield* asyncio.openConnection("127.0.0.1", port);
- *   w.close();
+ * import { expect, it } from "vitest";
+ * import * as asyncio from "asyncio-ts";
+ * import { asyncioTest, type TestOptions } from "asyncio-ts/testing";
+ *
+ * // A test of real sockets: on Node's own loop (not virtual time, the default), failing
+ * // if it takes more than 5 s of wall-clock time. (On virtual time, `timeout: 60` fails a
+ * // test after 60 s of it.)
+ * const options: TestOptions = { loop: "real", realTimeout: 5 };
+ *
+ * it("talks to a server on 127.0.0.1", asyncioTest(options, function* () {
+ *   const server = yield* asyncio.startServer(function* (reader, writer) {
+ *     writer.write(Buffer.from(`hello, ${(yield* reader.readline()).toString()}`));
+ *     yield* writer.drain();
+ *     writer.close();
+ *   }, "127.0.0.1", 0);
+ *   const [, port] = server.sockets[0]!.getsockname();
+ *   const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
+ *   writer.write(Buffer.from("ada\n"));
+ *   expect((yield* reader.readline()).toString()).toBe("hello, ada\n");
+ *   writer.close();
+ *   server.close();
+ *   yield* server.waitClosed();
  * }));
  * ```
  */

@@ -64,7 +64,37 @@ import { mulberry32, type Random } from "./random.js";
  *
  * @example
  * ```ts
- * net.setLink("client", "server", { latency: 0.05, loss: 0.01 });
+ * import * as asyncio from "asyncio-ts";
+ * import { network, SimulatedLoop } from "asyncio-ts/testing";
+ *
+ * // Sends back the 100 kB it receives.
+ * function* echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter): asyncio.Coroutine<void> {
+ *   writer.write(yield* reader.readexactly(100_000));
+ *   yield* writer.drain();
+ *   writer.close();
+ * }
+ *
+ * function* main(): asyncio.Coroutine<void> {
+ *   const net = network();
+ *   net.addHost("server");
+ *   // 50 ms each way, 1 MB/s, and one packet in ten lost (and sent again).
+ *   net.setLink("main", "server", { latency: 0.05, bandwidth: 1_000_000, loss: 0.1 });
+ *   const srv = yield* net.host("server").run(asyncio.startServer(echo, null, 7));
+ *   const loop = asyncio.getRunningLoop();
+ *   const start = loop.time();
+ *   const [reader, writer] = yield* asyncio.openConnection("server", 7); // a round trip: 0.1 s
+ *   writer.write(Buffer.alloc(100_000)); // 0.1 s to send at 1 MB/s, 0.05 s to arrive
+ *   const reply = yield* reader.readexactly(100_000); // as long again to come back
+ *   // 0.4 s without loss; a lost packet is sent again 0.2 s later, once with this seed.
+ *   console.log(`${reply.length} bytes back after ${(loop.time() - start).toFixed(1)} s`);
+ *   // 100000 bytes back after 0.6 s
+ *   writer.close();
+ *   yield* writer.waitClosed();
+ *   srv.close();
+ *   yield* srv.waitClosed();
+ * }
+ *
+ * await asyncio.run(main(), { loopFactory: () => new SimulatedLoop({ seed: 1 }) });
  * ```
  */
 export interface LinkOptions {
@@ -83,9 +113,27 @@ export interface LinkOptions {
  *
  * @example
  * ```ts
- * asyncioTest({ loop: () => new SimulatedLoop({ latency: 0.02, seed: 3 }) }, function* () {
+ * import { expect, it } from "vitest";
+ * import * as asyncio from "asyncio-ts";
+ * import { asyncioTest, network, SimulatedLoop } from "asyncio-ts/testing";
+ *
+ * // Every link 20 ms each way; a connect to a host out of reach fails after 3 s.
+ * const loop = () => new SimulatedLoop({ latency: 0.02, connectTimeout: 3, seed: 3 });
+ *
+ * it("gives up on a host out of reach", asyncioTest({ loop }, function* () {
  *   const net = network();
- * });
+ *   net.addHost("db");
+ *   net.partition(["db"]); // cut off from every other host
+ *   const start = asyncio.getRunningLoop().time();
+ *   let error: unknown = null;
+ *   try {
+ *     yield* asyncio.openConnection("db", 5432);
+ *   } catch (e) {
+ *     error = e;
+ *   }
+ *   expect(error).toBeInstanceOf(asyncio.OSError); // Connect call failed ('10.0.0.2', 5432): timed out
+ *   expect(asyncio.getRunningLoop().time() - start).toBe(3);
+ * }));
  * ```
  */
 export interface NetworkOptions extends LinkOptions {
@@ -109,11 +157,37 @@ const currentHost = new ContextVar<Host | null>("asyncio-ts.testing.host", { def
  *
  * @example
  * ```ts
- * const server = net.addHost("server");
- * server.run(function* () {
- *   const srv = yield* asyncio.startServer(handle, null, 8080);
- *   yield* srv.serveForever();
- * }());
+ * import * as asyncio from "asyncio-ts";
+ * import { network, SimulatedLoop } from "asyncio-ts/testing";
+ *
+ * // Greets the client by its name and its address.
+ * function* greet(reader: asyncio.StreamReader, writer: asyncio.StreamWriter): asyncio.Coroutine<void> {
+ *   const [address] = writer.getExtraInfo("peername") as [string, number];
+ *   const name = (yield* reader.readline()).toString().trim();
+ *   writer.write(Buffer.from(`hello ${name}, at ${address}\n`));
+ *   yield* writer.drain();
+ *   writer.close();
+ * }
+ *
+ * function* main(): asyncio.Coroutine<void> {
+ *   const net = network();
+ *   const server = net.addHost("server"); // 10.0.0.2
+ *   const laptop = net.addHost("laptop"); // 10.0.0.3
+ *   // The server listens on its host: 10.0.0.2:8080, known to DNS as "server".
+ *   const srv = yield* server.run(asyncio.startServer(greet, null, 8080));
+ *   // The client connects from its host.
+ *   yield* laptop.run(function* () {
+ *     const [reader, writer] = yield* asyncio.openConnection("server", 8080);
+ *     writer.write(Buffer.from("ada\n"));
+ *     console.log((yield* reader.readline()).toString().trim()); // hello ada, at 10.0.0.3
+ *     writer.close();
+ *     yield* writer.waitClosed();
+ *   }());
+ *   srv.close();
+ *   yield* srv.waitClosed();
+ * }
+ *
+ * await asyncio.run(main(), { loopFactory: () => new SimulatedLoop() });
  * ```
  */
 export class Host {
@@ -183,11 +257,33 @@ interface Connection {
  *
  * @example
  * ```ts
- * const net = network();
- * const a = net.addHost("a");
- * const b = net.addHost("b");
- * net.partition(["a"], ["b"]); // a and b cannot reach each other
- * net.heal();                  // now they can
+ * import * as asyncio from "asyncio-ts";
+ * import { network, SimulatedLoop } from "asyncio-ts/testing";
+ *
+ * function* main(): asyncio.Coroutine<void> {
+ *   const net = network();
+ *   const db = net.addHost("db");
+ *   const srv = yield* db.run(asyncio.startServer((_reader, writer) => writer.close(), null, 5432));
+ *   const loop = asyncio.getRunningLoop();
+ *
+ *   net.partition(["main"], ["db"]); // main and db cannot reach each other
+ *   try {
+ *     yield* asyncio.openConnection("db", 5432);
+ *   } catch (e) {
+ *     console.log(`${(e as Error).message} at t=${loop.time()}`);
+ *     // Connect call failed ('10.0.0.2', 5432): timed out at t=10
+ *   }
+ *
+ *   net.heal(); // now they can
+ *   const [, writer] = yield* asyncio.openConnection("db", 5432);
+ *   console.log(`connected at t=${loop.time().toFixed(3)}`); // connected at t=10.002
+ *   writer.close();
+ *   yield* writer.waitClosed();
+ *   srv.close();
+ *   yield* srv.waitClosed();
+ * }
+ *
+ * await asyncio.run(main(), { loopFactory: () => new SimulatedLoop() });
  * ```
  */
 export class SimulatedNetwork {
@@ -435,15 +531,32 @@ function gaiError(host: string): Error {
  *
  * @example
  * ```ts
- * it("echoes", asyncioTest({ loop: () => new SimulatedLoop({ latency: 0.01 }) }, function* () {
+ * import { expect, it } from "vitest";
+ * import * as asyncio from "asyncio-ts";
+ * import { asyncioTest, network, SimulatedLoop } from "asyncio-ts/testing";
+ *
+ * // Answers one line with the same line.
+ * function* echo(reader: asyncio.StreamReader, writer: asyncio.StreamWriter): asyncio.Coroutine<void> {
+ *   writer.write(yield* reader.readline());
+ *   yield* writer.drain();
+ *   writer.close();
+ * }
+ *
+ * const loop = () => new SimulatedLoop({ latency: 0.01 }); // 10 ms each way
+ *
+ * it("echoes across the network", asyncioTest({ loop }, function* () {
  *   const net = network();
- *   const server = net.addHost("server");
- *   const srv = yield* server.run(asyncio.startServer(echo, null, 7));
- *   const [r, w] = yield* asyncio.openConnection("server", 7);
- *   w.write(Buffer.from("hi\n"));
- *   expect((yield* r.readline()).toString()).toBe("hi\n");
- *   w.close();
+ *   const srv = yield* net.addHost("server").run(asyncio.startServer(echo, null, 7));
+ *   const start = asyncio.getRunningLoop().time();
+ *   const [reader, writer] = yield* asyncio.openConnection("server", 7);
+ *   writer.write(Buffer.from("hi\n"));
+ *   expect((yield* reader.readline()).toString()).toBe("hi\n");
+ *   // Two round trips of virtual time: the connect, then the line there and back.
+ *   expect(asyncio.getRunningLoop().time() - start).toBeCloseTo(0.04);
+ *   writer.close();
+ *   yield* writer.waitClosed();
  *   srv.close();
+ *   yield* srv.waitClosed();
  * }));
  * ```
  */
@@ -790,8 +903,20 @@ class SimDatagramTransport extends DatagramTransport implements LoopResource {
  *
  * @example
  * ```ts
- * const net = network();
- * const db = net.addHost("db");
+ * import * as asyncio from "asyncio-ts";
+ * import { network, SimulatedLoop } from "asyncio-ts/testing";
+ *
+ * function* main(): asyncio.Coroutine<void> {
+ *   const net = network(); // the network of the running SimulatedLoop
+ *   const db = net.addHost("db");
+ *   console.log(net.hosts.map(String)); // [ '<Host main 10.0.0.1>', '<Host db 10.0.0.2>' ]
+ *   // Its DNS knows the new host:
+ *   const [info] = yield* asyncio.getRunningLoop().getaddrinfo("db", 5432);
+ *   console.log(info?.[4], db.address); // [ '10.0.0.2', 5432 ] 10.0.0.2
+ * }
+ *
+ * await asyncio.run(main(), { loopFactory: () => new SimulatedLoop() });
+ * // On any other loop, network() throws a RuntimeError.
  * ```
  */
 export function network(): SimulatedNetwork {
