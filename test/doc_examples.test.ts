@@ -202,6 +202,41 @@ describe("the loops blocks run on", () => {
     expect(events).toEqual(["late"]);
   });
 
+  // Outside work that waits on the loop's own timers: a promise a timer of this loop resolves.
+  function* waitOnOwnTimer() {
+    const loop = runtime.getRunningLoop();
+    yield* runtime.fromPromise(
+      new Promise<void>((resolve) => {
+        loop.callLater(0.05, resolve);
+      }),
+    );
+    return "answered";
+  }
+
+  it("cancel a block whose outside work waits on its own loop, naming the real-time mark", async () => {
+    const restore = runtime.limitRealTime(300);
+    let promise: Promise<string>;
+    try {
+      promise = run(waitOnOwnTimer());
+    } finally {
+      restore();
+    }
+    await expect(promise).rejects.toThrow(
+      /waited on outside work for more than 0.3 s of real time .* mark the block 'real-time: <reason>'/,
+    );
+  });
+
+  it("run such a block, marked real-time, on real time: its timer fires", async () => {
+    runningRealTime(true);
+    let promise: Promise<string>;
+    try {
+      promise = run(waitOnOwnTimer());
+    } finally {
+      runningRealTime(false);
+    }
+    expect(await promise).toBe("answered");
+  });
+
   it("run a real-time block's asyncio.run() on the NodeEventLoop", async () => {
     runningRealTime(true);
     let promise: Promise<string>;
