@@ -173,7 +173,7 @@ export interface RunCoroutineThreadsafeOptions {
  * closed.
  *
  * @example
- * ```ts
+ * ```ts real-time: the fetch is answered by render(), which sleeps on this loop
  * import { createServer } from "node:http";
  * import type { AddressInfo } from "node:net";
  * function* render(path: string) {

@@ -3,15 +3,17 @@
  * TypeScript block of README.md and docs/*.md, and every `@example` of the doc comments of
  * the package's exports, is type-checked in one program against the sources; every block
  * not marked `fragment: <reason>` or `type-error: <reason>` is then run, on the virtual-time
- * loop. The conventions are in docs/contributing.md; the extraction in test/doc_examples/.
+ * loop (on real time for a block marked `real-time: <reason>`). The conventions are in
+ * docs/contributing.md; the extraction in test/doc_examples/.
  */
 import { mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { ENTRIES, TS_LANGS, type WrappedBlock } from "./doc_examples/blocks.js";
+import { ENTRIES, parseInfo, TS_LANGS, type WrappedBlock } from "./doc_examples/blocks.js";
 import { CONTEXT_FILE, CONTEXT_SPECIFIER, collect, typeCheck } from "./doc_examples/check.js";
-import { pendingRuns, run } from "./doc_examples/runtime.js";
+import * as runtime from "./doc_examples/runtime.js";
+import { pendingRuns, run, runningRealTime } from "./doc_examples/runtime.js";
 import { takeRecordedTests } from "./doc_examples/vitest.js";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -39,6 +41,19 @@ describe("the marks on documentation blocks", () => {
       .filter((b) => b.markError !== undefined)
       .map((b) => `${b.where}: ${b.markError}`);
     expect(bad).toEqual([]);
+  });
+
+  it("read 'real-time: <reason>' as a block that runs, on real time; its reason is required", () => {
+    expect(parseInfo("ts continues real-time: a fetch answered by this loop")).toEqual({
+      lang: "ts",
+      mode: "run",
+      reason: "",
+      continues: true,
+      realTime: "a fetch answered by this loop",
+    });
+    expect(parseInfo("ts real-time").markError).toMatch(/'real-time' must give its reason/);
+    expect(parseInfo("ts real-time:").markError).toMatch(/'real-time' must give its reason/);
+    expect(parseInfo("ts realtime: x").markError).toMatch(/unknown info-string attribute/);
   });
 
   it("list as unfinished only @examples that exist, each with what fails", () => {
@@ -133,6 +148,7 @@ describe("documentation blocks run", () => {
       vi.spyOn(console, "log").mockImplementation(capture);
       vi.spyOn(console, "error").mockImplementation(capture);
       vi.spyOn(console, "warn").mockImplementation(capture);
+      runningRealTime(w.block.realTime !== undefined);
       try {
         const module = (await import(pathToFileURL(file).href)) as {
           __example?: () => Generator;
@@ -143,7 +159,103 @@ describe("documentation blocks run", () => {
         await Promise.all(pendingRuns());
         for (const { body } of takeRecordedTests()) await body();
       } finally {
+        runningRealTime(false);
         vi.restoreAllMocks();
       }
     }, 10_000);
+});
+
+describe("the loops blocks run on", () => {
+  // What the harness promises a block: a virtual clock that holds while outside work is
+  // pending (a socket read here), however long that work takes in real time; real time
+  // under `real-time:`.
+  it("hold the virtual clock while a read waits on a socket whose data comes late", async () => {
+    const events: string[] = [];
+    const loopName = await run(
+      (function* () {
+        const server = yield* runtime.startServer(
+          function* (_reader, writer) {
+            // The answer comes after 0.3 s of real time: three times the library's patience.
+            yield* runtime.fromPromise(new Promise((r) => setTimeout(r, 300)));
+            writer.write(Buffer.from("late\n"));
+            writer.close();
+          },
+          "127.0.0.1",
+          0,
+        );
+        const [, port] = server.sockets[0]!.getsockname();
+        const [reader, writer] = yield* runtime.openConnection("127.0.0.1", port);
+        const timer = runtime.createTask(
+          (function* () {
+            yield* runtime.sleep(60);
+            events.push("60 s timer");
+          })(),
+        );
+        events.push((yield* reader.readline()).toString().trim());
+        timer.cancel();
+        writer.close();
+        server.close();
+        return runtime.getRunningLoop().constructor.name;
+      })(),
+    );
+    expect(loopName).toBe("VirtualEventLoop");
+    expect(events).toEqual(["late"]);
+  });
+
+  // Outside work that waits on the loop's own timers: a promise a timer of this loop resolves.
+  function* waitOnOwnTimer() {
+    const loop = runtime.getRunningLoop();
+    yield* runtime.fromPromise(
+      new Promise<void>((resolve) => {
+        loop.callLater(0.05, resolve);
+      }),
+    );
+    return "answered";
+  }
+
+  it("cancel a block whose outside work waits on its own loop, naming the real-time mark", async () => {
+    const restore = runtime.limitRealTime(300);
+    let promise: Promise<string>;
+    try {
+      promise = run(waitOnOwnTimer());
+    } finally {
+      restore();
+    }
+    await expect(promise).rejects.toThrow(
+      /waited on outside work for more than 0.3 s of real time .* mark the block 'real-time: <reason>'/,
+    );
+  });
+
+  it("run such a block, marked real-time, on real time: its timer fires", async () => {
+    runningRealTime(true);
+    let promise: Promise<string>;
+    try {
+      promise = run(waitOnOwnTimer());
+    } finally {
+      runningRealTime(false);
+    }
+    expect(await promise).toBe("answered");
+  });
+
+  it("run a real-time block's asyncio.run() on the NodeEventLoop", async () => {
+    runningRealTime(true);
+    let promise: Promise<string>;
+    try {
+      promise = run(
+        (function* () {
+          return runtime.getRunningLoop().constructor.name;
+        })(),
+      );
+    } finally {
+      runningRealTime(false);
+    }
+    expect(await promise).toBe("NodeEventLoop");
+    expect(
+      await run(
+        (function* () {
+          return runtime.getRunningLoop().constructor.name;
+        })(),
+      ),
+    ).toBe("VirtualEventLoop");
+  });
 });

@@ -284,10 +284,10 @@ export interface ServerSentEvent {
  * Options of {@link EventSourceResponse}.
  *
  * @example
- * ```ts
+ * ```ts real-time: the client reads events the server sends as this loop's timers fire
  * const tickEvents = asyncio.asyncGenerator(function* () {
  *   for (let n = 1; n <= 3; n++) {
- *     yield* asyncio.sleep(1);
+ *     yield* asyncio.sleep(0.2);
  *     yield `tick ${n}`;
  *   }
  * });

@@ -876,10 +876,15 @@ export class StreamWriter {
    * Upgrades the connection to TLS (STARTTLS); the writer (and its reader) then speak TLS.
    * On the server side pass server options (`key`, `cert`).
    *
+   * The client starts TLS only once the server has answered its request to (SMTP's
+   * `220 Ready`): a TLS hello sent right behind the request could reach the server's
+   * reader, which buffers what it receives, instead of the server's TLS layer.
+   *
    * @example
    * ```ts
    * const server = yield* asyncio.startServer(function* (reader, writer) {
    *   yield* reader.readline(); // STARTTLS
+   *   writer.write(Buffer.from("READY\n"));
    *   yield* writer.startTls({ key: keyPem, cert: certPem }); // the server side: key and cert
    *   writer.write(yield* reader.readline());
    *   writer.close();
@@ -887,6 +892,7 @@ export class StreamWriter {
    * const [, port] = server.sockets[0]!.getsockname();
    * const [reader, writer] = yield* asyncio.openConnection("127.0.0.1", port);
    * writer.write(Buffer.from("STARTTLS\n"));
+   * yield* reader.readline(); // READY: the server's TLS layer now reads the connection
    * yield* writer.startTls({ ca: [caPem] }, { serverHostname: "localhost" });
    * writer.write(Buffer.from("over TLS now\n"));
    * console.log((yield* reader.readline()).toString()); // over TLS now

@@ -405,15 +405,15 @@ export class Connection implements AsyncIter<Data>, LoopResource {
    * received before has been read.
    *
    * @example
-   * ```ts
+   * ```ts real-time: only the timeout ends the second wait on the socket
    * yield* ws.send("hello");
    * const greeting = yield* ws.recv(5); // at most 5 seconds
    * console.log(greeting); // hello
    * try {
-   *   yield* ws.recv(5); // nothing more comes
+   *   yield* ws.recv(0.5); // nothing more comes
    * } catch (e) {
    *   if (!(e instanceof asyncio.TimeoutError)) throw e;
-   *   console.log("nothing within 5 s");
+   *   console.log("nothing within 0.5 s");
    * }
    * ```
    */

@@ -9,6 +9,9 @@
  * - ```` ```ts continues ```` — the block goes on from the previous TypeScript block of the
  *   same page (or doc comment): it is checked and run together with it;
  * - ```` ```ts fragment: <reason> ```` — type-checked, not run; the reason is required;
+ * - ```` ```ts real-time: <reason> ```` — type-checked, then run on the real-time loop
+ *   (`NodeEventLoop`) instead of the virtual one: for an example whose outside work (a
+ *   socket, a fetch) waits on timers of the example's own loop; the reason is required;
  * - ```` ```ts type-error: <reason> ```` — shows code the type checker rejects: the check
  *   fails if it compiles, and it is not run.
  *
@@ -45,6 +48,8 @@ export interface DocBlock {
   readonly mode: BlockMode;
   /** The reason given with `fragment:` or `type-error:`. */
   readonly reason: string;
+  /** For a block marked `real-time: <reason>` (which runs on real time): the reason. */
+  readonly realTime?: string;
   /** Whether the block goes on from the previous TypeScript block of its page. */
   readonly continues: boolean;
   /** The block's code, as written. */
@@ -86,10 +91,14 @@ interface InfoString {
   mode: BlockMode;
   reason: string;
   continues: boolean;
+  realTime?: string;
   markError?: string;
 }
 
-/** Reads an info string such as `ts continues fragment: needs a Redis server`. */
+/**
+ * Reads an info string such as `ts continues fragment: needs a Redis server` or
+ * `ts real-time: the fetch waits on this loop's sleep`.
+ */
 export function parseInfo(info: string): InfoString {
   const trimmed = info.trim();
   const space = trimmed.search(/\s/);
@@ -101,15 +110,22 @@ export function parseInfo(info: string): InfoString {
     rest = rest.slice("continues".length).trim();
   }
   if (rest === "") return out;
-  const mark = /^(fragment|type-error)\b\s*(:?)\s*(.*)$/.exec(rest);
+  const mark = /^(fragment|type-error|real-time)\b\s*(:?)\s*(.*)$/.exec(rest);
   if (mark === null) {
-    out.markError = `unknown info-string attribute ${JSON.stringify(rest)} (expected 'continues', 'fragment: <reason>' or 'type-error: <reason>')`;
+    out.markError = `unknown info-string attribute ${JSON.stringify(rest)} (expected 'continues', 'fragment: <reason>', 'type-error: <reason>' or 'real-time: <reason>')`;
     return out;
   }
-  out.mode = mark[1] as BlockMode;
-  out.reason = (mark[3] ?? "").trim();
-  if (mark[2] !== ":" || out.reason === "") {
-    out.markError = `'${mark[1]}' must give its reason: '${mark[1]}: <why this block cannot run>'`;
+  const reason = (mark[3] ?? "").trim();
+  if (mark[1] === "real-time") out.realTime = reason;
+  else {
+    out.mode = mark[1] as BlockMode;
+    out.reason = reason;
+  }
+  if (mark[2] !== ":" || reason === "") {
+    out.markError =
+      mark[1] === "real-time"
+        ? `'real-time' must give its reason: 'real-time: <why this block needs real time>'`
+        : `'${mark[1]}' must give its reason: '${mark[1]}: <why this block cannot run>'`;
   }
   return out;
 }
@@ -154,6 +170,7 @@ export function markdownBlocks(root: string, file: string): DocBlock[] {
       mode: parsed.mode,
       reason: parsed.reason,
       continues: parsed.continues,
+      ...(parsed.realTime === undefined ? {} : { realTime: parsed.realTime }),
       code,
       ...(parsed.markError === undefined ? {} : { markError: parsed.markError }),
     };
@@ -254,6 +271,7 @@ function tagBlocks(
       mode: parsed.mode,
       reason: parsed.reason,
       continues: parsed.continues,
+      ...(parsed.realTime === undefined ? {} : { realTime: parsed.realTime }),
       code,
       entry,
       name,
