@@ -11,6 +11,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ENTRIES, TS_LANGS, type WrappedBlock } from "./doc_examples/blocks.js";
 import { CONTEXT_FILE, CONTEXT_SPECIFIER, collect, typeCheck } from "./doc_examples/check.js";
+import { ExampleRedis, usesRedis } from "./doc_examples/redis.js";
 import { pendingRuns, run } from "./doc_examples/runtime.js";
 import { takeRecordedTests } from "./doc_examples/vitest.js";
 
@@ -121,9 +122,21 @@ function runnableText(w: WrappedBlock): string {
 
 const runnable = indexed.filter(({ w }) => w.block.mode === "run" && !unfinished.has(w.block.id));
 
+// The examples that talk to Redis get a redis-server of their own (test/doc_examples/redis.ts).
+const redis = new ExampleRedis();
+const redisRuns = runnable.some(({ w }) => usesRedis(w)) && ExampleRedis.available();
+
 describe("documentation blocks run", () => {
+  beforeAll(async () => {
+    if (redisRuns) await redis.start();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
   for (const { w, i, id } of runnable)
-    it(id, async () => {
+    it(id, async ({ skip }) => {
+      skip(usesRedis(w) && !redisRuns, "redis-server is not installed");
       const file = join(outDir, `block${i}.mts`);
       writeFileSync(file, runnableText(w));
       const output: string[] = [];
@@ -145,5 +158,6 @@ describe("documentation blocks run", () => {
       } finally {
         vi.restoreAllMocks();
       }
+      if (usesRedis(w)) await redis.expectClean();
     }, 10_000);
 });
