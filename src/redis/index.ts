@@ -136,16 +136,17 @@ export interface RedisQueueOptions<T> {
  * yield* other.put("sku-42");
  * yield* other.close();
  * try {
- *   yield* queue.getNowait(); // the item does not deserialize: it is dead-lettered
+ *   yield* queue.getNowait(); // throws QueueEmpty: the item did not deserialize
  * } catch (e) {
  *   if (!(e instanceof QueueEmpty)) throw e;
+ *   for (const dead of yield* queue.deadLetters()) {
+ *     console.log(dead.data, dead.deliveries, dead.reason);
+ *     // sku-42 1 cannot deserialize: Unexpected token 's', "sku-42" is not valid JSON
+ *   }
+ * } finally {
+ *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+ *   yield* queue.close();
  * }
- * for (const dead of yield* queue.deadLetters()) {
- *   console.log(dead.data, dead.deliveries, dead.reason);
- *   // sku-42 1 cannot deserialize: Unexpected token 's', "sku-42" is not valid JSON
- * }
- * yield* queue.destroy();
- * yield* queue.close();
  * ```
  */
 export interface DeadLetter {
@@ -1348,14 +1349,15 @@ export class RedisQueue<T = unknown> {
    * yield* sensor.put("12,5");
    * yield* sensor.close();
    * try {
-   *   yield* queue.getNowait(); // QueueEmpty: "12,5" did not deserialize and was dead-lettered
+   *   yield* queue.getNowait(); // throws QueueEmpty: "12,5" did not deserialize
    * } catch (e) {
    *   if (!(e instanceof QueueEmpty)) throw e;
+   *   for (const d of yield* queue.deadLetters(10)) console.log(d.id, d.data, d.reason);
+   *   // 1796287438282-0 12,5 cannot deserialize: Unexpected non-whitespace character after JSON …
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
    * }
-   * for (const d of yield* queue.deadLetters(10)) console.log(d.id, d.data, d.reason);
-   * // 1796287438282-0 12,5 cannot deserialize: Unexpected non-whitespace character after JSON …
-   * yield* queue.destroy();
-   * yield* queue.close();
    * ```
    */
   *deadLetters(count = 100): Coroutine<DeadLetter[]> {
