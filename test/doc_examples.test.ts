@@ -12,6 +12,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ENTRIES, parseInfo, TS_LANGS, type WrappedBlock } from "./doc_examples/blocks.js";
 import { CONTEXT_FILE, CONTEXT_SPECIFIER, collect, typeCheck } from "./doc_examples/check.js";
+import { ExampleRedis, usesRedis } from "./doc_examples/redis.js";
 import * as runtime from "./doc_examples/runtime.js";
 import { pendingRuns, run, runningRealTime } from "./doc_examples/runtime.js";
 import { takeRecordedTests } from "./doc_examples/vitest.js";
@@ -136,9 +137,21 @@ function runnableText(w: WrappedBlock): string {
 
 const runnable = indexed.filter(({ w }) => w.block.mode === "run" && !unfinished.has(w.block.id));
 
+// The examples that talk to Redis get a redis-server of their own (test/doc_examples/redis.ts).
+const redis = new ExampleRedis();
+const redisRuns = runnable.some(({ w }) => usesRedis(w)) && ExampleRedis.available();
+
 describe("documentation blocks run", () => {
+  beforeAll(async () => {
+    if (redisRuns) await redis.start();
+  });
+  afterAll(async () => {
+    await redis.stop();
+  });
+
   for (const { w, i, id } of runnable)
-    it(id, async () => {
+    it(id, async ({ skip }) => {
+      skip(usesRedis(w) && !redisRuns, "redis-server is not installed");
       const file = join(outDir, `block${i}.mts`);
       writeFileSync(file, runnableText(w));
       const output: string[] = [];
@@ -162,6 +175,7 @@ describe("documentation blocks run", () => {
         runningRealTime(false);
         vi.restoreAllMocks();
       }
+      if (usesRedis(w)) await redis.expectClean();
     }, 10_000);
 });
 

@@ -128,7 +128,25 @@ export interface RedisQueueOptions<T> {
  *
  * @example
  * ```ts
- * for (const dead of yield* queue.deadLetters()) console.log(dead.id, dead.reason);
+ * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+ * const queue = new RedisQueue<{ sku: string }>("orders", { url });
+ * // Another program put plain text where this queue's consumers expect JSON:
+ * const plain: Serializer<string> = { serialize: String, deserialize: String };
+ * const other = new RedisQueue<string>("orders", { url, serializer: plain });
+ * yield* other.put("sku-42");
+ * yield* other.close();
+ * try {
+ *   yield* queue.getNowait(); // throws QueueEmpty: the item did not deserialize
+ * } catch (e) {
+ *   if (!(e instanceof QueueEmpty)) throw e;
+ *   for (const dead of yield* queue.deadLetters()) {
+ *     console.log(dead.data, dead.deliveries, dead.reason);
+ *     // sku-42 1 cannot deserialize: Unexpected token 's', "sku-42" is not valid JSON
+ *   }
+ * } finally {
+ *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+ *   yield* queue.close();
+ * }
  * ```
  */
 export interface DeadLetter {
@@ -421,8 +439,15 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * const queue = new RedisQueue<string>("jobs", { url });
-   * yield* queue.connect(); // fail early if Redis is not there
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("signups", { url, connectTimeout: 5 });
+   * yield* queue.connect(); // fails now (ConnectionError naming the URL) if Redis is not there
+   * try {
+   *   yield* queue.put("ada@example.com");
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *connect(): Coroutine<void> {
@@ -655,7 +680,15 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * yield* queue.put({ url: "https://example.com" });
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<{ page: string }>("crawl", { url });
+   * try {
+   *   yield* queue.put({ page: "https://example.com" }); // returns once Redis stored it
+   *   console.log(yield* queue.qsize()); // 1
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *put(item: T): Coroutine<void> {
@@ -687,7 +720,21 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * try { yield* queue.putNowait(job); } catch (e) { if (e instanceof asyncio.QueueFull) skip(job); }
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("previews", { url, maxsize: 1 });
+   * try {
+   *   for (const file of ["a.pdf", "b.pdf"]) {
+   *     try {
+   *       yield* queue.putNowait(file);
+   *     } catch (e) {
+   *       if (!(e instanceof QueueFull)) throw e;
+   *       console.log(`queue full: ${file} skipped`); // queue full: b.pdf skipped
+   *     }
+   *   }
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *putNowait(item: T): Coroutine<void> {
@@ -786,9 +833,17 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * const job = yield* queue.get();
-   * yield* work(job);
-   * queue.taskDone();
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("emails", { url });
+   * try {
+   *   yield* queue.put("ada@example.com");
+   *   const address = yield* queue.get(); // waits while the queue is empty
+   *   console.log(`sending to ${address}`);
+   *   queue.taskDone();
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *get(): Coroutine<T> {
@@ -822,7 +877,20 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * const job = yield* queue.getNowait();
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("resizes", { url });
+   * try {
+   *   yield* queue.put("cat.png");
+   *   console.log(yield* queue.getNowait()); // cat.png
+   *   queue.taskDone();
+   *   yield* queue.getNowait(); // throws QueueEmpty
+   * } catch (e) {
+   *   if (!(e instanceof QueueEmpty)) throw e;
+   *   console.log("nothing to resize");
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *getNowait(): Coroutine<T> {
@@ -1060,8 +1128,21 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * const job = yield* queue.get();
-   * try { yield* work(job); queue.taskDone(); } catch (e) { log(e); } // not done: delivered again
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("payments", { url });
+   * function* charge(payment: string) {
+   *   console.log(`charging ${payment}`);
+   *   yield* asyncio.sleep(0.1); // the payment service answers
+   * }
+   * try {
+   *   yield* queue.put("payment-7");
+   *   const payment = yield* queue.get();
+   *   yield* charge(payment); // should it throw, the item is not done: delivered again later
+   *   queue.taskDone(); // done: acknowledged, never delivered again
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   taskDone(): void {
@@ -1145,8 +1226,25 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * for (const url of urls) yield* queue.put(url);
-   * yield* queue.join();
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("pages", { url });
+   * const pages = ["/", "/about"];
+   * // A consumer; it could as well be in another process:
+   * const crawler = asyncio.createTask((function* () {
+   *   for (let i = 0; i < pages.length; i++) {
+   *     console.log(`crawled ${yield* queue.get()}`);
+   *     queue.taskDone();
+   *   }
+   * })());
+   * try {
+   *   for (const page of pages) yield* queue.put(page);
+   *   yield* queue.join(); // every item done, by whichever process took it
+   *   console.log("all crawled");
+   *   yield* crawler;
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *join(): Coroutine<void> {
@@ -1177,7 +1275,16 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * console.log(yield* queue.qsize());
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("invoices", { url });
+   * try {
+   *   yield* queue.put("invoice-1");
+   *   yield* queue.put("invoice-2");
+   *   console.log(yield* queue.qsize()); // 2, as every process sees it
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *qsize(): Coroutine<number> {
@@ -1191,7 +1298,16 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * if (yield* queue.empty()) console.log("idle");
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("thumbnails", { url });
+   * try {
+   *   if (yield* queue.empty()) console.log("idle"); // idle
+   *   yield* queue.put("cat.png");
+   *   console.log(yield* queue.empty()); // false
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *empty(): Coroutine<boolean> {
@@ -1203,7 +1319,16 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * if (yield* queue.full()) console.log("consumers are behind");
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("uploads", { url, maxsize: 2 });
+   * try {
+   *   yield* queue.put("a.png");
+   *   yield* queue.put("b.png");
+   *   if (yield* queue.full()) console.log("consumers are behind"); // consumers are behind
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *full(): Coroutine<boolean> {
@@ -1216,7 +1341,23 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * for (const d of yield* queue.deadLetters()) console.log(d.id, d.reason);
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<number>("readings", { url });
+   * // A sensor of an older version sent "12,5" where JSON numbers are expected:
+   * const plain: Serializer<string> = { serialize: String, deserialize: String };
+   * const sensor = new RedisQueue<string>("readings", { url, serializer: plain });
+   * yield* sensor.put("12,5");
+   * yield* sensor.close();
+   * try {
+   *   yield* queue.getNowait(); // throws QueueEmpty: "12,5" did not deserialize
+   * } catch (e) {
+   *   if (!(e instanceof QueueEmpty)) throw e;
+   *   for (const d of yield* queue.deadLetters(10)) console.log(d.id, d.data, d.reason);
+   *   // 1796287438282-0 12,5 cannot deserialize: Unexpected non-whitespace character after JSON …
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *deadLetters(count = 100): Coroutine<DeadLetter[]> {
@@ -1249,8 +1390,22 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * yield* queue.shutdown();     // consumers finish what is queued, then stop
-   * yield* queue.shutdown(true); // consumers stop now
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("builds", { url });
+   * try {
+   *   yield* queue.put("main");
+   *   // Consumers everywhere finish what is queued, then stop (with shutdown(true): stop now).
+   *   yield* queue.shutdown();
+   *   console.log(yield* queue.get()); // main
+   *   queue.taskDone();
+   *   yield* queue.get(); // throws QueueShutDown: shut down, and nothing left
+   * } catch (e) {
+   *   if (!(e instanceof QueueShutDown)) throw e;
+   *   console.log("no more builds");
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *shutdown(immediate = false): Coroutine<void> {
@@ -1288,7 +1443,16 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * try { yield* consume(queue); } finally { yield* queue.close(); }
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<string>("reports", { url });
+   * try {
+   *   yield* queue.put("daily");
+   *   console.log(yield* queue.get()); // daily
+   *   queue.taskDone(); // acknowledged in the background: close() waits until it is stored
+   * } finally {
+   *   yield* queue.destroy(); // an example's queue: leave nothing behind in Redis
+   *   yield* queue.close();
+   * }
    * ```
    */
   *close(): Coroutine<void> {
@@ -1351,7 +1515,13 @@ export class RedisQueue<T = unknown> {
    *
    * @example
    * ```ts
-   * yield* queue.destroy();
+   * const url = process.env.REDIS_URL ?? "redis://127.0.0.1:6379";
+   * const queue = new RedisQueue<number>("test-scores", { url });
+   * yield* queue.put(1);
+   * yield* queue.put(2);
+   * yield* queue.destroy(); // items, counters and dead letters: gone
+   * console.log(yield* queue.qsize()); // 0
+   * yield* queue.close();
    * ```
    */
   *destroy(): Coroutine<void> {
