@@ -182,7 +182,7 @@ describe("a CommonJS project", () => {
       spawnSync(process.execPath, ["app.js"], { cwd: join(dir, "cjs"), encoding: "utf8" }),
       "node cjs/app.js",
     );
-    expect(JSON.parse(out)).toEqual(["a", "b", 3, "function", "function"]);
+    expect(JSON.parse(out)).toEqual(["a", "b", 3, ...Array(5).fill("function")]);
   });
 
   it("shares one runtime with the ESM copy in the same process", () => {

@@ -322,7 +322,29 @@ export class LeakError extends Error {
 }
 
 /** The directory this library's code lives in: frames inside it are not "where created". */
-const LIBRARY_DIR = new URL("..", import.meta.url);
+const LIBRARY_DIR = libraryDir();
+
+/**
+ * The parent of this module's directory (`src/`, `dist/esm/`, `dist/cjs/`), read from this
+ * function's own stack frame: `import.meta` does not exist in the CommonJS build, and
+ * `__filename` not in the ES module one. A frame that cannot be read gives a URL that no
+ * frame contains, so only the other rules decide.
+ */
+function libraryDir(): URL {
+  // By name, or (a minifier renamed it) the first frame with a location, which is this one.
+  const lines = new Error().stack?.split("\n") ?? [];
+  const frame =
+    lines.find((line) => line.includes("libraryDir")) ??
+    lines.find((line) => /:\d+:\d+\)?$/.test(line.trim())) ??
+    "";
+  const at = /((?:file:\/\/)?\/[^\s()]+|[A-Za-z]:\\[^\s()]+):\d+:\d+\)?$/.exec(frame.trim());
+  if (at === null) return new URL("asyncio-ts-unknown-location:/");
+  const file = at[1] as string;
+  const href = file.startsWith("file:")
+    ? file
+    : `file://${file.startsWith("/") ? "" : "/"}${encodeURI(file.replaceAll("\\", "/"))}`;
+  return new URL("..", href);
+}
 
 function isLibraryFrame(line: string): boolean {
   return (
