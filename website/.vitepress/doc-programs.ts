@@ -22,6 +22,7 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import ts from "typescript";
 import { CONTEXT_FILE, CONTEXT_SPECIFIER, collect } from "../../test/doc_examples/check.js";
+import { memoryProgram } from "./memory-program.js";
 
 /** One block the test of the documentation runs, and what the site does with it. */
 export interface DocProgram {
@@ -274,38 +275,17 @@ function trimBlank(lines: string[]): string[] {
 export function typeErrors(programs: readonly string[], repository: string): string[][] {
   const root = repository.replace(/\/+$/, "");
   const dir = `${root}/website/.gen/.doc-programs`;
-  const library = `${dir}/asyncio-ts.ts`;
-  const files = new Map<string, string>();
-  files.set(library, `export * from "${root}/website/playground/library.js";\n`);
-  const names = programs.map((p, i) => {
-    const name = `${dir}/program${i}.ts`;
-    files.set(name, p);
-    return name;
-  });
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    // The worker's world: no Node types (no Buffer, no process).
-    lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.esnext.disposable.d.ts"],
-    types: [],
-    strict: true,
-    noEmit: true,
-    skipLibCheck: true,
-    paths: { "asyncio-ts": [library], "asyncio-ts/portable": [library] },
-  };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (file, language, onError, create) => {
-    const text = files.get(file);
-    if (text !== undefined) return ts.createSourceFile(file, text, language, true);
-    return getSourceFile(file, language, onError, create);
-  };
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (file) => files.has(file) || fileExists(file);
-  const readFile = host.readFile.bind(host);
-  host.readFile = (file) => files.get(file) ?? readFile(file);
-  const program = ts.createProgram(names, options, host);
+  const { program, names } = memoryProgram(
+    programs,
+    dir,
+    `export * from "${root}/website/playground/library.js";\n`,
+    "program",
+    {
+      // The worker's world: no Node types (no Buffer, no process).
+      lib: ["lib.es2022.d.ts", "lib.dom.d.ts", "lib.esnext.disposable.d.ts"],
+      strict: true,
+    },
+  );
   return names.map((name) => {
     const source = program.getSourceFile(name);
     if (source === undefined) return ["not in the program"];

@@ -9,6 +9,7 @@
  */
 import { existsSync } from "node:fs";
 import ts from "typescript";
+import { memoryProgram } from "./memory-program.js";
 
 /** Diagnostics that mean "this block is not a whole program for the playground". */
 const INCOMPLETE = new Set([
@@ -40,42 +41,15 @@ export function checkPrograms(programs: readonly string[], repository: string): 
   // TypeScript normalises paths; a "//" would make its files differ from ours.
   const root = repository.replace(/\/+$/, "");
   const dir = `${root}/website/.gen/.programs`;
-  const library = `${dir}/asyncio-ts.ts`;
-  const files = new Map<string, string>();
-  files.set(
-    library,
-    `export * from "${root}/src/portable.js";\nexport { Timeline } from "${root}/src/debug/timeline.js";\n`,
-  );
-  const names = programs.map((p, i) => {
-    const name = `${dir}/block${i}.ts`;
-    files.set(name, p);
-    return name;
-  });
-  const options: ts.CompilerOptions = {
-    target: ts.ScriptTarget.ES2022,
-    module: ts.ModuleKind.ESNext,
-    moduleResolution: ts.ModuleResolutionKind.Bundler,
-    lib: ["lib.es2022.d.ts", "lib.dom.d.ts"],
-    types: [],
-    strict: false,
-    noEmit: true,
-    skipLibCheck: true,
-    paths: { "asyncio-ts": [library], "asyncio-ts/portable": [library] },
-  };
-  const host = ts.createCompilerHost(options);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (file, language, onError, create) => {
-    const text = files.get(file);
-    if (text !== undefined) return ts.createSourceFile(file, text, language, true);
-    return getSourceFile(file, language, onError, create);
-  };
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (file) => files.has(file) || fileExists(file);
-  const readFile = host.readFile.bind(host);
-  host.readFile = (file) => files.get(file) ?? readFile(file);
   if (!existsSync(`${root}/src/portable.ts`))
     throw new Error(`runnable: no ${root}/src/portable.ts`);
-  const program = ts.createProgram(names, options, host);
+  const { program, names } = memoryProgram(
+    programs,
+    dir,
+    `export * from "${root}/src/portable.js";\nexport { Timeline } from "${root}/src/debug/timeline.js";\n`,
+    "block",
+    { strict: false },
+  );
   const ok = new Set<string>();
   names.forEach((name, i) => {
     const text = programs[i] ?? "";
