@@ -463,6 +463,44 @@ describe.each(modes)("TaskGroup ($mode)", ({ eager }) => {
     expect(result).toEqual(["worker", "inner"]);
   });
 
+  it("a long-lived group lets its finished children go and still cancels the live ones", async () => {
+    const { result } = await run(function* () {
+      const group = new asyncio.TaskGroup();
+      let cancelled = 0;
+      function* longRunner(): asyncio.Coroutine<void> {
+        try {
+          yield* asyncio.sleep(1000);
+        } catch (e) {
+          if (e instanceof asyncio.CancelledError) cancelled++;
+          throw e;
+        }
+      }
+      const reprs: string[] = [];
+      const err = yield* caught(() =>
+        asyncio.asyncWith(group, function* (tg) {
+          for (let i = 0; i < 3; i++) tg.createTask(longRunner());
+          // 1,000 short children come and go, as a server's connections do.
+          for (let round = 0; round < 10; round++) {
+            for (let i = 0; i < 100; i++) tg.createTask(asyncio.sleep(0.001 * (i % 7)));
+            yield* asyncio.sleep(1);
+          }
+          reprs.push(String(tg));
+          const held = (tg as unknown as { _tasks: asyncio.Task<unknown>[] })._tasks;
+          reprs.push(`held ${held.length}, live ${held.filter((t) => !t.done()).length}`);
+          throw new ValueError("stop");
+        }),
+      );
+      return { err, cancelled, reprs };
+    });
+    expect(result.reprs[0]).toBe("<TaskGroup tasks=3 entered>");
+    // The array is pruned once half of it is finished: it never holds the 1,000.
+    const [held, live] = (result.reprs[1] as string).match(/\d+/g)!.map(Number);
+    expect(live).toBe(3);
+    expect(held).toBeLessThan(250);
+    expect(result.cancelled).toBe(3);
+    expect(result.err).toBeInstanceOf(asyncio.ExceptionGroup);
+  });
+
   it("a child that fails without ever suspending still aborts the group", async () => {
     const boom = new ValueError("at once");
     const { result } = await run(function* () {

@@ -216,7 +216,8 @@ export function futureDiscardFromAwaitedBy(fut: Future<unknown>, waiter: Future<
 /** The structural view of a TaskGroup that call graphs read (its fields are private). */
 interface TaskGroupView {
   _parentTask: Task<unknown> | null;
-  _tasks: Set<Task<unknown>>;
+  _holds(task: Task<unknown>): boolean;
+  _children(): Task<unknown>[];
 }
 
 /** Entered TaskGroups by parent task; entries whose group has exited are pruned lazily. */
@@ -250,7 +251,7 @@ class AwaiterIndex {
       if (groups !== undefined) {
         for (const g of groups) {
           if (g._parentTask !== task) continue;
-          for (const child of g._tasks) this.add(child, task);
+          for (const child of g._children()) this.add(child, task);
         }
       }
     }
@@ -773,7 +774,7 @@ export function printAllTasks(
 export function _taskGroupOf(task: Task<unknown>, parent: Task<unknown>): object | null {
   const groups = groupsByParent.get(parent);
   if (groups === undefined) return null;
-  for (const g of groups) if (g._parentTask === parent && g._tasks.has(task)) return g;
+  for (const g of groups) if (g._parentTask === parent && g._holds(task)) return g;
   return null;
 }
 
