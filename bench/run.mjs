@@ -435,6 +435,8 @@ function summarise(plan, runs) {
       spawn_seconds: med("spawn_seconds"),
       rss_asleep_mb: med("rss_asleep_mb"),
       max_node_gap_ms: med("max_node_gap_ms"),
+      first_node_gap_ms: med("first_node_gap_ms"),
+      max_later_gap_ms: med("max_later_gap_ms"),
       cold_seconds: med("cold_seconds"),
       node_ticks: mid.node_ticks,
       node_ticks_seconds: mid.node_ticks === undefined ? undefined : mid.seconds,
@@ -806,9 +808,18 @@ function evaluateTargets(medians, floors) {
           control?.node_ticks !== undefined
             ? `; js_raw for comparison: ${control.node_ticks} callbacks, longest gap ${control.max_node_gap_ms.toFixed(0)} ms`
             : "";
+        // Where the longest gap is the workload's first step (W2: the user's loop creating
+        // n coroutines and gather() wrapping them, one step of the main task), say so, with
+        // the longest gap after it: the rule is still judged on every gap.
+        const split =
+          o.workload === "W2" &&
+          o.first_node_gap_ms !== undefined &&
+          o.first_node_gap_ms > o.max_later_gap_ms
+            ? `; it is the first, the main task's spawning step, which no scheduler can cut (${o.first_node_gap_ms.toFixed(0)} ms); longest gap after it ${o.max_later_gap_ms.toFixed(1)} ms`
+            : "";
         return {
           ok: every <= 10 && o.max_node_gap_ms <= 50,
-          value: `${ticks} callbacks in ${ms.toFixed(0)} ms (every ${every.toFixed(1)} ms), longest gap ${o.max_node_gap_ms.toFixed(1)} ms${ctl}`,
+          value: `${ticks} callbacks in ${ms.toFixed(0)} ms (every ${every.toFixed(1)} ms), longest gap ${o.max_node_gap_ms.toFixed(1)} ms${split}${ctl}`,
         };
       },
     );
