@@ -1368,7 +1368,7 @@ try {
   main();
   // The serving section (HTTP and WebSocket servers under load, bench/serving.mjs): in
   // full and quick runs, not in filtered, profiling or redrawing ones.
-  if (!FILTERED && !PROFILE && !FROM && !has("heap")) {
+  if (!FILTERED && !PROFILE && !FROM && !has("heap") && !has("c10k")) {
     const serving = spawnSync(
       "node",
       [path.join(here, "serving.mjs"), ...(QUICK ? ["--quick"] : [])],

@@ -287,6 +287,26 @@ describe("StreamReader: the limit", () => {
     expect(result).toEqual(["RangeError", true, "next\n", "RangeError", 0]);
   });
 
+  it("readline that waits while its line grows past the limit raises RangeError", async () => {
+    const { result } = await runVirtual(
+      (function* () {
+        const loop = asyncio.getRunningLoop();
+        const r = new asyncio.StreamReader(4);
+        // The line arrives in pieces while readline waits: no newline within the limit.
+        loop.callLater(1, () => r.feedData(b("abc")));
+        loop.callLater(2, () => r.feedData(b("defg")));
+        loop.callLater(3, () => r.feedData(b("hi\nok\n")));
+        const e = (yield* errorOf(r.readline())) as Error;
+        const at = loop.time();
+        const next = yield* r.readline();
+        return [e.constructor.name, e.cause instanceof asyncio.LimitOverrunError, at, str(next)];
+      })(),
+    );
+    // Raised as soon as the buffered part passed the limit (at 2 s), not at the newline;
+    // what was buffered is dropped, so the next line is the long line's tail (as CPython).
+    expect(result).toEqual(["RangeError", true, 2, "hi\n"]);
+  });
+
   it("pauses the transport past 2 × limit and resumes it at the limit", async () => {
     const { result } = await runVirtual(
       (function* () {

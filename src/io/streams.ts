@@ -290,8 +290,13 @@ export class StreamReader {
     return i < 0 ? -1 : i - s;
   }
 
-  /** @internal */
-  private *_waitForData(funcName: string): Coroutine<void> {
+  /**
+   * @internal Starts waiting for data: checks that nobody else waits, resumes a paused
+   * transport, and sets `_waiter`, the Future to await. Returns whether a real socket feeds
+   * the reader, for {@link _endWait}. Split from the `yield*` so that readline() waits
+   * without a generator of its own per wait (a round trip of an echo server is one).
+   */
+  private _beginWait(funcName: string): boolean {
     if (this._waiter !== null) {
       throw new RuntimeError(
         `${funcName}() called while another coroutine is already waiting for incoming data`,
@@ -311,11 +316,23 @@ export class StreamReader {
     // A real socket feeds this reader: a virtual clock must not jump while we wait for it.
     const external = _feedsFromOutside(this._transport);
     if (external) loop._externalPending++;
+    return external;
+  }
+
+  /** @internal Ends the wait {@link _beginWait} started, however it ended. */
+  private _endWait(waiter: Future<void>, external: boolean): void {
+    if (external) (this._loop as BaseEventLoop)._externalPending--;
+    if (this._waiter === waiter) this._waiter = null;
+  }
+
+  /** @internal */
+  private *_waitForData(funcName: string): Coroutine<void> {
+    const external = this._beginWait(funcName);
+    const waiter = this._waiter as Future<void>;
     try {
       yield* waiter;
     } finally {
-      if (external) loop._externalPending--;
-      if (this._waiter === waiter) this._waiter = null;
+      this._endWait(waiter, external);
     }
   }
 
@@ -367,10 +384,25 @@ export class StreamReader {
    * ```
    */
   *readline(): Coroutine<Buffer> {
-    // The common case, a whole line buffered, without the general machinery.
-    if (this._exception === null) {
-      const i = this._find(NEWLINE, 0);
-      if (i >= 0 && i <= this._limit) return this._take(i + 1);
+    // The common case, a line that is buffered or arrives while we wait, without the
+    // general machinery. An error, the end of the stream or a line past the limit leaves
+    // for readuntil's path below, which raises or returns what asyncio's readline does.
+    let from = 0;
+    while (this._exception === null) {
+      const i = this._find(NEWLINE, from);
+      if (i >= 0) {
+        if (i <= this._limit) return this._take(i + 1);
+        break;
+      }
+      from = this._end - this._start;
+      if (this._eof || from > this._limit) break;
+      const external = this._beginWait("readuntil");
+      const waiter = this._waiter as Future<void>;
+      try {
+        yield* waiter;
+      } finally {
+        this._endWait(waiter, external);
+      }
     }
     try {
       return yield* this._readuntil(NEWLINE_SEPS);
@@ -689,6 +721,11 @@ export class StreamReaderProtocol extends Protocol {
     for (const w of this._drainWaiters) if (!w.done()) w.setResult(undefined);
   }
 
+  /** @internal Whether drain() has anything to wait for or to raise. */
+  _mustDrain(): boolean {
+    return this._paused || this._connectionLost;
+  }
+
   /** @internal */
   *_drainHelper(): Coroutine<void> {
     if (this._connectionLost) throw this._lostError ?? new ConnectionResetError("Connection lost");
@@ -869,7 +906,9 @@ export class StreamWriter {
       // the error instead of spinning.
       yield* sleep(0);
     }
-    yield* this._protocol._drainHelper();
+    // Nothing to wait for and nothing to raise: no helper generator (an echo server
+    // drains once per line).
+    if (this._protocol._mustDrain()) yield* this._protocol._drainHelper();
   }
 
   /**
