@@ -134,13 +134,21 @@ export interface BlockDiagnostic {
   readonly message: string;
 }
 
-/** Type-checks every wrapped block in one program; the errors of each, by index. */
-export function typeCheck(root: string, collected: Collected): BlockDiagnostic[][] {
-  const { wrapped, options, program: old } = collected;
-  const files = new Map<string, string>();
-  wrapped.forEach((w, i) => {
-    files.set(blockFileName(root, i), w.text);
-  });
+/**
+ * A compiler host that serves `files` (absolute name → source text) from memory and reads
+ * everything else from disk: how the doc blocks, and the site's playground check, are
+ * compiled without being written out.
+ *
+ * @example
+ * ```ts
+ * const files = new Map([["/tmp/x/a.ts", "export const a = 1;"]]);
+ * const program = ts.createProgram([...files.keys()], options, memoryHost(options, files));
+ * ```
+ */
+export function memoryHost(
+  options: ts.CompilerOptions,
+  files: ReadonlyMap<string, string>,
+): ts.CompilerHost {
   const host = ts.createCompilerHost(options);
   const getSourceFile = host.getSourceFile.bind(host);
   host.getSourceFile = (name, version, onError, create) => {
@@ -152,10 +160,20 @@ export function typeCheck(root: string, collected: Collected): BlockDiagnostic[]
   host.fileExists = (name) => files.has(name) || fileExists(name);
   const readFile = host.readFile.bind(host);
   host.readFile = (name) => files.get(name) ?? readFile(name);
+  return host;
+}
+
+/** Type-checks every wrapped block in one program; the errors of each, by index. */
+export function typeCheck(root: string, collected: Collected): BlockDiagnostic[][] {
+  const { wrapped, options, program: old } = collected;
+  const files = new Map<string, string>();
+  wrapped.forEach((w, i) => {
+    files.set(blockFileName(root, i), w.text);
+  });
   const program = ts.createProgram({
     rootNames: [...old.getRootFileNames(), ...files.keys()],
     options,
-    host,
+    host: memoryHost(options, files),
     oldProgram: old,
   });
   return wrapped.map((w, i) => {

@@ -7,6 +7,7 @@
  */
 
 import ts from "typescript";
+import { memoryHost } from "../../test/doc_examples/check.js";
 
 /**
  * Compiles `programs` (as `${dir}/${stem}N.ts`) beside a module `${dir}/asyncio-ts.ts` with
@@ -47,16 +48,6 @@ export function memoryProgram(
     paths: { "asyncio-ts": [libraryFile], "asyncio-ts/portable": [libraryFile] },
     ...options,
   };
-  const host = ts.createCompilerHost(compilerOptions);
-  const getSourceFile = host.getSourceFile.bind(host);
-  host.getSourceFile = (file, language, onError, create) => {
-    const text = files.get(file);
-    if (text !== undefined) return ts.createSourceFile(file, text, language, true);
-    return getSourceFile(file, language, onError, create);
-  };
-  const fileExists = host.fileExists.bind(host);
-  host.fileExists = (file) => files.has(file) || fileExists(file);
-  const readFile = host.readFile.bind(host);
-  host.readFile = (file) => files.get(file) ?? readFile(file);
+  const host = memoryHost(compilerOptions, files);
   return { program: ts.createProgram(names, compilerOptions, host), names };
 }
