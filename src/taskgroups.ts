@@ -278,8 +278,8 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
   /** @internal */
   private _abort(): void {
     this._aborting = true;
-    // An index loop: a child's abort listener may not add children (the group is aborting),
-    // and nothing prunes the array during the loop.
+    // cancel() may run a child's abort-signal listeners, but createTask refuses while the
+    // group aborts and pruning happens only in a done-notice: the array holds still here.
     const tasks = this._tasks;
     for (let i = 0; i < tasks.length; i++) {
       const t = tasks[i] as Task<unknown>;
@@ -297,11 +297,11 @@ export class TaskGroup implements AsyncContextManager<TaskGroup> {
 
   /** @internal The children that {@link _holds}, in creation order. */
   _children(): Task<unknown>[] {
-    return this._tasks.filter((t) => t._hasWaiter(this._childDone));
+    return this._tasks.filter((t) => this._holds(t));
   }
 
   /**
-   * Drops the children whose notice has been seen, once they are at least half the array:
+   * Drops the children that are done, once the notices since the last pass are half the array:
    * a long-lived group (a server's) keeps no finished task alive, at an amortised cost of
    * one pass per child.
    * @internal
