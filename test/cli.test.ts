@@ -70,9 +70,13 @@ class Session {
     );
   }
 
+  /** Where the last match ended: each wait looks only at the output after it. */
+  private seen = 0;
+
   /**
-   * Waits for output matching `pattern`, woken by each chunk of output (no polling). The
-   * deadline only turns a hang into a failure that shows the output so far.
+   * Waits for output after the previous match that matches `pattern`, woken by each chunk
+   * of output (no polling), so that an echo of earlier input never stands in for what a
+   * key did. The deadline only turns a hang into a failure that shows the output so far.
    */
   async expect(pattern: RegExp, deadlineMs = HANG_MS): Promise<RegExpExecArray> {
     let late = false;
@@ -82,8 +86,11 @@ class Session {
     }, deadlineMs);
     try {
       for (;;) {
-        const m = pattern.exec(this.out);
-        if (m !== null) return m;
+        const m = pattern.exec(this.out.slice(this.seen));
+        if (m !== null) {
+          this.seen += m.index + m[0].length;
+          return m;
+        }
         if (this.ended || late) {
           const why = this.ended ? "exited" : "no output";
           throw new Error(`${why} while waiting for ${pattern}; output so far:\n${this.out}`);

@@ -5,6 +5,8 @@
  * write instead. Driven as a user drives it: the built command in a child process.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
@@ -103,28 +105,198 @@ describe("asyncio-ts repl: Ctrl-C and a busy coroutine", () => {
     await r.expect(/'alive'/);
     expect(await r.exited).toBe(0);
   });
+});
 
-  const hasScript = spawnSync("script", ["--version"]).status === 0;
-  if (!hasScript && process.env.ASYNCIO_TS_REQUIRE_ALL === "1") {
-    throw new Error("util-linux 'script' is required for the pseudo-terminal REPL test");
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+if (!hasScript && process.env.ASYNCIO_TS_REQUIRE_ALL === "1") {
+  throw new Error("util-linux 'script' is required for the pseudo-terminal REPL tests");
+}
+
+/** The REPL in a pseudo-terminal, and the path of that terminal. */
+async function terminalRepl(): Promise<{ r: Repl; tty: string; at: number }> {
+  const command = `stty cols 200; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} repl`;
+  const r = new Repl(spawn("script", ["-qfec", command, "/dev/null"], { cwd: root, env }));
+  await r.expect(/>>> /);
+  r.child.stdin?.write("'tty ' + require('node:fs').readlinkSync('/proc/self/fd/0')\r");
+  const at = await r.expect(/'tty [^']+'/);
+  const tty = /'tty ([^']+)'/.exec(r.out)?.[1] ?? "";
+  return { r, tty, at };
+}
+
+/** Whether the terminal turns Ctrl-C into SIGINT now (`isig`), as `stty` reads it. */
+function signalKeysOn(tty: string): boolean {
+  const words = spawnSync("stty", ["-F", tty, "-a"])
+    .stdout.toString()
+    .split(/[\s;]+/);
+  if (!words.includes("isig") && !words.includes("-isig")) {
+    throw new Error(`stty -F ${tty} -a did not show isig: ${words.join(" ")}`);
   }
-  it.skipIf(!hasScript)(
-    "in a terminal, the Ctrl-C key ends a busy await (the terminal leaves raw mode while a tick runs)",
-    async () => {
-      const command = `stty cols 200; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} repl`;
-      const r = new Repl(spawn("script", ["-qfec", command, "/dev/null"], { cwd: root, env }));
-      await r.expect(/>>> /);
-      r.child.stdin?.write(`${SPIN}\r`);
-      r.child.stdin?.write("await spin()\r");
-      const at = await r.expect(/spinning\r?\n/);
+  return words.includes("isig");
+}
+
+/** Waits until the terminal's signal keys are on (a tick has run long), as a user would. */
+async function untilSignalKeysOn(tty: string): Promise<void> {
+  for (let i = 0; !signalKeysOn(tty); i++) {
+    if (i > 3000) throw new Error(`${tty} never switched its signal keys on`);
+    await new Promise((wake) => setTimeout(wake, 20));
+  }
+}
+
+describe.skipIf(!hasScript)("asyncio-ts repl in a terminal: the Ctrl-C key", () => {
+  it("ends a busy await once its tick has run a while; the terminal is raw again after", async () => {
+    const { r, tty, at: ready } = await terminalRepl();
+    expect(signalKeysOn(tty)).toBe(false);
+    r.child.stdin?.write(`${SPIN}\r`);
+    r.child.stdin?.write("await spin()\r");
+    const at = await r.expect(/spinning\r?\n/, ready);
+    await untilSignalKeysOn(tty);
+    r.child.stdin?.write("\x03");
+    const after = await r.expect(/KeyboardInterrupt: interrupted \(Ctrl-C\)/, at);
+    r.child.stdin?.write("'still ' + 'here'\r");
+    await r.expect(/'still here'/, after);
+    expect(signalKeysOn(tty)).toBe(false);
+    r.child.stdin?.write(".exit\r");
+    expect(await r.exited).toBe(0);
+    expect(r.out).not.toMatch(/\nunreachable\r?\n/); // only its echo: the frames are gone
+  });
+
+  it("ends a busy background task at the prompt, and names it", async () => {
+    const { r, tty, at: ready } = await terminalRepl();
+    r.child.stdin?.write(`${SPIN}\r`);
+    r.child.stdin?.write(`asyncio.createTask(spin(), { name: "spinner" }); 'created'\r`);
+    const at = await r.expect(/spinning\r?\n/, ready);
+    await untilSignalKeysOn(tty);
+    r.child.stdin?.write("\x03");
+    const after = await r.expect(/KeyboardInterrupt: task spinner was interrupted/, at);
+    r.child.stdin?.write("'alive'\r");
+    await r.expect(/'alive'/, after);
+    expect(signalKeysOn(tty)).toBe(false);
+    r.child.stdin?.write(".exit\r");
+    expect(await r.exited).toBe(0);
+  });
+
+  it("clears the line while a background task keeps the loop in short ticks, ending none", async () => {
+    // The task is in a tick most of the time (3 ms of work every millisecond): were the
+    // terminal to make Ctrl-C a signal for every tick, most of these keys would end one of
+    // its steps instead of clearing the line.
+    const { r, tty, at: ready } = await terminalRepl();
+    r.child.stdin?.write(
+      "let steps = 0; const t = asyncio.createTask((function* () { for (;;) { const end = performance.now() + 3; while (performance.now() < end) {} steps++; yield* asyncio.sleep(0.001) } })()); 'started'\r",
+    );
+    let at = await r.expect(/'started'/, ready);
+    for (let i = 0; i < 10; i++) {
+      r.child.stdin?.write(`'typed ${i}`);
+      at = await r.expect(new RegExp(`'typed ${i}`), at);
       r.child.stdin?.write("\x03");
-      await r.expect(/KeyboardInterrupt/, at);
-      r.child.stdin?.write("'still ' + 'here'\r");
-      await r.expect(/'still here'/, at);
-      r.child.stdin?.write(".exit\r");
-      expect(await r.exited).toBe(0);
-    },
-  );
+      r.child.stdin?.write(`'cleared ' + ${i}\r`);
+      at = await r.expect(new RegExp(`'cleared ${i}'`), at);
+    }
+    r.child.stdin?.write("'steps ' + (steps > 0) + ', alive ' + !t.done()\r");
+    at = await r.expect(/'steps true, alive true'/, at);
+    expect(r.out).not.toContain("KeyboardInterrupt");
+    expect(r.out).not.toMatch(/'typed \d+'/); // no typed line was ever evaluated
+    expect(signalKeysOn(tty)).toBe(false);
+    // At the empty prompt the key offers to quit, and a second one quits.
+    r.child.stdin?.write("\x03");
+    await r.expect(/To exit, press Ctrl\+C again/, at);
+    r.child.stdin?.write("\x03");
+    expect(await r.exited).toBe(0);
+  });
+});
+
+describe("asyncio-ts repl: the watcher of long ticks", () => {
+  /** Holds a tick open until `path` exists (the watcher's command made it), 20 s at most. */
+  function holdTickUntil(path: string): void {
+    const pause = new Int32Array(new SharedArrayBuffer(4));
+    for (let i = 0; !existsSync(path); i++) {
+      if (i > 2000) throw new Error(`the watcher never ran its command (${path})`);
+      Atomics.wait(pause, 0, 0, 10);
+    }
+  }
+
+  it("leaves short ticks alone, even many in a row", async () => {
+    const { InterruptKey } = await import("../src/cli/interrupt_key.js");
+    const marker = join(mkdtempSync(join(tmpdir(), "interrupt-key-")), "on");
+    let restored = 0;
+    const key = new InterruptKey(() => restored++, {
+      pollMs: 50,
+      command: ["sh", "-c", `echo on >> '${marker}'`],
+    });
+    try {
+      // Half of the time in a tick of a millisecond, for about half a second: the watcher
+      // finds one running at about half its looks, but never the same one twice.
+      const pause = new Int32Array(new SharedArrayBuffer(4));
+      for (let i = 0; i < 250; i++) {
+        key.tickStarted();
+        const end = performance.now() + 1;
+        while (performance.now() < end) {}
+        key.tickEnded();
+        Atomics.wait(pause, 0, 0, 1);
+      }
+      expect(restored).toBe(0);
+      expect(existsSync(marker)).toBe(false);
+    } finally {
+      key.close();
+    }
+  });
+
+  it("runs its command for a tick that outlasts two looks, then has raw mode restored once", async () => {
+    const { InterruptKey } = await import("../src/cli/interrupt_key.js");
+    const marker = join(mkdtempSync(join(tmpdir(), "interrupt-key-")), "on");
+    let restored = 0;
+    const key = new InterruptKey(() => restored++, {
+      pollMs: 5,
+      command: ["sh", "-c", `echo on >> '${marker}'`],
+    });
+    try {
+      key.tickStarted();
+      holdTickUntil(marker);
+      expect(restored).toBe(0);
+      key.tickEnded(); // waits for the command to finish, then restores
+      expect(restored).toBe(1);
+      expect(readFileSync(marker, "utf8")).toBe("on\n"); // once for the one long tick
+    } finally {
+      key.close();
+    }
+  });
+
+  it("a command that fails still has raw mode restored, and the next long tick tries again", async () => {
+    const { InterruptKey } = await import("../src/cli/interrupt_key.js");
+    const dir = mkdtempSync(join(tmpdir(), "interrupt-key-"));
+    let restored = 0;
+    const key = new InterruptKey(() => restored++, {
+      pollMs: 5,
+      command: ["sh", "-c", `touch '${dir}/'$$; exit 1`],
+    });
+    try {
+      for (const round of [1, 2]) {
+        key.tickStarted();
+        const pause = new Int32Array(new SharedArrayBuffer(4));
+        for (let i = 0; readdirSync(dir).length < round; i++) {
+          if (i > 2000) throw new Error("the watcher never ran its command");
+          Atomics.wait(pause, 0, 0, 10);
+        }
+        key.tickEnded();
+      }
+      expect(readdirSync(dir)).toHaveLength(2); // once per long tick
+      expect(restored).toBe(2);
+    } finally {
+      key.close();
+    }
+  });
+
+  it("refuses a poll interval that is not positive, and an empty command", async () => {
+    const { InterruptKey } = await import("../src/cli/interrupt_key.js");
+    expect(() => new InterruptKey(() => {}, { pollMs: 0 })).toThrow(
+      "pollMs must be positive, got 0",
+    );
+    expect(() => new InterruptKey(() => {}, { pollMs: Number.NaN })).toThrow(
+      "pollMs must be positive, got NaN",
+    );
+    expect(() => new InterruptKey(() => {}, { command: [] })).toThrow(
+      "command must name a program, got []",
+    );
+  });
 });
 
 describe("asyncio-ts repl: a write cut off by Ctrl-C", () => {

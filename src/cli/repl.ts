@@ -32,6 +32,7 @@ import { type Future, isfuture } from "../core/futures.js";
 import * as asyncio from "../index.js";
 import { run } from "../io/runners.js";
 import { ensureFuture, isAwaitableLike } from "../tasks.js";
+import { InterruptKey } from "./interrupt_key.js";
 import { ExitCode, UsageError } from "./program.js";
 import { AWAIT_HOOK, rewriteAwaits } from "./repl_await.js";
 import { ReplEventLoop } from "./repl_loop.js";
@@ -258,12 +259,24 @@ function startRepl(loop: BaseEventLoop): ReplSession {
     writable: true,
   });
 
-  // While a tick runs, the terminal leaves raw mode, so that Ctrl-C is a SIGINT that
-  // reaches the loop even when a busy step keeps Node from reading keys; between ticks
-  // Node's readline reads it as a key, as it always did.
+  // A tick that runs long lets the terminal make Ctrl-C a SIGINT, which reaches the loop
+  // even when a busy step keeps Node from reading keys; otherwise Node's readline reads it
+  // as a key, as it always did (interrupt_key.ts). Windows has no `stty`: there the
+  // terminal leaves raw mode for every tick.
+  let interruptKey: InterruptKey | null = null;
   if (interactive && loop instanceof ReplEventLoop) {
     const raw = server as { _setRawMode?(mode: boolean): void };
-    loop.aroundTick = (inTick) => raw._setRawMode?.(!inTick);
+    if (process.platform === "win32") {
+      loop.aroundTick = (inTick) => raw._setRawMode?.(!inTick);
+    } else {
+      // Raw mode is already on as far as Node knows: it must leave it to re-enter it.
+      const key = new InterruptKey(() => {
+        raw._setRawMode?.(false);
+        raw._setRawMode?.(true);
+      });
+      interruptKey = key;
+      loop.aroundTick = (inTick) => (inTick ? key.tickStarted() : key.tickEnded());
+    }
   }
   const finished = (run: InputRun): void => {
     if (current === run) current = null;
@@ -321,6 +334,7 @@ function startRepl(loop: BaseEventLoop): ReplSession {
   process.on("SIGINT", onSignal);
   process.on("SIGTERM", onSignal);
   server.on("exit", () => {
+    interruptKey?.close();
     process.removeListener("SIGINT", onSignal);
     process.removeListener("SIGTERM", onSignal);
     process.stderr.write("\nexiting asyncio REPL...\n");

@@ -93,7 +93,8 @@ export class ReplEventLoop extends NodeEventLoop {
   onInterrupt: ((task: Task<unknown> | null) => void) | null = null;
   /**
    * Told as each tick starts (true) and ends (false), inside the span that Ctrl-C can
-   * end: the REPL takes the terminal out of raw mode there, so the key becomes a SIGINT.
+   * end: the REPL's watcher of long ticks lets the terminal make the key a SIGINT once a
+   * tick has run a while (interrupt_key.ts).
    */
   aroundTick: ((inTick: boolean) => void) | null = null;
 
