@@ -5,6 +5,7 @@
  * write instead. Driven as a user drives it: the built command in a child process.
  */
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import type { EventEmitter } from "node:events";
 import { existsSync, mkdtempSync, readdirSync, readFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -294,8 +295,34 @@ describe("asyncio-ts repl: the watcher of long ticks", () => {
       "pollMs must be positive, got NaN",
     );
     expect(() => new InterruptKey(() => {}, { command: [] })).toThrow(
-      "command must name a program, got []",
+      "command must be a program and its arguments as strings, got []",
     );
+    expect(() => new InterruptKey(() => {}, { command: ["stty", 1 as unknown as string] })).toThrow(
+      'command must be a program and its arguments as strings, got ["stty",1]',
+    );
+  });
+
+  it("says once on stderr when the watcher fails, and the REPL's ticks go on", async () => {
+    const { InterruptKey } = await import("../src/cli/interrupt_key.js");
+    let restored = 0;
+    const key = new InterruptKey(() => restored++);
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+      said.push(String(text));
+      return true;
+    });
+    try {
+      (key as unknown as { worker: EventEmitter }).worker.emit("error", new Error("boom"));
+      key.tickStarted();
+      key.tickEnded();
+    } finally {
+      write.mockRestore();
+      key.close();
+    }
+    expect(said).toEqual([
+      "asyncio-ts repl: the watcher of long ticks stopped (boom); Ctrl-C can no longer end a busy loop\n",
+    ]);
+    expect(restored).toBe(0);
   });
 });
 

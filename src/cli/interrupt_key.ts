@@ -94,13 +94,23 @@ export class InterruptKey {
     const pollMs = options.pollMs ?? 40;
     if (!(pollMs > 0)) throw new RangeError(`pollMs must be positive, got ${pollMs}`);
     const command = options.command ?? ["stty", "isig"];
-    if (command.length === 0) throw new RangeError("command must name a program, got []");
+    if (command.length === 0 || command[0] === "" || command.some((w) => typeof w !== "string")) {
+      throw new RangeError(
+        `command must be a program and its arguments as strings, got ${JSON.stringify(command)}`,
+      );
+    }
     this.worker = new Worker(WATCHER, {
       eval: true,
       workerData: { buffer: this.shared.buffer, pollMs, command },
       stdin: false,
       stdout: false,
       stderr: false,
+    });
+    // Should the watcher fail, the REPL goes on, and says once what no longer works.
+    this.worker.on("error", (e: unknown) => {
+      process.stderr.write(
+        `asyncio-ts repl: the watcher of long ticks stopped (${e instanceof Error ? e.message : String(e)}); Ctrl-C can no longer end a busy loop\n`,
+      );
     });
     // The REPL's exit does not wait for it.
     this.worker.unref();
