@@ -477,6 +477,63 @@ describe.skipIf(!enabled)("RedisQueue on a real Redis", () => {
     });
   });
 
+  it("destroy() then close() leaves no key behind, even after items, a dead letter and a waiting get()", async () => {
+    const name = unique();
+    const raw = new RedisQueue<string>(name, {
+      url: server.url,
+      serializer: { serialize: (s) => s, deserialize: (s) => s },
+    });
+    const queue = new RedisQueue<{ n: number }>(name, { url: server.url });
+    const a = await admin(server.url);
+    const keys = () => a.sendCommand(["KEYS", `asyncio-ts:{${name}}:*`]);
+    try {
+      const seen = await run([raw, queue], function* () {
+        yield* raw.put("{not json"); // a dead letter, once a get() meets it
+        for (let n = 0; n < 3; n++) yield* queue.put({ n });
+        const got: number[] = [];
+        for (let i = 0; i < 3; i++) {
+          got.push((yield* queue.get()).n);
+          queue.taskDone();
+        }
+        // A get() blocked in Redis while the queue is deleted under it.
+        const waiting = asyncio.createTask(queue.get());
+        yield* blockedReader(a);
+        const before = (yield* asyncio.fromPromise(keys())) as string[];
+        const dead = (yield* queue.deadLetters()).length;
+        yield* queue.destroy();
+        waiting.cancel();
+        yield* asyncio.gather(waiting, { returnExceptions: true });
+        return { got, before: before.length, dead };
+      });
+      expect(seen).toEqual({ got: [0, 1, 2], before: 3, dead: 1 });
+      expect(await keys()).toEqual([]);
+    } finally {
+      await a.close();
+    }
+  });
+
+  it("close() after destroy() keeps what another process stored since, and it can be taken", async () => {
+    const [wiper, other] = pair<number>();
+    const name = wiper.name;
+    const got = await run([other], function* () {
+      yield* wiper.put(1);
+      yield* wiper.destroy();
+      yield* other.put(2); // stored after the destroy, before the close
+      yield* wiper.close();
+      const item = yield* other.get();
+      other.taskDone();
+      return { item, size: yield* other.qsize() };
+    });
+    expect(got).toEqual({ item: 2, size: 0 });
+    const a = await admin(server.url);
+    try {
+      const keys = (await a.sendCommand(["KEYS", `asyncio-ts:{${name}}:*`])) as string[];
+      expect(keys.length).toBeGreaterThan(0); // not destroyed: only emptied by its consumer
+    } finally {
+      await a.close();
+    }
+  });
+
   it("close() stores the acknowledgements of taskDone() still in flight", async () => {
     const [producer, consumer] = pair<number>();
     const log = await run([producer, consumer], function* () {

@@ -307,6 +307,8 @@ export class RedisQueue<T = unknown> {
 
   /** @internal */
   private _state: State = State.NEW;
+  /** @internal destroy() was called: close() deletes the keys if the queue is still empty. */
+  private _destroyed = false;
   /** @internal */
   private _opening: Promise<void> | null = null;
   /** @internal */
@@ -1495,6 +1497,7 @@ export class RedisQueue<T = unknown> {
       yield* fromPromise(
         this._script(scripts.RELEASE, [this.consumer, String(this._visibilityMs), ...release]),
       );
+      if (this._destroyed) yield* fromPromise(this._script(scripts.DROP_IF_EMPTY, []));
       this._buffer.shutdown(true);
     } finally {
       this._state = State.CLOSED;
@@ -1511,7 +1514,10 @@ export class RedisQueue<T = unknown> {
 
   /**
    * Deletes the queue from Redis: its items, counters and dead letters. For tests and
-   * operations; other processes using it see an empty, new queue.
+   * operations; other processes using it see an empty, new queue. Closing this queue
+   * object afterwards deletes the queue's keys once more if it is still empty, so that a
+   * queue destroyed and then closed leaves no key behind; what any process stored in the
+   * meantime is kept.
    *
    * @example
    * ```ts
@@ -1529,6 +1535,7 @@ export class RedisQueue<T = unknown> {
     const main = this._main as Connection;
     yield* fromPromise(main.sendCommand(["DEL", ...this._keys]));
     yield* fromPromise(this._createGroup(main));
+    this._destroyed = true;
   }
 
   toString(): string {

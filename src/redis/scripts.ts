@@ -221,3 +221,17 @@ local pending = redis.call('XPENDING', KEYS[1], 'consumers')[1]
 if ARGV[2] == '1' and unfinished > 0 then redis.call('HSET', KEYS[2], 'joinwait', '1') end
 return { unfinished, pending, redis.call('HEXISTS', KEYS[2], 'shutdown') }
 `;
+
+/**
+ * dropIfEmpty: ARGV = channel → 1 if the queue's keys were deleted. Deletes them only when
+ * the queue holds nothing: no item (delivered or not), no dead letter, nothing unfinished,
+ * no shutdown. What `close()` runs after `destroy()`: the group `destroy()` made again
+ * goes, while anything another process stored since stays.
+ */
+export const DROP_IF_EMPTY = `
+if redis.call('XLEN', KEYS[1]) > 0 or redis.call('EXISTS', KEYS[3]) == 1 then return 0 end
+if tonumber(redis.call('HGET', KEYS[2], 'unfinished') or '0') > 0 then return 0 end
+if redis.call('HEXISTS', KEYS[2], 'shutdown') == 1 then return 0 end
+redis.call('DEL', KEYS[1], KEYS[2])
+return 1
+`;
