@@ -114,8 +114,9 @@ if (!hasScript && process.env.ASYNCIO_TS_REQUIRE_ALL === "1") {
 }
 
 /** The REPL in a pseudo-terminal, and the path of that terminal. */
-async function terminalRepl(): Promise<{ r: Repl; tty: string; at: number }> {
-  const command = `stty cols 200; exec ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} repl`;
+async function terminalRepl(path?: string): Promise<{ r: Repl; tty: string; at: number }> {
+  const exec = path === undefined ? "exec" : `PATH=${path} exec`;
+  const command = `stty cols 200; ${exec} ${JSON.stringify(process.execPath)} ${JSON.stringify(main)} repl`;
   const r = new Repl(spawn("script", ["-qfec", command, "/dev/null"], { cwd: root, env }));
   await r.expect(/>>> /);
   r.child.stdin?.write("'tty ' + require('node:fs').readlinkSync('/proc/self/fd/0')\r");
@@ -159,6 +160,23 @@ describe.skipIf(!hasScript)("asyncio-ts repl in a terminal: the Ctrl-C key", () 
     r.child.stdin?.write(".exit\r");
     expect(await r.exited).toBe(0);
     expect(r.out).not.toMatch(/\nunreachable\r?\n/); // only its echo: the frames are gone
+  });
+
+  it("without stty, the terminal leaves raw mode for every tick, and the key still ends a busy await", async () => {
+    const { r, tty, at: ready } = await terminalRepl("/nonexistent");
+    r.child.stdin?.write("await asyncio.sleep(0.01, 'ticked')\r");
+    const ticked = await r.expect(/'ticked'/, ready);
+    expect(signalKeysOn(tty)).toBe(false); // raw again between ticks
+    r.child.stdin?.write(`${SPIN}\r`);
+    r.child.stdin?.write("await spin()\r");
+    await r.expect(/spinning\r?\n/, ticked);
+    await untilSignalKeysOn(tty);
+    r.child.stdin?.write("\x03");
+    const after = await r.expect(/KeyboardInterrupt: interrupted \(Ctrl-C\)/, ticked);
+    r.child.stdin?.write("'still ' + 'here'\r");
+    await r.expect(/'still here'/, after);
+    r.child.stdin?.write(".exit\r");
+    expect(await r.exited).toBe(0);
   });
 
   it("ends a busy background task at the prompt, and names it", async () => {
@@ -261,13 +279,16 @@ describe("asyncio-ts repl: the watcher of long ticks", () => {
     }
   });
 
-  it("a command that fails still has raw mode restored, and the next long tick tries again", async () => {
+  it("a command that fails: raw mode restored, said once on stderr, tried again next time", async () => {
     const { InterruptKey } = await import("../src/cli/interrupt_key.js");
     const dir = mkdtempSync(join(tmpdir(), "interrupt-key-"));
     let restored = 0;
-    const key = new InterruptKey(() => restored++, {
-      pollMs: 5,
-      command: ["sh", "-c", `touch '${dir}/'$$; exit 1`],
+    const command = ["sh", "-c", `touch '${dir}/'$$; exit 1`];
+    const key = new InterruptKey(() => restored++, { pollMs: 5, command });
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+      said.push(String(text));
+      return true;
     });
     try {
       for (const round of [1, 2]) {
@@ -282,8 +303,24 @@ describe("asyncio-ts repl: the watcher of long ticks", () => {
       expect(readdirSync(dir)).toHaveLength(2); // once per long tick
       expect(restored).toBe(2);
     } finally {
+      write.mockRestore();
       key.close();
     }
+    expect(said).toEqual([
+      `asyncio-ts repl: '${command.join(" ")}' failed, so Ctrl-C could not end that long step\n`,
+    ]);
+  });
+
+  it.skipIf(!hasScript)("sttyWorks(): true on a terminal, false on a pipe", () => {
+    const program = `import(${JSON.stringify(join(root, "dist/src/cli/interrupt_key.js"))}).then((m) => console.log("stty works: " + m.sttyWorks()))`;
+    const onPipe = spawnSync(process.execPath, ["-e", program], { encoding: "utf8" });
+    expect(onPipe.stdout.trim()).toBe("stty works: false");
+    const inTerminal = spawnSync(
+      "script",
+      ["-qfec", `${JSON.stringify(process.execPath)} -e ${JSON.stringify(program)}`, "/dev/null"],
+      { encoding: "utf8", input: "" },
+    );
+    expect(inTerminal.stdout.trim()).toBe("stty works: true");
   });
 
   it("refuses a poll interval that is not positive, and an empty command", async () => {

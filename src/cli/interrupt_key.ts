@@ -21,6 +21,7 @@
  * @module
  */
 
+import { spawnSync } from "node:child_process";
 import { Worker } from "node:worker_threads";
 
 /** Slots of the shared memory. */
@@ -58,6 +59,19 @@ for (;;) {
 }
 `;
 
+/**
+ * Whether `stty` can change the terminal on standard input: it is a terminal, and `stty`
+ * is installed. Where it cannot, the REPL falls back to leaving raw mode for every tick.
+ *
+ * @example
+ * ```ts
+ * if (process.stdin.isTTY && sttyWorks()) new InterruptKey(restoreRaw);
+ * ```
+ */
+export function sttyWorks(): boolean {
+  return spawnSync("stty", ["-g"], { stdio: [0, "ignore", "ignore"] }).status === 0;
+}
+
 /** Options of {@link InterruptKey}. */
 export interface InterruptKeyOptions {
   /** How often the worker looks at the current tick, in milliseconds (default 40). */
@@ -81,7 +95,9 @@ export interface InterruptKeyOptions {
 export class InterruptKey {
   private readonly shared = new Int32Array(new SharedArrayBuffer(3 * 4));
   private readonly worker: Worker;
+  private readonly command: readonly string[];
   private sequence = 0;
+  private failureSaid = false;
 
   /**
    * @param restoreRaw puts the terminal back in raw mode after the worker switched its
@@ -94,6 +110,7 @@ export class InterruptKey {
     const pollMs = options.pollMs ?? 40;
     if (!(pollMs > 0)) throw new RangeError(`pollMs must be positive, got ${pollMs}`);
     const command = options.command ?? ["stty", "isig"];
+    this.command = command;
     if (command.length === 0 || command[0] === "" || command.some((w) => typeof w !== "string")) {
       throw new RangeError(
         `command must be a program and its arguments as strings, got ${JSON.stringify(command)}`,
@@ -129,8 +146,14 @@ export class InterruptKey {
     // The worker is switching the signal keys on, or has: wait for it to finish, so that
     // the terminal is put back in raw mode after its switch, never before.
     Atomics.wait(this.shared, SWITCHED, 0, SWITCH_WAIT_MS);
-    Atomics.store(this.shared, SWITCHED, 0);
+    const switched = Atomics.exchange(this.shared, SWITCHED, 0);
     this.restoreRaw();
+    if (switched === 2 && !this.failureSaid) {
+      this.failureSaid = true;
+      process.stderr.write(
+        `asyncio-ts repl: '${this.command.join(" ")}' failed, so Ctrl-C could not end that long step\n`,
+      );
+    }
   }
 
   /** Ends the worker. */

@@ -32,7 +32,7 @@ import { type Future, isfuture } from "../core/futures.js";
 import * as asyncio from "../index.js";
 import { run } from "../io/runners.js";
 import { ensureFuture, isAwaitableLike } from "../tasks.js";
-import { InterruptKey } from "./interrupt_key.js";
+import { InterruptKey, sttyWorks } from "./interrupt_key.js";
 import { ExitCode, UsageError } from "./program.js";
 import { AWAIT_HOOK, rewriteAwaits } from "./repl_await.js";
 import { ReplEventLoop } from "./repl_loop.js";
@@ -261,12 +261,12 @@ function startRepl(loop: BaseEventLoop): ReplSession {
 
   // A tick that runs long lets the terminal make Ctrl-C a SIGINT, which reaches the loop
   // even when a busy step keeps Node from reading keys; otherwise Node's readline reads it
-  // as a key, as it always did (interrupt_key.ts). Windows has no `stty`: there the
-  // terminal leaves raw mode for every tick.
+  // as a key, as it always did (interrupt_key.ts). Without `stty` (Windows, a minimal
+  // container), the terminal leaves raw mode for every tick instead.
   let interruptKey: InterruptKey | null = null;
   if (interactive && loop instanceof ReplEventLoop) {
     const raw = server as { _setRawMode?(mode: boolean): void };
-    if (process.platform === "win32") {
+    if (process.platform === "win32" || !sttyWorks()) {
       loop.aroundTick = (inTick) => raw._setRawMode?.(!inTick);
     } else {
       // Raw mode is already on as far as Node knows: it must leave it to re-enter it.
