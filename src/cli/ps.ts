@@ -149,7 +149,17 @@ function isNode(pid: number): boolean | null {
 class Session {
   private nextId = 0;
   private readonly waiting = new Map<number, (msg: Record<string, unknown>) => void>();
+  /** Resolves when the connection has closed, from either side. */
+  private readonly ended: Promise<void>;
   private constructor(private readonly ws: WebSocket) {
+    this.ended = new Promise((resolve) =>
+      ws.addEventListener("close", () => {
+        // Evaluations still waiting will get no answer: fail them now, not at their timeout.
+        for (const answer of this.waiting.values()) answer({ closed: true });
+        this.waiting.clear();
+        resolve();
+      }),
+    );
     ws.addEventListener("message", (e) => {
       const msg = JSON.parse(String(e.data)) as Record<string, unknown>;
       const id = msg.id as number | undefined;
@@ -192,6 +202,10 @@ class Session {
       );
       this.waiting.set(id, (msg) => {
         clearTimeout(timer);
+        if (msg.closed === true) {
+          reject(new PsError("the process closed the inspector connection before answering"));
+          return;
+        }
         const result = msg.result as
           | { result?: { value?: unknown }; exceptionDetails?: { text?: string } }
           | undefined;
@@ -211,6 +225,19 @@ class Session {
 
   close(): void {
     this.ws.close();
+  }
+
+  /** Waits up to `ms` for the process to end the connection; true if it did. */
+  async endedByPeer(ms: number): Promise<boolean> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const late = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), ms);
+    });
+    try {
+      return await Promise.race([this.ended.then(() => true as const), late]);
+    } finally {
+      clearTimeout(timer);
+    }
   }
 }
 
@@ -300,14 +327,18 @@ export async function inspectTasks(
     if ("refused" in answer) throw new PsError(`process ${pid}: ${answer.refused}`);
     return answer;
   } finally {
+    let closing = false;
     if (!wasOpen) {
       try {
-        await session.evaluate(CLOSE_INSPECTOR);
+        closing = (await session.evaluate(CLOSE_INSPECTOR)) === true;
       } catch {
         // the process went away: nothing is left open
       }
     }
-    session.close();
+    // The process's inspector.close() ends this connection from its side. Closing it from
+    // this side as well races with that teardown, which crashes Node 20 now and then
+    // (SIGSEGV in the inspected process): so this side waits for the process to end it.
+    if (!closing || !(await session.endedByPeer(10_000))) session.close();
   }
 }
 
