@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { examples } from "../examples/index.js";
 import { rewriteAwaits } from "../src/cli/repl_await.js";
 
@@ -51,6 +51,14 @@ function cli(args: string[], input = ""): Promise<Result> {
   });
 }
 
+/** Every process a Session watches: one a failed test leaves running is killed after it. */
+const watched: ChildProcess[] = [];
+afterEach(() => {
+  for (const child of watched.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
+
 /** Output collected from a running process, with a wait for a pattern (no fixed sleeps). */
 class Session {
   out = "";
@@ -59,6 +67,7 @@ class Session {
   private readonly waiters: Array<() => void> = [];
 
   constructor(readonly child: ChildProcess) {
+    watched.push(child);
     child.stdout?.on("data", (d: Buffer) => this.received(d));
     child.stderr?.on("data", (d: Buffer) => this.received(d));
     this.exited = new Promise((resolve) =>

@@ -11,13 +11,22 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Writable } from "node:stream";
 import { fileURLToPath } from "node:url";
-import { describe, expect, it, vi } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 
 vi.setConfig({ testTimeout: 120_000 });
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const main = join(root, "dist/src/cli/main.js");
 const env = { ...process.env, ASYNCIO_TS_REPL_HISTORY: "", NO_COLOR: "1" };
+
+/** Every REPL a test started: one a failed test leaves running is killed after it. */
+const started: ChildProcess[] = [];
+afterEach(() => {
+  // Killing `script` hangs up the pseudo-terminal, which ends the REPL inside it too.
+  for (const child of started.splice(0)) {
+    if (child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
+  }
+});
 
 /** A running REPL's output, with a wait for a pattern woken by each chunk (no polling). */
 class Repl {
@@ -27,6 +36,7 @@ class Repl {
   private waiters: Array<() => void> = [];
 
   constructor(readonly child: ChildProcess) {
+    started.push(child);
     const take = (d: Buffer): void => {
       this.out += d.toString();
       this.wake();
