@@ -72,7 +72,15 @@ export function sttyWorks(): boolean {
   return spawnSync("stty", ["-g"], { stdio: [0, "ignore", "ignore"] }).status === 0;
 }
 
-/** Options of {@link InterruptKey}. */
+/**
+ * Options of {@link InterruptKey}.
+ *
+ * @example
+ * ```ts
+ * // Look every 20 ms; run a logging command instead of stty (as the tests do).
+ * const key = new InterruptKey(restoreRaw, { pollMs: 20, command: ["sh", "-c", "echo long tick"] });
+ * ```
+ */
 export interface InterruptKeyOptions {
   /** How often the worker looks at the current tick, in milliseconds (default 40). */
   pollMs?: number;
