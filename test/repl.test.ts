@@ -173,10 +173,9 @@ describe.skipIf(!hasScript)("asyncio-ts repl in a terminal: the Ctrl-C key", () 
   });
 
   it("without stty, the terminal leaves raw mode for every tick, and the key still ends a busy await", async () => {
-    const { r, tty, at: ready } = await terminalRepl("/nonexistent");
-    r.child.stdin?.write("await asyncio.sleep(0.01, 'ticked')\r");
-    const ticked = await r.expect(/'ticked'/, ready);
-    expect(signalKeysOn(tty)).toBe(false); // raw again between ticks
+    // (Whether the terminal is raw between ticks is not checked here: with a tick per
+    // loop turn, a look can always land inside one.)
+    const { r, tty, at: ticked } = await terminalRepl("/nonexistent");
     r.child.stdin?.write(`${SPIN}\r`);
     r.child.stdin?.write("await spin()\r");
     await r.expect(/spinning\r?\n/, ticked);
@@ -208,7 +207,7 @@ describe.skipIf(!hasScript)("asyncio-ts repl in a terminal: the Ctrl-C key", () 
     // The task is in a tick most of the time (3 ms of work every millisecond): were the
     // terminal to make Ctrl-C a signal for every tick, most of these keys would end one of
     // its steps instead of clearing the line.
-    const { r, tty, at: ready } = await terminalRepl();
+    const { r, at: ready } = await terminalRepl();
     r.child.stdin?.write(
       "let steps = 0; const t = asyncio.createTask((function* () { for (;;) { const end = performance.now() + 3; while (performance.now() < end) {} steps++; yield* asyncio.sleep(0.001) } })()); 'started'\r",
     );
@@ -224,7 +223,6 @@ describe.skipIf(!hasScript)("asyncio-ts repl in a terminal: the Ctrl-C key", () 
     at = await r.expect(/'steps true, alive true'/, at);
     expect(r.out).not.toContain("KeyboardInterrupt");
     expect(r.out).not.toMatch(/'typed \d+'/); // no typed line was ever evaluated
-    expect(signalKeysOn(tty)).toBe(false);
     // At the empty prompt the key offers to quit, and a second one quits.
     r.child.stdin?.write("\x03");
     await r.expect(/To exit, press Ctrl\+C again/, at);
