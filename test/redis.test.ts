@@ -43,6 +43,14 @@ function pair<T>(options: RedisQueueOptions<T> = {}): [RedisQueue<T>, RedisQueue
   return [new RedisQueue<T>(name, all), new RedisQueue<T>(name, all)];
 }
 
+/** A queue of `name` that stores strings as they are: it can put a payload JSON rejects. */
+function rawQueue(name: string): RedisQueue<string> {
+  return new RedisQueue<string>(name, {
+    url: server.url,
+    serializer: { serialize: (s) => s, deserialize: (s) => s },
+  });
+}
+
 /** Runs `main` on a fresh Node loop; always closes the queues. */
 function run<R>(queues: RedisQueue<unknown>[], main: () => asyncio.Coroutine<R>): Promise<R> {
   return asyncio.run(
@@ -457,10 +465,7 @@ describe.skipIf(!enabled)("RedisQueue on a real Redis", () => {
 
   it("a payload that does not deserialize goes to the dead letters with the reason", async () => {
     const name = unique();
-    const raw = new RedisQueue<string>(name, {
-      url: server.url,
-      serializer: { serialize: (s) => s, deserialize: (s) => s },
-    });
+    const raw = rawQueue(name);
     const consumer = new RedisQueue<{ ok: boolean }>(name, { url: server.url });
     const result = await run([raw, consumer], function* () {
       yield* raw.put("{not json");
@@ -479,10 +484,7 @@ describe.skipIf(!enabled)("RedisQueue on a real Redis", () => {
 
   it("destroy() then close() leaves no key behind, even after items, a dead letter and a waiting get()", async () => {
     const name = unique();
-    const raw = new RedisQueue<string>(name, {
-      url: server.url,
-      serializer: { serialize: (s) => s, deserialize: (s) => s },
-    });
+    const raw = rawQueue(name);
     const queue = new RedisQueue<{ n: number }>(name, { url: server.url });
     const a = await admin(server.url);
     const keys = () => a.sendCommand(["KEYS", `asyncio-ts:{${name}}:*`]);

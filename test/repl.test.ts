@@ -232,23 +232,44 @@ describe.skipIf(!hasScript)("asyncio-ts repl in a terminal: the Ctrl-C key", () 
 });
 
 describe("asyncio-ts repl: the watcher of long ticks", () => {
-  /** Holds a tick open until `path` exists (the watcher's command made it), 20 s at most. */
-  function holdTickUntil(path: string): void {
+  /** Holds a tick open (blocking, as a busy step does) until `ran()`, 20 s at most. */
+  function holdTickUntil(ran: () => boolean): void {
     const pause = new Int32Array(new SharedArrayBuffer(4));
-    for (let i = 0; !existsSync(path); i++) {
-      if (i > 2000) throw new Error(`the watcher never ran its command (${path})`);
+    for (let i = 0; !ran(); i++) {
+      if (i > 2000) throw new Error("the watcher never ran its command");
       Atomics.wait(pause, 0, 0, 10);
     }
   }
 
-  it("leaves short ticks alone, even many in a row", async () => {
+  /** A watcher whose command appends a line to a fresh file, counting its restores. */
+  async function markingKey(pollMs: number) {
     const { InterruptKey } = await import("../src/cli/interrupt_key.js");
     const marker = join(mkdtempSync(join(tmpdir(), "interrupt-key-")), "on");
-    let restored = 0;
-    const key = new InterruptKey(() => restored++, {
-      pollMs: 50,
+    const counts = { restored: 0 };
+    const key = new InterruptKey(() => counts.restored++, {
+      pollMs,
       command: ["sh", "-c", `echo on >> '${marker}'`],
     });
+    return { key, marker, counts };
+  }
+
+  /** Runs `body` with process.stderr's writes collected instead of printed. */
+  function stderrOf(body: () => void): string[] {
+    const said: string[] = [];
+    const write = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
+      said.push(String(text));
+      return true;
+    });
+    try {
+      body();
+    } finally {
+      write.mockRestore();
+    }
+    return said;
+  }
+
+  it("leaves short ticks alone, even many in a row", async () => {
+    const { key, marker, counts } = await markingKey(50);
     try {
       // Half of the time in a tick of a millisecond, for about half a second: the watcher
       // finds one running at about half its looks, but never the same one twice.
@@ -260,7 +281,7 @@ describe("asyncio-ts repl: the watcher of long ticks", () => {
         key.tickEnded();
         Atomics.wait(pause, 0, 0, 1);
       }
-      expect(restored).toBe(0);
+      expect(counts.restored).toBe(0);
       expect(existsSync(marker)).toBe(false);
     } finally {
       key.close();
@@ -268,19 +289,13 @@ describe("asyncio-ts repl: the watcher of long ticks", () => {
   });
 
   it("runs its command for a tick that outlasts two looks, then has raw mode restored once", async () => {
-    const { InterruptKey } = await import("../src/cli/interrupt_key.js");
-    const marker = join(mkdtempSync(join(tmpdir(), "interrupt-key-")), "on");
-    let restored = 0;
-    const key = new InterruptKey(() => restored++, {
-      pollMs: 5,
-      command: ["sh", "-c", `echo on >> '${marker}'`],
-    });
+    const { key, marker, counts } = await markingKey(5);
     try {
       key.tickStarted();
-      holdTickUntil(marker);
-      expect(restored).toBe(0);
+      holdTickUntil(() => existsSync(marker));
+      expect(counts.restored).toBe(0);
       key.tickEnded(); // waits for the command to finish, then restores
-      expect(restored).toBe(1);
+      expect(counts.restored).toBe(1);
       expect(readFileSync(marker, "utf8")).toBe("on\n"); // once for the one long tick
     } finally {
       key.close();
@@ -293,30 +308,22 @@ describe("asyncio-ts repl: the watcher of long ticks", () => {
     let restored = 0;
     const command = ["sh", "-c", `touch '${dir}/'$$; exit 1`];
     const key = new InterruptKey(() => restored++, { pollMs: 5, command });
-    const said: string[] = [];
-    const write = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
-      said.push(String(text));
-      return true;
-    });
     try {
-      for (const round of [1, 2]) {
-        key.tickStarted();
-        const pause = new Int32Array(new SharedArrayBuffer(4));
-        for (let i = 0; readdirSync(dir).length < round; i++) {
-          if (i > 2000) throw new Error("the watcher never ran its command");
-          Atomics.wait(pause, 0, 0, 10);
+      const said = stderrOf(() => {
+        for (const round of [1, 2]) {
+          key.tickStarted();
+          holdTickUntil(() => readdirSync(dir).length >= round);
+          key.tickEnded();
         }
-        key.tickEnded();
-      }
+      });
       expect(readdirSync(dir)).toHaveLength(2); // once per long tick
       expect(restored).toBe(2);
+      expect(said).toEqual([
+        `asyncio-ts repl: '${command.join(" ")}' failed, so Ctrl-C could not end that long step\n`,
+      ]);
     } finally {
-      write.mockRestore();
       key.close();
     }
-    expect(said).toEqual([
-      `asyncio-ts repl: '${command.join(" ")}' failed, so Ctrl-C could not end that long step\n`,
-    ]);
   });
 
   it.skipIf(!hasScript)("sttyWorks(): true on a terminal, false on a pipe", () => {
@@ -351,17 +358,14 @@ describe("asyncio-ts repl: the watcher of long ticks", () => {
     const { InterruptKey } = await import("../src/cli/interrupt_key.js");
     let restored = 0;
     const key = new InterruptKey(() => restored++);
-    const said: string[] = [];
-    const write = vi.spyOn(process.stderr, "write").mockImplementation((text) => {
-      said.push(String(text));
-      return true;
-    });
+    let said: string[];
     try {
-      (key as unknown as { worker: EventEmitter }).worker.emit("error", new Error("boom"));
-      key.tickStarted();
-      key.tickEnded();
+      said = stderrOf(() => {
+        (key as unknown as { worker: EventEmitter }).worker.emit("error", new Error("boom"));
+        key.tickStarted();
+        key.tickEnded();
+      });
     } finally {
-      write.mockRestore();
       key.close();
     }
     expect(said).toEqual([
